@@ -1,0 +1,37 @@
+# The README's two commands: `make demo` and `make test`. Each sets up what it needs.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+
+.PHONY: help bootstrap demo test test-unit services-up services-down services-status sample-site clean-services
+
+help:
+	@echo "make demo      crawl → archive → index the bundled sample site via Airflow, then a sample search"
+	@echo "make test      the whole test suite against real Elasticsearch, S3 (S3Proxy) and Airflow"
+	@echo "make test-unit only the tests that need no services"
+	@echo "make services-up / services-down / services-status"
+
+bootstrap:
+	@bash infra/bootstrap.sh
+
+demo: bootstrap
+	$(VENV)/bin/govpub demo
+
+test: bootstrap
+	$(VENV)/bin/govpub services up
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests
+
+test-unit: bootstrap
+	$(VENV)/bin/pytest -q tests/unit
+
+services-up: bootstrap
+	$(VENV)/bin/govpub services up
+
+services-down:
+	$(VENV)/bin/govpub services down
+
+services-status:
+	$(VENV)/bin/govpub services status
+
+sample-site: bootstrap
+	$(VENV)/bin/govpub sample-site --port 8765

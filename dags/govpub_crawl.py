@@ -1,0 +1,93 @@
+"""
+### govpub_crawl — crawl → parse → archive → index, one mapped task group per site
+
+For every site in the registry (`sites/*.toml`; or only the ids given in the `sites`
+param) the group runs four tasks, each retried on failure and each returning its
+stats (XCom) and writing them to `s3://…/runs/{run_id}/{site}/`:
+
+1. **crawl** — `scrapy crawl column -a site=ID` in a child process; raw responses → WARC in S3
+2. **parse** — WARC → normalised documents (pure function of the archived bytes)
+3. **archive** — documents → `documents/{site}/{id}.json` (only new or changed content is written)
+4. **index** — archived documents → Elasticsearch (`_id` = document id, so re-runs overwrite)
+
+`summarize` logs one table for the run and fails the run when any site failed, so
+alerting sees it. All logic lives in `govpub.pipeline`; this file only wires it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import Param, dag, task, task_group
+
+from govpub.airflow_support import label_map_index, run_context, task_settings
+
+
+@dag(
+    dag_id="govpub_crawl",
+    schedule="@daily",
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["govpub", "crawl"],
+    doc_md=__doc__,
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True},
+    params={"sites": Param([], type="array", description="Site ids to crawl; empty = every site in the registry")},
+)
+def govpub_crawl():
+    @task
+    def list_sites(params=None) -> list[str]:
+        from govpub.sites import load_sites
+
+        wanted = list((params or {}).get("sites") or [])
+        known = load_sites(task_settings().sites_dir)
+        unknown = sorted(set(wanted) - set(known))
+        if unknown:
+            raise ValueError(f"unknown site ids in params.sites: {unknown} (known: {sorted(known)})")
+        return wanted or sorted(known)
+
+    @task(map_index_template="{{ site_label }}")
+    def crawl(site_id: str) -> dict:
+        from govpub.pipeline import crawl_site
+
+        label_map_index(site_id)
+        run_id, crawl_date = run_context()
+        return crawl_site(task_settings(), site_id, run_id, crawl_date)
+
+    @task(map_index_template="{{ site_label }}")
+    def parse(crawled: dict) -> dict:
+        from govpub.pipeline import parse_site
+
+        label_map_index(crawled["site"])
+        return parse_site(task_settings(), crawled)
+
+    @task(map_index_template="{{ site_label }}")
+    def archive(parsed: dict) -> dict:
+        from govpub.pipeline import archive_site
+
+        label_map_index(parsed["site"])
+        return archive_site(task_settings(), parsed)
+
+    @task(map_index_template="{{ site_label }}")
+    def index(archived: dict) -> dict:
+        from govpub.pipeline import index_site
+
+        label_map_index(archived["site"])
+        return index_site(task_settings(), archived)
+
+    @task_group
+    def site(site_id: str):
+        index(archive(parse(crawl(site_id))))
+
+    @task(trigger_rule="all_done", retries=0)
+    def summarize(site_ids: list[str]) -> list[dict]:
+        from govpub.airflow_support import summarize_run
+
+        return summarize_run(site_ids)
+
+    site_ids = list_sites()
+    groups = site.expand(site_id=site_ids)
+    groups >> summarize(site_ids)
+
+
+govpub_crawl()

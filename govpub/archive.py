@@ -1,0 +1,222 @@
+"""The S3 archive: raw WARC files (the source of truth) and normalised document JSON.
+
+Key layout (the downstream contract; docs/archive.md is its documentation):
+
+    raw/{site}/{YYYY-MM-DD}/{crawl_id}-{part:05d}.warc.gz   responses as fetched (WARC 1.1, gzip per record)
+    documents/{site}/{doc_id}.json                           latest normalised document (govpub.schema.Document)
+    runs/{run_id}/{site}/{step}.json                         what each DAG task did (stats, keys written)
+    runs/{run_id}/{site}/parsed.jsonl.gz                     parse output handed from `parse` to `archive`
+
+Every key is a pure function of (site, run, url), so re-running a task overwrites the
+same objects instead of adding new ones.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+
+from govpub.config import Settings
+from govpub.schema import Document
+
+_SAFE_KEY_PART = re.compile(r"[^A-Za-z0-9._=-]+")
+
+
+class ArchiveUnavailable(RuntimeError):
+    """The S3 server cannot be reached or refuses us; the message names the endpoint."""
+
+
+def safe_key_part(value: str) -> str:
+    """A value usable as one path segment of an S3 key: no '/', no '..', only safe characters."""
+    cleaned = _SAFE_KEY_PART.sub("_", value).strip("._") or "_"
+    return cleaned[:200]
+
+
+def raw_key(prefix: str, site: str, crawl_date: str, crawl_id: str, part: int) -> str:
+    return f"{prefix}raw/{safe_key_part(site)}/{crawl_date}/{safe_key_part(crawl_id)}-{part:05d}.warc.gz"
+
+
+def document_key(prefix: str, site: str, doc_id: str) -> str:
+    return f"{prefix}documents/{safe_key_part(site)}/{safe_key_part(doc_id)}.json"
+
+
+def run_key(prefix: str, run_id: str, site: str, name: str) -> str:
+    return f"{prefix}runs/{safe_key_part(run_id)}/{safe_key_part(site)}/{name}"
+
+
+def s3_client(settings: Settings):
+    # S3Proxy (and several other S3-compatible servers) reject boto3's default
+    # flexible checksums; "when_required" keeps plain Content-MD5 semantics.
+    config = Config(
+        s3={"addressing_style": "path"},
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+        retries={"max_attempts": 5, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=60,
+    )
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.s3_endpoint,
+        region_name=settings.s3_region,
+        aws_access_key_id=settings.s3_access_key,
+        aws_secret_access_key=settings.s3_secret_key,
+        config=config,
+    )
+
+
+@dataclass
+class Archive:
+    """Thin, typed access to the archive bucket. Clients are built here, once per task."""
+
+    settings: Settings
+    s3: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.s3 = s3_client(self.settings)
+
+    @property
+    def bucket(self) -> str:
+        return self.settings.s3_bucket
+
+    @property
+    def prefix(self) -> str:
+        return self.settings.s3_prefix
+
+    def _where(self) -> str:
+        return f"s3://{self.bucket} at {self.settings.s3_endpoint or 'AWS'}"
+
+    def _call(self, what: str, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except EndpointConnectionError as exc:
+            raise ArchiveUnavailable(f"S3 not reachable at {self.settings.s3_endpoint}: {exc}") from exc
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "?")
+            if code in ("NoSuchKey", "404"):
+                raise
+            raise ArchiveUnavailable(f"S3 {what} failed on {self._where()}: {code}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise ArchiveUnavailable(f"S3 {what} failed on {self._where()}: {exc}") from exc
+
+    # -- bucket ---------------------------------------------------------------------------
+    def check_reachable(self) -> None:
+        self._call("list buckets", self.s3.list_buckets)
+
+    def ensure_bucket(self) -> None:
+        try:
+            self._call("head bucket", self.s3.head_bucket, Bucket=self.bucket)
+        except ClientError:
+            self._call("create bucket", self.s3.create_bucket, Bucket=self.bucket)
+
+    def delete_bucket_contents_and_bucket(self) -> None:
+        for key in list(self.list_keys("")):
+            self.s3.delete_object(Bucket=self.bucket, Key=key)
+        try:
+            self.s3.delete_bucket(Bucket=self.bucket)
+        except ClientError:
+            pass
+
+    # -- objects --------------------------------------------------------------------------
+    def put_bytes(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        self._call("put", self.s3.put_object, Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+
+    def put_file(self, key: str, path: Path, content_type: str = "application/octet-stream") -> None:
+        with open(path, "rb") as fh:
+            self._call(
+                "upload", self.s3.upload_fileobj, fh, self.bucket, key, ExtraArgs={"ContentType": content_type}
+            )
+
+    def get_bytes(self, key: str) -> bytes:
+        response = self._call("get", self.s3.get_object, Bucket=self.bucket, Key=key)
+        return response["Body"].read()
+
+    def get_range(self, key: str, offset: int, length: int) -> bytes:
+        response = self._call(
+            "get", self.s3.get_object, Bucket=self.bucket, Key=key, Range=f"bytes={offset}-{offset + length - 1}"
+        )
+        return response["Body"].read()
+
+    def download_to(self, key: str, fileobj: IO[bytes]) -> None:
+        self._call("download", self.s3.download_fileobj, self.bucket, key, fileobj)
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._call("head", self.s3.head_object, Bucket=self.bucket, Key=key)
+            return True
+        except ClientError:
+            return False
+
+    def get_json_or_none(self, key: str) -> Any | None:
+        try:
+            return json.loads(self.get_bytes(key))
+        except ClientError:
+            return None
+
+    def put_json(self, key: str, data: Any) -> None:
+        body = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+        self.put_bytes(key, body, "application/json; charset=utf-8")
+
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        paginator = self.s3.get_paginator("list_objects_v2")
+        pages = self._call("list", lambda: list(paginator.paginate(Bucket=self.bucket, Prefix=prefix)))
+        for page in pages:
+            for item in page.get("Contents", []):
+                # The filesystem backend of S3Proxy lists directory placeholders.
+                if not item["Key"].endswith("/"):
+                    yield item["Key"]
+
+    # -- documents ------------------------------------------------------------------------
+    def document_key(self, site: str, doc_id: str) -> str:
+        return document_key(self.prefix, site, doc_id)
+
+    def get_document(self, site: str, doc_id: str) -> Document | None:
+        try:
+            return Document.from_json(self.get_bytes(self.document_key(site, doc_id)))
+        except ClientError:
+            return None
+
+    def put_document(self, doc: Document) -> str:
+        key = self.document_key(doc.site, doc.id)
+        self.put_bytes(key, doc.to_json().encode("utf-8"), "application/json; charset=utf-8")
+        return key
+
+    def iter_documents(self, site: str | None = None) -> Iterator[Document]:
+        prefix = f"{self.prefix}documents/" + (f"{safe_key_part(site)}/" if site else "")
+        for key in self.list_keys(prefix):
+            if key.endswith(".json"):
+                yield Document.from_json(self.get_bytes(key))
+
+    def put_jsonl_gz(self, key: str, rows: list[dict]) -> None:
+        buffer = io.BytesIO()
+        # mtime=0 keeps the bytes identical for identical rows: re-runs write the same object.
+        with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as gz:
+            for row in rows:
+                gz.write(json.dumps(row, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n")
+        self.put_bytes(key, buffer.getvalue(), "application/x-ndjson+gzip")
+
+    def get_jsonl_gz(self, key: str) -> list[dict]:
+        data = gzip.decompress(self.get_bytes(key))
+        return [json.loads(line) for line in data.splitlines() if line.strip()]
+
+    def spool(self, key: str) -> tempfile.SpooledTemporaryFile:
+        """The object's bytes in a seekable temp file (large WARC files stay off the heap)."""
+        spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
+        self.download_to(key, spool)
+        spool.seek(0)
+        return spool
+
+
+def utc_now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,144 @@
+"""The document schema: the one place that says what a govpub document is.
+
+Everything else derives from or is checked against these classes:
+the JSON written to S3 (`Document.to_json`), the Elasticsearch mapping
+(`mappings/documents.json`, checked by tests/unit/test_schema_mapping.py) and
+the `govpub parse` output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+# Bump on any change to the JSON shape of Document (docs/archive.md lists the history).
+SCHEMA_VERSION = 1
+
+
+def doc_id_for(url: str) -> str:
+    """Stable document id: derived from the canonical URL of the article's first page.
+
+    Re-crawling, re-parsing or re-indexing the same article always yields the same id,
+    so S3 keys and Elasticsearch `_id`s overwrite instead of duplicating.
+    """
+    return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()[:24]
+
+
+def canonical_url(url: str) -> str:
+    """URL normalised for identity: scheme/host lower-cased, fragment dropped, default ports dropped."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    path = parts.path or "/"
+    return urlunsplit((scheme, host, path, parts.query, ""))
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RawRef:
+    """Where the raw bytes a document was parsed from live in the archive."""
+
+    key: str  #: S3 key of the gzip WARC file
+    offset: int  #: byte offset of the response record (gzip member) in that file
+    length: int  #: byte length of that gzip member
+    record_id: str  #: WARC-Record-ID of the response record
+    url: str  #: target URI of that record
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attachment:
+    url: str
+    name: str  #: link text as printed on the page (e.g. "附件1：2024年工作要点.pdf")
+    content_type: str | None = None
+    sha256: str | None = None  #: of the raw bytes, when fetched
+    text: str | None = None  #: extracted text (simplified Chinese), when the format is supported
+    raw: RawRef | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Document:
+    """One article, normalised.
+
+    Text fields hold simplified Chinese with one paragraph per line. Dates are ISO
+    `YYYY-MM-DD` or None when the page does not state one (never guessed).
+    """
+
+    id: str  #: doc_id_for(url)
+    url: str  #: canonical URL of the first page of the article
+    site: str  #: site id from the registry (e.g. "longwan-jyj")
+    title: str
+    publish_date: str | None  #: YYYY-MM-DD
+    source: str | None  #: issuing agency as printed on the page (来源 / 发布机构)
+    doc_number: str | None  #: 发文字号, e.g. "温龙教〔2024〕12号"
+    index_no: str | None  #: 索引号
+    body: str  #: clean text, simplified Chinese, one paragraph per line
+    truncated: bool = False  #: True when the page only carries part of the text (paywall, cut-off)
+    attachments: tuple[Attachment, ...] = ()
+    fetched_at: str  #: ISO 8601 UTC time the first page was fetched
+    parser_version: str
+    raw: RawRef | None  #: the first page's raw WARC record
+    body_sha256: str  #: sha256 of `body` (utf-8)
+    # Extra fields the parser fills in; all optional so older JSON still loads.
+    page_urls: tuple[str, ...] = ()  #: every page the article was stitched from, in order
+    script: str = "hans"  #: script of the original page: "hans" (simplified) or "hant" (traditional)
+    doc_type: str = "other"  #: 工作要点, 工作总结, 工作计划, 通知, 意见, … or "other"
+    agency: str | None = None  #: agency that runs the site (from the registry)
+    region: str | None = None  #: region of the agency (from the registry)
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["attachments"] = [asdict(a) for a in self.attachments]
+        data["page_urls"] = list(self.page_urls)
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=1)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Document":
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        raw = values.get("raw")
+        values["raw"] = RawRef(**raw) if isinstance(raw, dict) else raw
+        values["attachments"] = tuple(
+            Attachment(**{**a, "raw": RawRef(**a["raw"]) if a.get("raw") else None})
+            for a in values.get("attachments", ())
+        )
+        values["page_urls"] = tuple(values.get("page_urls", ()))
+        return cls(**values)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "Document":
+        return cls.from_dict(json.loads(text))
+
+
+DOCUMENT_FIELDS = tuple(f.name for f in fields(Document))
+
+
+@dataclass(kw_only=True)
+class SiteStats:
+    """What one task did for one site; returned by tasks (XCom) and logged."""
+
+    site: str
+    pages_fetched: int = 0
+    bytes_fetched: int = 0
+    articles_found: int = 0
+    documents_parsed: int = 0
+    documents_written: int = 0  #: new or changed documents written to S3
+    documents_unchanged: int = 0
+    documents_indexed: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)  #: {"kind", "url", "message"}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,121 @@
+"""WarcArchivePipeline: every fetched response goes into a gzip WARC in S3, as fetched.
+
+Records are appended to a local temporary file; a part is uploaded to its final,
+deterministic key when it reaches GOVPUB_WARC_MAX_BYTES and when the crawl closes,
+so no partial object is ever visible under a final key. The crawl report (counts,
+WARC keys, failures) is written to GOVPUB_CRAWL_REPORT for the parent process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from scrapy import Spider
+
+from govpub.archive import Archive, raw_key
+from govpub.config import Settings
+from govpub.warc import Fetched, WarcFileWriter
+
+
+class WarcArchivePipeline:
+    def __init__(self, crawl_id: str, crawl_date: str, report_path: str, max_bytes: int):
+        self.crawl_id = crawl_id
+        self.crawl_date = crawl_date or datetime.now(timezone.utc).strftime("%Y-%m-%d")
+        self.report_path = report_path
+        self.max_bytes = max_bytes
+        self.archive: Archive | None = None
+        self.part = 0
+        self.parts: list[dict] = []
+        self.records: list[dict] = []
+        self.pages_fetched = 0
+        self.bytes_fetched = 0
+        self._file = None
+        self._writer: WarcFileWriter | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        return cls(
+            crawl_id=s.get("GOVPUB_CRAWL_ID", "manual"),
+            crawl_date=s.get("GOVPUB_CRAWL_DATE", ""),
+            report_path=s.get("GOVPUB_CRAWL_REPORT", ""),
+            max_bytes=s.getint("GOVPUB_WARC_MAX_BYTES", 256 * 1024 * 1024),
+        )
+
+    def open_spider(self, spider: Spider) -> None:
+        self.archive = Archive(Settings.from_env())
+        # Fail at start, with the endpoint named, rather than after fetching a whole site.
+        self.archive.ensure_bucket()
+        self._open_part(spider)
+
+    def process_item(self, item: Fetched, spider: Spider) -> Fetched:
+        assert self._writer is not None
+        record_id, offset, length = self._writer.write(item)
+        self.pages_fetched += 1
+        self.bytes_fetched += len(item.body)
+        self.records.append(
+            {
+                "url": item.url,
+                "status": item.status,
+                "kind": item.context.get("kind"),
+                "article_url": item.context.get("article_url"),
+                "key": self._current_key(spider),
+                "offset": offset,
+                "length": length,
+                "record_id": record_id,
+            }
+        )
+        if self._writer.tell() >= self.max_bytes:
+            self._upload_part(spider)
+            self.part += 1
+            self._open_part(spider)
+        return item
+
+    def close_spider(self, spider: Spider) -> None:
+        if self._writer is not None and self._writer.records:
+            self._upload_part(spider)
+        elif self._file is not None:
+            self._file.close()
+        report = {
+            "site": spider.site.id,
+            "crawl_id": self.crawl_id,
+            "crawl_date": self.crawl_date,
+            "pages_fetched": self.pages_fetched,
+            "bytes_fetched": self.bytes_fetched,
+            "warc_parts": self.parts,
+            "records": self.records,
+            "failures": getattr(spider, "failures", []),
+            "finish_reason": spider.crawler.stats.get_value("finish_reason"),
+        }
+        if self.report_path:
+            Path(self.report_path).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    # -- parts ----------------------------------------------------------------------------
+    def _current_key(self, spider: Spider) -> str:
+        assert self.archive is not None
+        return raw_key(self.archive.prefix, spider.site.id, self.crawl_date, self.crawl_id, self.part)
+
+    def _open_part(self, spider: Spider) -> None:
+        self._file = tempfile.NamedTemporaryFile(prefix="govpub-", suffix=".warc.gz", delete=False)
+        self._writer = WarcFileWriter(
+            self._file,
+            software="govpub column spider (Scrapy)",
+            info={"govpub-site": spider.site.id, "govpub-crawl-id": self.crawl_id},
+        )
+
+    def _upload_part(self, spider: Spider) -> None:
+        assert self._file is not None and self.archive is not None and self._writer is not None
+        self._file.flush()
+        self._file.close()
+        key = self._current_key(spider)
+        size = os.path.getsize(self._file.name)
+        self.archive.put_file(key, Path(self._file.name), "application/warc")
+        os.unlink(self._file.name)
+        self.parts.append({"key": key, "size": size, "records": self._writer.records})
+        spider.logger.info("archived %d responses (%d bytes) to %s", self._writer.records, size, key)
+        self._writer = None
+        self._file = None

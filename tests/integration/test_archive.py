@@ -1,0 +1,87 @@
+"""The archive against the real S3 server (S3Proxy over HTTP): keys, documents, errors."""
+
+import pytest
+
+from govpub.archive import Archive, ArchiveUnavailable, document_key, raw_key, run_key, safe_key_part
+from govpub.schema import Document, RawRef, doc_id_for, sha256_text
+
+pytestmark = pytest.mark.services
+
+
+@pytest.fixture(scope="module")
+def settings(module_settings):
+    return module_settings
+
+
+def make_doc(**changes) -> Document:
+    url = "http://127.0.0.1:8765/longwan/xxgk/jhzj/202405/t20240508_1.html"
+    body = "一、总体要求\n坚持立德树人。"
+    values = dict(
+        id=doc_id_for(url), url=url, site="longwan-jyj", title="2024年工作要点", publish_date="2024-05-08",
+        source="区教育局", doc_number=None, index_no="001008009/2024-12345", body=body,
+        fetched_at="2026-11-23T09:00:00Z", parser_version="test",
+        raw=RawRef(key="raw/x.warc.gz", offset=10, length=20, record_id="<urn:uuid:1>", url=url),
+        body_sha256=sha256_text(body),
+    )
+    values.update(changes)
+    return Document(**values)
+
+
+def test_keys_are_deterministic_and_safe():
+    assert raw_key("", "longwan-jyj", "2026-11-23", "manual__2026-11-23T09:00:00+00:00", 0) == (
+        "raw/longwan-jyj/2026-11-23/manual__2026-11-23T09_00_00_00_00-00000.warc.gz"
+    )
+    assert document_key("p/", "s", "abc") == "p/documents/s/abc.json"
+    assert run_key("", "r1", "s", "crawl.json") == "runs/r1/s/crawl.json"
+    # A hostile value cannot climb out of its prefix.
+    for hostile in ("../../etc/passwd", "a/b", "..", "/abs"):
+        part = safe_key_part(hostile)
+        assert "/" not in part and part not in ("", ".", "..")
+
+
+def test_document_round_trip_through_s3(settings, s3):
+    archive = Archive(settings)
+    doc = make_doc()
+    key = archive.put_document(doc)
+    assert key == f"documents/longwan-jyj/{doc.id}.json"
+    assert archive.get_document("longwan-jyj", doc.id) == doc
+    assert archive.get_document("longwan-jyj", "missing") is None
+    assert doc.id in {d.id for d in archive.iter_documents("longwan-jyj")}
+
+
+def test_range_read_of_one_warc_record(settings, s3):
+    import io
+
+    from govpub.warc import Fetched, WarcFileWriter, read_one
+
+    buffer = io.BytesIO()
+    writer = WarcFileWriter(buffer, software="test")
+    _, offset, length = writer.write(
+        Fetched(url="http://127.0.0.1/a.html", status=200, body="正文".encode(), fetched_at="2026-11-23T09:00:00Z")
+    )
+    archive = Archive(settings)
+    archive.put_bytes("raw/test/2026-11-23/t-00000.warc.gz", buffer.getvalue(), "application/warc")
+    member = archive.get_range("raw/test/2026-11-23/t-00000.warc.gz", offset, length)
+    assert read_one(member).body == "正文".encode()
+
+
+def test_jsonl_batches_are_byte_identical_for_identical_rows(settings, s3):
+    archive = Archive(settings)
+    rows = [{"a": 1, "b": "二"}, {"a": 2}]
+    archive.put_jsonl_gz("runs/t/s/parsed.jsonl.gz", rows)
+    first = archive.get_bytes("runs/t/s/parsed.jsonl.gz")
+    archive.put_jsonl_gz("runs/t/s/parsed.jsonl.gz", rows)
+    assert archive.get_bytes("runs/t/s/parsed.jsonl.gz") == first
+    assert archive.get_jsonl_gz("runs/t/s/parsed.jsonl.gz") == rows
+
+
+def test_unreachable_s3_is_one_clear_error(settings):
+    archive = Archive(settings.with_overrides(s3_endpoint="http://127.0.0.1:1"))
+    with pytest.raises(ArchiveUnavailable, match="127.0.0.1:1"):
+        archive.ensure_bucket()
+
+
+def test_wrong_credentials_name_the_endpoint(settings):
+    archive = Archive(settings.with_overrides(s3_secret_key="wrong"))
+    with pytest.raises(ArchiveUnavailable, match=settings.s3_endpoint):
+        archive.check_reachable()

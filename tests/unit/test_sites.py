@@ -1,0 +1,79 @@
+"""The site registry: the shipped entries load, and malformed entries fail with a message naming the problem."""
+
+from pathlib import Path
+
+import pytest
+
+from govpub.config import REPO_ROOT
+from govpub.sites import SiteConfigError, UnknownSite, expand_env, get_site, load_sites
+
+GOOD = """
+[[site]]
+id = "demo-jyj"
+name = "示例教育局"
+agency = "示例市教育局"
+kind = "official"
+allowed_domains = ["example.gov.cn"]
+start_urls = ["${DEMO_BASE:-http://www.example.gov.cn}/xxgk/index.html"]
+[site.links]
+article = "ul.list a"
+next_page = "a.next"
+allow = ["^/xxgk/"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "sites.toml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_shipped_registry_loads_and_has_both_site_styles():
+    sites = load_sites(REPO_ROOT / "sites")
+    kinds = {site.kind for site in sites.values()}
+    assert {"official", "repost"} <= kinds
+    assert len(sites) >= 3
+
+
+def test_env_default_and_override(tmp_path):
+    site = load_sites(write(tmp_path, GOOD), environ={})["demo-jyj"]
+    assert site.start_urls == ("http://www.example.gov.cn/xxgk/index.html",)
+    site = load_sites(tmp_path, environ={"DEMO_BASE": "http://www.example.gov.cn:8080"})["demo-jyj"]
+    assert site.start_urls == ("http://www.example.gov.cn:8080/xxgk/index.html",)
+
+
+def test_expand_env_without_default_names_the_variable():
+    with pytest.raises(SiteConfigError, match="NOPE_NOT_SET"):
+        expand_env("${NOPE_NOT_SET}/x", environ={})
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (('id = "demo-jyj"', 'id = "Demo JYJ"'), "id must match"),
+        (('kind = "official"', 'kind = "blog"'), "kind must be one of"),
+        (('article = "ul.list a"', 'article = ""'), "links.article"),
+        (('allowed_domains = ["example.gov.cn"]', 'allowed_domains = ["other.gov.cn"]'), "outside allowed_domains"),
+        (('allow = ["^/xxgk/"]', 'allow = ["(unclosed"]'), "not a valid regex"),
+        (('name = "示例教育局"\n', ""), "missing required field 'name'"),
+        (("[site.links]", "[site.linkz]"), "missing \\[site.links\\]"),
+    ],
+)
+def test_malformed_entries_fail_with_a_clear_message(tmp_path, change, message):
+    with pytest.raises(SiteConfigError, match=message):
+        load_sites(write(tmp_path, GOOD.replace(*change)), environ={})
+
+
+def test_invalid_toml_names_the_file(tmp_path):
+    with pytest.raises(SiteConfigError, match="sites.toml: invalid TOML"):
+        load_sites(write(tmp_path, GOOD + "\n[[site]\n"), environ={})
+
+
+def test_duplicate_ids_are_refused(tmp_path):
+    with pytest.raises(SiteConfigError, match="duplicate site id"):
+        load_sites(write(tmp_path, GOOD + GOOD), environ={})
+
+
+def test_unknown_site_lists_the_known_ones(tmp_path):
+    write(tmp_path, GOOD)
+    with pytest.raises(UnknownSite, match="unknown site id 'nope' \\(known: demo-jyj\\)"):
+        get_site(tmp_path, "nope")
