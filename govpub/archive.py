@@ -166,7 +166,7 @@ class Archive:
 
     def put_json(self, key: str, data: Any) -> None:
         body = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
-        self.put_bytes(key, body, "application/json; charset=utf-8")
+        self.put_bytes(key, body, "application/json")
 
     def list_keys(self, prefix: str) -> Iterator[str]:
         paginator = self.s3.get_paginator("list_objects_v2")
@@ -189,7 +189,7 @@ class Archive:
 
     def put_document(self, doc: Document) -> str:
         key = self.document_key(doc.site, doc.id)
-        self.put_bytes(key, doc.to_json().encode("utf-8"), "application/json; charset=utf-8")
+        self.put_bytes(key, doc.to_json().encode("utf-8"), "application/json")
         return key
 
     def iter_documents(self, site: str | None = None) -> Iterator[Document]:

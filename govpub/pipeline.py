@@ -103,13 +103,15 @@ def crawl_site(
         "articles_found": len({r["article_url"] for r in report["records"] if r.get("article_url")}),
         "warc_keys": [p["key"] for p in report["warc_parts"]],
         "errors": report["failures"],
+        "skipped": report.get("skipped", []),
         "finish_reason": report.get("finish_reason"),
         "seconds": round(time.monotonic() - started, 2),
     }
     archive.put_json(run_key(archive.prefix, run_id, site.id, "crawl.json"), {**stats, "records": report["records"]})
     echo(
         f"[{site.id}] fetched {stats['pages_fetched']} responses ({stats['bytes_fetched']} bytes), "
-        f"{stats['articles_found']} articles, {len(stats['errors'])} fetch errors"
+        f"{stats['articles_found']} articles, {len(stats['errors'])} fetch errors, "
+        f"{len(stats['skipped'])} skipped (robots.txt)"
     )
     return stats
 
@@ -147,9 +149,14 @@ def _run_streaming(command: list[str], env: dict, echo: Callable[[str], None], p
     return tail
 
 
+_ECHOED = (" WARNING: ", " ERROR: ", " CRITICAL: ", "Traceback", "[column]", "[scrapy.core.engine]",
+           "[scrapy.extensions.logstats]")
+
+
 def _worth_echoing(line: str) -> bool:
-    # Scrapy's per-request DEBUG lines are noise in task logs; keep progress and problems.
-    return not (" DEBUG: " in line or line.startswith("{") or line.startswith(" '"))
+    # Scrapy's start-up banner and per-request DEBUG lines are noise in task logs;
+    # keep progress, our spider's own lines and problems.
+    return any(marker in line for marker in _ECHOED)
 
 
 # -- parse --------------------------------------------------------------------------------

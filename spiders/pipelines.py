@@ -14,7 +14,6 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from scrapy import Spider
 
 from govpub.archive import Archive, raw_key
 from govpub.config import Settings
@@ -22,7 +21,8 @@ from govpub.warc import Fetched, WarcFileWriter
 
 
 class WarcArchivePipeline:
-    def __init__(self, crawl_id: str, crawl_date: str, report_path: str, max_bytes: int):
+    def __init__(self, crawler, crawl_id: str, crawl_date: str, report_path: str, max_bytes: int):
+        self.crawler = crawler
         self.crawl_id = crawl_id
         self.crawl_date = crawl_date or datetime.now(timezone.utc).strftime("%Y-%m-%d")
         self.report_path = report_path
@@ -40,19 +40,20 @@ class WarcArchivePipeline:
     def from_crawler(cls, crawler):
         s = crawler.settings
         return cls(
+            crawler,
             crawl_id=s.get("GOVPUB_CRAWL_ID", "manual"),
             crawl_date=s.get("GOVPUB_CRAWL_DATE", ""),
             report_path=s.get("GOVPUB_CRAWL_REPORT", ""),
             max_bytes=s.getint("GOVPUB_WARC_MAX_BYTES", 256 * 1024 * 1024),
         )
 
-    def open_spider(self, spider: Spider) -> None:
+    def open_spider(self) -> None:
         self.archive = Archive(Settings.from_env())
         # Fail at start, with the endpoint named, rather than after fetching a whole site.
         self.archive.ensure_bucket()
-        self._open_part(spider)
+        self._open_part()
 
-    def process_item(self, item: Fetched, spider: Spider) -> Fetched:
+    def process_item(self, item: Fetched) -> Fetched:
         assert self._writer is not None
         record_id, offset, length = self._writer.write(item)
         self.pages_fetched += 1
@@ -63,21 +64,26 @@ class WarcArchivePipeline:
                 "status": item.status,
                 "kind": item.context.get("kind"),
                 "article_url": item.context.get("article_url"),
-                "key": self._current_key(spider),
+                "key": self._current_key(),
                 "offset": offset,
                 "length": length,
                 "record_id": record_id,
             }
         )
         if self._writer.tell() >= self.max_bytes:
-            self._upload_part(spider)
+            self._upload_part()
             self.part += 1
-            self._open_part(spider)
+            self._open_part()
         return item
 
-    def close_spider(self, spider: Spider) -> None:
+    @property
+    def spider(self):
+        return self.crawler.spider
+
+    def close_spider(self) -> None:
+        spider = self.spider
         if self._writer is not None and self._writer.records:
-            self._upload_part(spider)
+            self._upload_part()
         elif self._file is not None:
             self._file.close()
         report = {
@@ -89,33 +95,34 @@ class WarcArchivePipeline:
             "warc_parts": self.parts,
             "records": self.records,
             "failures": getattr(spider, "failures", []),
+            "skipped": getattr(spider, "skipped", []),
             "finish_reason": spider.crawler.stats.get_value("finish_reason"),
         }
         if self.report_path:
             Path(self.report_path).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
 
     # -- parts ----------------------------------------------------------------------------
-    def _current_key(self, spider: Spider) -> str:
+    def _current_key(self) -> str:
         assert self.archive is not None
-        return raw_key(self.archive.prefix, spider.site.id, self.crawl_date, self.crawl_id, self.part)
+        return raw_key(self.archive.prefix, self.spider.site.id, self.crawl_date, self.crawl_id, self.part)
 
-    def _open_part(self, spider: Spider) -> None:
+    def _open_part(self) -> None:
         self._file = tempfile.NamedTemporaryFile(prefix="govpub-", suffix=".warc.gz", delete=False)
         self._writer = WarcFileWriter(
             self._file,
             software="govpub column spider (Scrapy)",
-            info={"govpub-site": spider.site.id, "govpub-crawl-id": self.crawl_id},
+            info={"govpub-site": self.spider.site.id, "govpub-crawl-id": self.crawl_id},
         )
 
-    def _upload_part(self, spider: Spider) -> None:
+    def _upload_part(self) -> None:
         assert self._file is not None and self.archive is not None and self._writer is not None
         self._file.flush()
         self._file.close()
-        key = self._current_key(spider)
+        key = self._current_key()
         size = os.path.getsize(self._file.name)
         self.archive.put_file(key, Path(self._file.name), "application/warc")
         os.unlink(self._file.name)
         self.parts.append({"key": key, "size": size, "records": self._writer.records})
-        spider.logger.info("archived %d responses (%d bytes) to %s", self._writer.records, size, key)
+        self.spider.logger.info("archived %d responses (%d bytes) to %s", self._writer.records, size, key)
         self._writer = None
         self._file = None

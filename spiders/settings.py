@@ -34,6 +34,7 @@ REDIRECT_MAX_TIMES = 5
 DEPTH_LIMIT = 50
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no listening ports on workers
 
 ITEM_PIPELINES = {"spiders.pipelines.WarcArchivePipeline": 300}
 

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from govpub.config import Settings
@@ -37,6 +38,7 @@ class ColumnSpider(scrapy.Spider):
         self.allowed_domains = list(self.site.allowed_domains)
         self._allow = [re.compile(p) for p in self.site.links.allow]
         self.failures: list[dict[str, str]] = []
+        self.skipped: list[dict[str, str]] = []
         self.list_pages_seen = 0
 
     async def start(self):
@@ -88,6 +90,10 @@ class ColumnSpider(scrapy.Spider):
 
     def on_error(self, failure):
         request = failure.request
+        if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
+            # Politeness working as intended, not a failure of the site.
+            self.skipped.append({"kind": "robots_disallowed", "url": request.url, "message": str(failure.value)})
+            return
         self.failures.append(
             {"kind": f"fetch:{failure.type.__name__}", "url": request.url, "message": str(failure.value)[:500]}
         )

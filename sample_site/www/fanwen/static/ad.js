@@ -1,0 +1,1 @@
+/* ad loader placeholder */

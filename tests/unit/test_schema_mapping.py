@@ -1,0 +1,88 @@
+"""The Elasticsearch mapping and govpub.schema must describe the same document."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from govpub import index
+from govpub.schema import SCHEMA_VERSION, Attachment, Document, RawRef
+
+
+def _props(mapping: dict, *path: str) -> dict:
+    node = mapping["mappings"]
+    for name in path:
+        node = node["properties"][name]
+    return node["properties"]
+
+
+def _names(cls) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls)}
+
+
+def test_every_document_field_is_mapped_and_vice_versa():
+    mapping = index.load_mapping()
+    mapped = set(_props(mapping))
+    assert mapped - set(index.DERIVED_FIELDS) == _names(Document)
+    assert set(index.DERIVED_FIELDS) <= mapped
+
+
+def test_nested_objects_match_schema():
+    mapping = index.load_mapping()
+    assert set(_props(mapping, "attachments")) == _names(Attachment)
+    assert set(_props(mapping, "raw")) == _names(RawRef)
+    assert set(_props(mapping, "attachments", "raw")) == _names(RawRef)
+
+
+def test_mapping_is_strict_and_versioned():
+    mapping = index.load_mapping()
+    assert mapping["mappings"]["dynamic"] == "strict"
+    assert mapping["mappings"]["properties"]["attachments"]["dynamic"] == "strict"
+    assert mapping["mappings"]["properties"]["raw"]["dynamic"] == "strict"
+    assert isinstance(mapping["_meta"]["version"], int) and mapping["_meta"]["version"] >= 1
+    assert mapping["_meta"]["schema_version"] == SCHEMA_VERSION
+    assert index.index_name("govpub-documents", 3) == "govpub-documents-v3"
+
+
+def test_chinese_analysis_and_exact_subfields():
+    mapping = index.load_mapping()
+    analysis = mapping["settings"]["analysis"]
+    shingle = analysis["filter"]["zh_shingle"]
+    assert (shingle["type"], shingle["min_shingle_size"], shingle["max_shingle_size"]) == ("shingle", 2, 2)
+    assert shingle["output_unigrams"] is False and shingle["token_separator"] == ""
+    props = _props(mapping)
+    for name in ("title", "body"):
+        assert props[name]["analyzer"] == "zh_bigram"
+        assert props[name]["fields"]["exact"]["analyzer"] == "zh_unigram"
+    assert props["publish_date"] == {"type": "date", "format": "yyyy-MM-dd"}
+    for name in ("site", "doc_number", "index_no", "doc_type", "script", "agency", "region", "url", "id"):
+        assert props[name]["type"] == "keyword", name
+
+
+def _document(**changes) -> Document:
+    base = dict(
+        id="abc",
+        url="http://example.gov.cn/a.html",
+        site="example",
+        title="标题",
+        publish_date="2024-03-05",
+        source=None,
+        doc_number=None,
+        index_no=None,
+        body="正文",
+        fetched_at="2024-03-06T01:02:03Z",
+        parser_version="1",
+        raw=RawRef(key="k", offset=0, length=1, record_id="<urn:uuid:x>", url="http://example.gov.cn/a.html"),
+        body_sha256="0" * 64,
+        attachments=(Attachment(url="http://example.gov.cn/f.pdf", name="附件1"),),
+    )
+    base.update(changes)
+    return Document(**base)
+
+
+def test_to_es_source_adds_year_only():
+    doc = _document()
+    source = index.to_es_source(doc)
+    assert source["year"] == 2024
+    assert set(source) == set(doc.to_dict()) | {"year"}
+    assert {k: v for k, v in source.items() if k != "year"} == doc.to_dict()
+    assert index.to_es_source(_document(publish_date=None))["year"] is None
