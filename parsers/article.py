@@ -1,0 +1,197 @@
+"""parse_article: the pipeline that turns the pages of one article into a ParsedArticle."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from parsers import clean, extract
+from parsers.attachments import build_attachments
+from parsers.classify import doc_type_of, has_placeholders, placeholder_key
+from parsers.decode import decode_html
+from parsers.model import AttachmentFile, Page, ParsedArticle, ParseError
+from parsers.normalise import (
+    clean_inline,
+    detect_script,
+    han_count,
+    iso_date,
+    strip_pinyin_glosses,
+    to_simplified,
+)
+from parsers.selectors import ATTACHMENT_EXTENSIONS, META_DATE, META_SOURCE, META_TITLE
+
+_DATE_LABELS = ("发布日期", "发布时间", "发表时间", "发文日期", "生成日期", "成文日期", "日期", "时间")
+_SOURCE_LABELS = ("发布机构", "发文机关", "发文单位", "信息来源", "文章来源", "来源")
+
+
+@dataclass
+class _PageResult:
+    """What one page contributes (fields are still in the page's original script)."""
+
+    title: str
+    fields: dict[str, str | None]
+    body_lines: list[str]
+    links: list[tuple[str, str]]
+    paywall: bool
+    declared_length: int | None
+    script: str  #: script of the page as fetched
+
+
+def parse_article(pages: Sequence[Page], attachments: Sequence[AttachmentFile] = ()) -> ParsedArticle:
+    """Parse the pages of one article (page 1 first) and its fetched attachment files."""
+    _check_input(pages, attachments)
+    try:
+        return _parse(pages, attachments)
+    except ParseError:
+        raise
+    except Exception as exc:  # contract: bad input yields ParseError only; the cause stays chained
+        raise ParseError(f"cannot parse {pages[0].url}: {type(exc).__name__}: {exc}") from exc
+
+
+def _check_input(pages: Sequence[Page], attachments: Sequence[AttachmentFile]) -> None:
+    if not pages:
+        raise ParseError("no pages given")
+    for p in pages:
+        if not isinstance(p, Page) or not isinstance(p.body, bytes) or not isinstance(p.url, str):
+            raise ParseError(f"not a Page with bytes body: {p!r:.80}")
+    for a in attachments:
+        if not isinstance(a, AttachmentFile) or not isinstance(a.body, bytes):
+            raise ParseError(f"not an AttachmentFile with bytes body: {a!r:.80}")
+
+
+def _parse(pages: Sequence[Page], files: Sequence[AttachmentFile]) -> ParsedArticle:
+    results = [_parse_page(p) for p in pages]
+    first = results[0]
+    title = first.title or next((r.title for r in results if r.title), "")
+    fields = _merge_fields(results)
+    body_lines: list[str] = []
+    for r in results:
+        body_lines += _drop_title_lines(r.body_lines, title)
+    body_lines = clean.drop_adjacent_duplicates(clean.drop_repeated_body(body_lines))
+    links = list(dict.fromkeys(link for r in results for link in r.links))
+    if not body_lines and not links and not files:
+        raise ParseError(f"no article body found in {pages[0].url}")
+    if not title:
+        title = body_lines[0] if body_lines and len(body_lines[0]) <= 60 else ""
+
+    original = title + "\n" + "\n".join(body_lines)  # placeholders are script-independent
+    body = to_simplified("\n".join(body_lines))
+    declared = first.declared_length
+    truncated = any(r.paywall for r in results) or bool(declared and han_count(body) < 0.9 * declared)
+    return ParsedArticle(
+        title=to_simplified(title),
+        publish_date=fields["publish_date"],
+        source=_simplified_or_none(fields["source"]),
+        doc_number=_simplified_or_none(fields["doc_number"]),
+        index_no=fields["index_no"],
+        body=body,
+        truncated=truncated,
+        script=first.script,
+        doc_type=doc_type_of(to_simplified(title)),
+        attachments=build_attachments(links, files),
+        placeholders=has_placeholders(original),
+    )
+
+
+def _simplified_or_none(value: str | None) -> str | None:
+    return to_simplified(value) if value else None
+
+
+def _merge_fields(results: list[_PageResult]) -> dict[str, str | None]:
+    """Each field from the first page that states it."""
+    merged: dict[str, str | None] = {}
+    for key in ("publish_date", "source", "doc_number", "index_no"):
+        merged[key] = next((r.fields[key] for r in results if r.fields.get(key)), None)
+    return merged
+
+
+def _parse_page(page: Page) -> _PageResult:
+    html = strip_pinyin_glosses(decode_html(page.body, page.content_type))
+    soup = extract.parse_html(html)
+    script = detect_script(soup.get_text())
+    if script == "hant":
+        extract.simplify_text_nodes(soup, to_simplified)  # so label/noise patterns need one script
+    meta = extract.meta_fields(soup)
+    title = extract.choose_title(
+        extract.first_meta(meta, META_TITLE), extract.title_candidates(soup), extract.title_from_tag(soup)
+    )
+    links = extract.attachment_links(soup, page.url, ATTACHMENT_EXTENSIONS)
+    clean.drop_always(soup)
+    container = extract.find_container(soup)
+    extract.insert_markers(soup)
+    page_lines = extract.lines_of(soup.body or soup)
+    body_lines: list[str] = []
+    if container is not None:
+        clean.drop_chrome(container)
+        body_lines = extract.lines_of(container)
+    inside = set(body_lines)
+    outside = [line for line in page_lines if line not in inside]
+    fields = _fields(meta, outside, body_lines)
+    paywall_after = clean.paywall_follows(page_lines, body_lines)
+    _, declared_outside = clean.drop_summary(outside)
+    body_lines, paywall, declared = _clean_body(body_lines)
+    paywall = paywall or paywall_after
+    declared = declared or declared_outside
+    return _PageResult(title, fields, body_lines, links, paywall, declared, script)
+
+
+def _fields(meta: dict[str, str], outside: list[str], body: list[str]) -> dict[str, str | None]:
+    """Meta tags, then labelled fields around the body, then the first lines of the body."""
+    labelled = extract.labelled_fields(outside)
+    for key, value in extract.labelled_fields(body[:8]).items():
+        labelled.setdefault(key, value)
+    date = iso_date(extract.first_meta(meta, META_DATE))
+    for label in _DATE_LABELS:
+        date = date or iso_date(labelled.get(label))
+    date = date or extract.dates_in_meta_lines(outside) or extract.dates_in_meta_lines(body[:8])
+    source = extract.first_meta(meta, META_SOURCE)
+    for label in _SOURCE_LABELS:
+        source = source or _plausible_source(labelled.get(label))
+    doc_number = labelled.get("发文字号") or labelled.get("文号") or extract.doc_number_in(body)
+    return {
+        "publish_date": date,
+        "source": clean_inline(source) if source else None,
+        "doc_number": clean_inline(doc_number) if doc_number else None,
+        "index_no": clean_inline(labelled["索引号"]) if labelled.get("索引号") else None,
+    }
+
+
+def _plausible_source(value: str | None) -> str | None:
+    """A source value looks like an agency name, not a sentence or a URL."""
+    if not value or len(value) > 40 or "http" in value.lower():
+        return None
+    return value
+
+
+def _clean_body(lines: list[str]) -> tuple[list[str], bool, int | None]:
+    lines = [line for line in lines if not clean.is_boilerplate_line(line)]
+    lines = clean.drop_watermarks(lines)
+    lines, declared = clean.drop_summary(lines)
+    lines, paywall = clean.cut_tail(lines)
+    return lines, paywall, declared
+
+
+def _drop_title_lines(lines: list[str], title: str) -> list[str]:
+    """Drop the title printed again in the body (and its anonymised variant near the top)."""
+    if not title:
+        return lines
+    exact = {title, extract.clean_title(title)}
+    key = placeholder_key(title)
+    out = []
+    for i, line in enumerate(lines):
+        norm = extract.clean_title(line)
+        if line in exact or norm in exact:
+            continue
+        if i < 4 and _is_title_variant(norm, title, key):
+            continue
+        out.append(line)
+    return out
+
+
+def _is_title_variant(line: str, title: str, key: str) -> bool:
+    """An anonymised re-print of the title: `xx镇中心学校xxxx年工作计划` for `乡镇中心学校2019年工作计划`."""
+    if not key or len(line) > len(title) + 10 or re.search(r"[。；;，,]", line):
+        return False
+    return SequenceMatcher(None, placeholder_key(line), key).ratio() >= 0.85

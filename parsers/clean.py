@@ -1,0 +1,233 @@
+"""Boilerplate removal: chrome elements in the tree, then chrome lines in the extracted text.
+
+Rules are patterns over kinds of noise (breadcrumbs, metadata lines, footers, widgets,
+watermarks, paywall tails), not lists of one site's strings.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import Tag
+
+from parsers.selectors import ALWAYS_DROP_TAGS, NOISE_CLASS, STRUCTURAL_DROP_TAGS
+
+# ---------------------------------------------------------------- tree level
+
+
+def drop_always(root: Tag) -> None:
+    """Remove elements that never carry article text (scripts, media, form controls, hidden)."""
+    for el in root.find_all(ALWAYS_DROP_TAGS):
+        el.decompose()
+    for el in root.find_all(style=re.compile(r"display\s*:\s*none", re.I)):
+        el.decompose()
+    for el in root.find_all(attrs={"hidden": True}):
+        el.decompose()
+
+
+def drop_chrome(root: Tag) -> None:
+    """Remove layout chrome (nav/header/footer tags, share bars, breadcrumbs...) below root.
+
+    An element holding half or more of root's text is kept: some sites wrap the whole page in
+    <form> or give the article wrapper a class like "main_side".
+    """
+    total = max(len(root.get_text()), 1)
+    targets = [el for el in root.find_all(True) if el.name in STRUCTURAL_DROP_TAGS or _has_noise_class(el)]
+    chosen = {id(el) for el in targets}
+    for el in targets:
+        if el.decomposed or any(id(p) in chosen for p in el.parents):
+            continue  # removed together with its ancestor
+        if len(el.get_text()) * 2 >= total:
+            chosen.discard(id(el))  # too big to be chrome: keep it, but still look inside
+            continue
+        el.decompose()
+
+
+def _has_noise_class(el: Tag) -> bool:
+    attrs = el.attrs or {}
+    cls = attrs.get("class")
+    names = " ".join(cls) if isinstance(cls, list) else str(cls or "")
+    ident = str(attrs.get("id") or "")
+    return bool(NOISE_CLASS.search(names) or NOISE_CLASS.search(ident))
+
+
+# ---------------------------------------------------------------- line level
+
+_SHORT = 80
+_BREADCRUMB = re.compile(
+    r"^(?:当前位置|您现在的位置|你现在的位置|您的位置|你的位置|所在位置|当前所在位置|现在位置|位置)\s*[:：]"
+    r"|^(?:网站首页|首页|主页)\s*(?:>|»|›|＞|→|/|\\)"
+    r"|^(?:>|»|›|＞|→)\s*\S"
+)
+_META_LABEL = re.compile(
+    r"(?:发布日期|发布时间|发表时间|更新时间|生成日期|浏览次数|浏览量|阅读次数|阅读量|点击数|点击量|点击率|访问量|"
+    r"信息来源|文章来源|来源|作者|字体|字号|责任编辑|编辑|格式|分类|文章出处|时间|日期)\s*[:：]"
+)
+_META_LEAD = re.compile(
+    r"^(?:发布日期|发布时间|发表时间|更新时间|日期|时间|信息来源|文章来源|来源|作者|浏览次数|点击数|责任编辑)\s*[:：]"
+)
+# A date with a time or followed by `|`-separated fields is a metadata line; a bare date is kept
+# (it is usually the signature date at the end of a notice).
+_DATE_LEAD = re.compile(
+    r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?:[|｜].*)?|\s*[|｜].*)$"
+)
+_WIDGET = re.compile(
+    r"打印本页|打印此页|打印文章|关闭窗口|关闭本页|【\s*打印\s*】|【\s*关闭\s*】|[\[【]\s*字体|字[体号]\s*[:：]?\s*[\[【]?\s*大\s*中\s*小"
+    r"|字体\s*[:：]\s*[\[【]\s*[\]】]|扫一扫在手机|手机扫一扫|用手机扫描|分享到|收藏本页|加入收藏|返回顶部|设为首页|【\s*返回\s*】"
+)
+_FOOTER = re.compile(
+    r"主办单位|承办单位|主办\s*[:：]|网站标识码|ICP\s*备|ICP\s*证|公网安备|版权所有|Copyright|©|技术支持\s*[:：]"
+    r"|网站地图|联系我们|建议使用.{0,20}浏览器|分辨率",
+    re.I,
+)
+_PAGER = re.compile(r"^(?:上一页|下一页|首页|尾页|末页|\d+|[\s|｜…\[\]【】])+$")
+_PAGER_WORD = re.compile(r"上一页|下一页")
+_PAGE_COUNT = re.compile(r"^共\s*\d+\s*页")
+_COUNTER = re.compile(r"^(?:浏览|阅读|点击|访问)(?:次数|量|数)?\s*[:：]?\s*\d*\s*次?$")
+_SLOGAN = re.compile(r"欢迎(?:您|你|访问|光临|来到)")
+_RELATED_HEAD = re.compile(r"^(?:相关(?:链接|文章|阅读|新闻|推荐|文档)|友情链接)\s*[:：]?$")
+
+
+def is_boilerplate_line(line: str) -> bool:
+    """True for chrome lines: breadcrumbs, metadata lines, widgets, footers, pagers, slogans."""
+    n = len(line)
+    if _BREADCRUMB.search(line) and n <= 150:
+        return True
+    if n <= 150 and len(_META_LABEL.findall(line)) >= 2:
+        return True
+    if n <= 60 and (_META_LEAD.search(line) or _DATE_LEAD.match(line)):
+        return True
+    if n <= _SHORT and _WIDGET.search(line):
+        return True
+    if n <= 150 and _FOOTER.search(line):
+        return True
+    if n <= _SHORT and ((_PAGER.match(line) and _PAGER_WORD.search(line)) or _PAGE_COUNT.match(line)):
+        return True
+    if _COUNTER.match(line) or _RELATED_HEAD.match(line):
+        return True
+    if n <= 40 and _SLOGAN.search(line) and re.search(r"[!！]\s*$", line):
+        return True
+    return False
+
+
+# Content-farm watermark: "文章来源<site>网" / "本文来自<site>", often broken over 2-3 lines.
+_WATERMARK = re.compile(r"^(?:文章|本文|内容)?来(?:源|自)(?:于|自)?[^\s，。；]{0,16}(?:网|站|\.com|\.cn)")
+
+
+def drop_watermarks(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        span = _watermark_span(lines, i)
+        if span:
+            i += span
+        else:
+            out.append(lines[i])
+            i += 1
+    return out
+
+
+def _watermark_span(lines: list[str], i: int) -> int:
+    """Number of lines from i that together form a watermark sentence (0 if none)."""
+    for span in (1, 2, 3):
+        chunk = lines[i : i + span]
+        if len(chunk) < span or any(len(x) > 16 for x in chunk):
+            return 0
+        joined = "".join(chunk)
+        if len(joined) <= 30 and _WATERMARK.match(joined):
+            return span
+    return 0
+
+
+# ---------------------------------------------------------------- body-level passes
+
+# Tail of document-sharing / content-farm pages: everything from here on is not the document.
+_TAIL_START = re.compile(
+    r"^(?:TAGS?|TAG标签|标签|关键词|关键字)\s*[:：]|^(?:相关推荐|猜你喜欢|热门文章|热门推荐|推荐阅读|上一篇|下一篇)",
+    re.I,
+)
+_PAYWALL = re.compile(
+    r"折扣价|原价\s*[:：]?\s*[\d.]+|VIP\s*免费下载|下载文档|扫码下载|立即下载|付费下载|如遇卡顿|本文档由网友提供"
+    r"|客服请联系|在线客服|剩余\s*\d+\s*(?:页|字)|阅读全文|展开全文|继续阅读|查看全文|余下全文|下载全文|未完[，,]",
+    re.I,
+)
+
+
+def cut_tail(lines: list[str]) -> tuple[list[str], bool]:
+    """Cut at the first tail/paywall line after some body text; True when it was a paywall."""
+    for i, line in enumerate(lines):
+        if i == 0 or len(line) > _SHORT:
+            continue
+        if _PAYWALL.search(line):
+            return lines[:i], True
+        if _TAIL_START.search(line):
+            return lines[:i], False
+    return lines, False
+
+
+_SUMMARY = re.compile(r"^(?:内容)?摘要\s*[:：]\s*(.*)$")
+_DECLARED_LENGTH = re.compile(r"全文共\s*[:：]?\s*(\d+)\s*字")
+_ELLIPSIS_TAIL = re.compile(r"\s*(?:\.{3,}|…+|。。。).*$")
+
+
+def drop_summary(lines: list[str]) -> tuple[list[str], int | None]:
+    """Drop a `摘要:` line that repeats the opening; return the `全文共N字` length it declares."""
+    declared = None
+    out = []
+    rest_text = "".join(lines)
+    for line in lines:
+        m = _SUMMARY.match(line)
+        if m:
+            n = _DECLARED_LENGTH.search(line)
+            if n:
+                declared = int(n.group(1))
+            if n or _repeats_opening(m.group(1), rest_text):
+                continue
+        out.append(line)
+    return out, declared
+
+
+def _repeats_opening(summary: str, text: str) -> bool:
+    summary = _ELLIPSIS_TAIL.sub("", summary)
+    chunks = [c for c in re.split(r"\s{2,}|\t", summary) if len(c) >= 12]
+    return any(c[-20:] in text.replace(summary, "") for c in chunks)
+
+
+def drop_repeated_body(lines: list[str]) -> list[str]:
+    """If the page prints the whole body twice (CMS template + pasted copy), keep the first copy."""
+    long_idx = [i for i, line in enumerate(lines) if len(line) >= 20]
+    if len(long_idx) < 2:
+        return lines
+    first = long_idx[0]
+    for j in long_idx[1:]:
+        if lines[j] != lines[first]:
+            continue
+        size = j - first
+        copy = lines[j : j + size]
+        same = sum(a == b for a, b in zip(copy, lines[first:j]))
+        if size and same >= 0.9 * size:
+            back = 0  # headings printed just before the second copy, as before the first
+            while back < first and lines[j - 1 - back] == lines[first - 1 - back]:
+                back += 1
+            return lines[: j - back] + lines[j + size :]
+    return lines
+
+
+def drop_adjacent_duplicates(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        if not out or out[-1] != line:
+            out.append(line)
+    return out
+
+
+def paywall_follows(page_lines: list[str], body_lines: list[str], window: int = 8) -> bool:
+    """A price/VIP/download block right after the body text (outside the body container)."""
+    if not body_lines:
+        return False
+    last = body_lines[-1]
+    positions = [i for i, line in enumerate(page_lines) if line == last]
+    if not positions:
+        return False
+    after = page_lines[positions[-1] + 1 : positions[-1] + 1 + window]
+    return any(len(line) <= _SHORT and _PAYWALL.search(line) for line in after)

@@ -1,0 +1,319 @@
+"""Find the article: metadata fields, title, and the main-text container rendered as lines."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
+
+from parsers.normalise import clean_inline, clean_line, iso_date
+from parsers.selectors import CONTENT_SELECTORS, GENERIC_SELECTORS, TITLE_SELECTORS
+
+LINE = "\ue000"  # private-use markers (stripped from input by decode) for line and cell breaks
+CELL = "\ue001"
+
+BLOCK_TAGS = frozenset(
+    "p div section article main h1 h2 h3 h4 h5 h6 li ul ol dl dt dd table tbody thead tfoot tr "
+    "blockquote pre center address figure figcaption hr form fieldset caption".split()
+)
+_SKIP_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
+
+
+def parse_html(html: str) -> BeautifulSoup:
+    # lxml refuses str input that still carries an XML encoding declaration
+    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
+    return BeautifulSoup(html, "lxml")
+
+
+def simplify_text_nodes(soup: BeautifulSoup, convert) -> None:
+    """Convert every text node and <meta content> to simplified; hrefs stay as they are."""
+    for node in list(soup.find_all(string=True)):
+        if isinstance(node, _SKIP_STRINGS):
+            continue
+        new = convert(str(node))
+        if new != node:
+            node.replace_with(new)
+    for m in soup.find_all("meta", content=True):
+        if isinstance(m["content"], str):
+            m["content"] = convert(m["content"])
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def insert_markers(root: Tag) -> None:
+    """Insert line/cell markers around blocks, <br> and table cells (once per document)."""
+    for br in root.find_all("br"):
+        br.replace_with(LINE)
+    for table in root.find_all("table"):
+        if _is_data_table(table):
+            _mark_data_table(table)
+    for el in root.find_all(BLOCK_TAGS):
+        if el.find_parent(attrs={"data-govpub-cell": True}) is not None:
+            continue  # blocks inside a data-table cell stay inline
+        el.insert_before(LINE)
+        el.insert_after(LINE)
+    for cell in root.find_all(["td", "th"]):
+        cell.insert_after(CELL)
+
+
+def lines_of(root: Tag) -> list[str]:
+    """Text of a marked-up element: one block per line, table rows as tab-separated cells."""
+    text = "".join(
+        str(s) for s in root.descendants if isinstance(s, NavigableString) and not isinstance(s, _SKIP_STRINGS)
+    )
+    text = text.replace("\r", "").replace("\n", " ")
+    lines = []
+    for raw in text.split(LINE):
+        line = clean_line(raw.replace(CELL, "\t"))
+        if line:
+            lines.append(line)
+    return lines
+
+
+def _is_data_table(table: Tag) -> bool:
+    """A table of data (rows of short cells) rather than page layout."""
+    if table.find("table") is not None:
+        return False
+    cells = table.find_all(["td", "th"])
+    return bool(cells) and all(len(c.get_text(strip=True)) <= 200 for c in cells)
+
+
+def _mark_data_table(table: Tag) -> None:
+    for tr in table.find_all("tr"):
+        tr.insert_after(LINE)
+    for cell in table.find_all(["td", "th"]):
+        cell["data-govpub-cell"] = "1"
+
+
+# ---------------------------------------------------------------- container
+
+
+def find_container(soup: BeautifulSoup) -> Tag | None:
+    """Main-text element: a known CMS container first, else the densest prose block."""
+    best = _container_from_hints(soup)
+    return best if best is not None else _densest_block(soup)
+
+
+def _container_from_hints(soup: BeautifulSoup) -> Tag | None:
+    scored_best = None
+    for selector in CONTENT_SELECTORS:
+        try:
+            found = soup.select(selector)
+        except Exception:  # soupsieve rejects nothing we ship, but never let a selector crash a parse
+            continue
+        found = [el for el in found if _prose_score(el.get_text(" ", strip=True)) > 0]
+        if not found:
+            continue
+        el = max(found, key=lambda e: len(e.get_text(strip=True)))
+        if selector not in GENERIC_SELECTORS:
+            return el
+        scored_best = scored_best or el
+    if scored_best is not None:
+        dense = _densest_block(soup)
+        # a generic ".content" may be a sidebar: trust it only if it holds the densest block
+        if dense is None or dense is scored_best or scored_best in dense.parents:
+            return scored_best
+        return dense
+    return None
+
+
+_PUNCT = re.compile(r"[，。；：、！？,;]")
+
+
+def _prose_score(text: str) -> float:
+    """How much a block reads like prose: punctuation plus length, zero for tiny fragments."""
+    punct = len(_PUNCT.findall(text))
+    if len(text) < 10 and not (punct and len(text) >= 4):
+        return 0.0
+    return punct + len(text) / 100
+
+
+def _densest_block(soup: BeautifulSoup) -> Tag | None:
+    """Readability-style: paragraphs vote for their parent (full) and grandparent (half)."""
+    body = soup.body or soup
+    scores: dict[int, float] = {}
+    nodes: dict[int, Tag] = {}
+    for para, text in _paragraphs(body):
+        score = _prose_score(text) * (1 - _link_density(para, text))
+        if score <= 0:
+            continue
+        for tag, weight in ((para.parent, 1.0), (para.parent.parent if para.parent else None, 0.5)):
+            if isinstance(tag, Tag):
+                scores[id(tag)] = scores.get(id(tag), 0.0) + score * weight
+                nodes[id(tag)] = tag
+    if not scores:
+        return None
+    return nodes[max(scores, key=scores.__getitem__)]
+
+
+def _paragraphs(body: Tag):
+    """(element, text) for paragraph-like elements: p/td/li/pre, and divs without block children."""
+    for el in body.find_all(["p", "div", "td", "li", "pre", "blockquote", "span", "font"]):
+        if el.name in ("div", "span", "font") and el.find(["p", "div", "table", "ul", "ol"]) is not None:
+            continue
+        text = el.get_text(" ", strip=True)
+        if text:
+            yield el, text
+
+
+def _link_density(el: Tag, text: str) -> float:
+    link_chars = sum(len(a.get_text(strip=True)) for a in el.find_all("a"))
+    return min(link_chars / max(len(text), 1), 1.0)
+
+
+# ---------------------------------------------------------------- metadata
+
+
+def meta_fields(soup: BeautifulSoup) -> dict[str, str]:
+    """<meta name|property=... content=...> as a lower-cased name -> content map (first wins)."""
+    out: dict[str, str] = {}
+    for m in soup.find_all("meta"):
+        name = m.get("name") or m.get("property") or m.get("itemprop")
+        content = m.get("content")
+        if isinstance(name, str) and isinstance(content, str) and content.strip():
+            out.setdefault(name.strip().lower(), clean_inline(content))
+    return out
+
+
+def first_meta(meta: dict[str, str], names: tuple[str, ...]) -> str | None:
+    for n in names:
+        if meta.get(n):
+            return meta[n]
+    return None
+
+
+_LABEL_WORDS = (
+    "索引号 发布机构 发文机关 发文单位 生成日期 成文日期 发文日期 发布日期 发布时间 发表时间 发文字号 文号 主题分类 "
+    "体裁分类 公开方式 公开范围 公开时限 有效性 信息来源 文章来源 来源 浏览次数 点击数 字体 作者 责任编辑 分类 格式 "
+    "名称 标题 主题词 关键词 日期 时间"
+).split()
+# Tables pad labels with spaces (`索 引 号：`, `文　　号：`), so allow whitespace between characters.
+_LABELS = "|".join(r"\s*".join(word) for word in _LABEL_WORDS)
+# Label, then a colon or a cell break, then the value up to the next cell break or next label.
+_FIELD = re.compile(
+    rf"(?:^|(?<=[\s\t|｜\]】]))(?P<label>{_LABELS})\s*(?:[:：]\s*\t?|\t)\s*"
+    rf"(?P<value>[^\t\n]*?)\s*(?=\t|\s{{2,}}|\s*[|｜]|(?:{_LABELS})\s*[:：]|$)"
+)
+
+
+def labelled_fields(lines: list[str]) -> dict[str, str]:
+    """Label -> value from disclosure tables and metadata lines (first occurrence wins)."""
+    out: dict[str, str] = {}
+    for line in lines:
+        if len(line) > 300:
+            continue  # prose, not a metadata line
+        for m in _FIELD.finditer(line):
+            value = m.group("value").strip(" :：")
+            if value:
+                out.setdefault(re.sub(r"\s", "", m.group("label")), value)
+    return out
+
+
+def dates_in_meta_lines(lines: list[str]) -> str | None:
+    """A bare date on a short metadata line (`2021-03-22 | 格式:DOC | 分类:...`)."""
+    for line in lines:
+        if len(line) <= 120 and re.match(r"^\s*\d{4}[-/.年]\d{1,2}", line) and re.search(r"[|｜]|[:：]", line):
+            d = iso_date(line)
+            if d:
+                return d
+    return None
+
+
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*第?\s*\d{1,5}\s*号")
+
+
+def doc_number_in(lines: list[str]) -> str | None:
+    """A standalone 发文字号 line near the top of the body, e.g. `温龙教〔2024〕12号`."""
+    for line in lines[:6]:
+        m = _DOC_NUMBER.search(line)
+        if m and len(line) <= len(m.group(0)) + 6:
+            return clean_inline(m.group(0))
+    return None
+
+
+# ---------------------------------------------------------------- title
+
+_PAGE_MARK = re.compile(r"\s*[(（\[【]?\s*第\s*\d+\s*(?:/\s*\d+\s*)?页\s*[)）\]】]?\s*$")
+_LEAD_LABEL = re.compile(r"^(?:【[^】]{1,8}】|\[[^\]]{1,8}\])\s*")
+_TITLE_SPLIT = re.compile(r"\s+[-–—|_]\s+|\s*[|｜_]\s*|\s*--\s*|\s+-\s*|\s*-\s+")
+
+
+def clean_title(text: str) -> str:
+    text = clean_inline(text)
+    text = _LEAD_LABEL.sub("", text)
+    return _PAGE_MARK.sub("", text).strip()
+
+
+def title_from_tag(soup: BeautifulSoup) -> str:
+    """<title> with the site-name part removed: the longest of its ` - `/`_`/`|` segments."""
+    tag = soup.find("title")
+    if tag is None:
+        return ""
+    text = clean_inline(tag.get_text())
+    parts = [p for p in _TITLE_SPLIT.split(text) if p.strip()]
+    return clean_title(max(parts, key=len)) if parts else ""
+
+
+def title_candidates(soup: BeautifulSoup) -> list[str]:
+    out = []
+    for selector in TITLE_SELECTORS:
+        for el in soup.select(selector):
+            text = clean_title(el.get_text(" ", strip=True))
+            if 4 <= len(text) <= 150 and text not in out:
+                out.append(text)
+    return out
+
+
+def choose_title(meta_title: str | None, candidates: list[str], tag_title: str) -> str:
+    """ArticleTitle meta, else the in-page heading that best matches <title>, else <title>."""
+    if meta_title:
+        return clean_title(meta_title)
+    if candidates and tag_title:
+        best = max(candidates, key=lambda c: _overlap(c, tag_title))
+        if _overlap(best, tag_title) >= 0.6:
+            return best
+        return tag_title
+    if candidates:
+        return candidates[0]
+    return tag_title
+
+
+def _overlap(a: str, b: str) -> float:
+    if not a or not b:
+        return 0.0
+    sb = set(b)
+    return sum(ch in sb for ch in a) / len(a)
+
+
+# ---------------------------------------------------------------- attachments
+
+
+def attachment_links(root: Tag, base_url: str, extensions: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(absolute url, link text) of links to document files, in page order, de-duplicated."""
+    out: dict[str, str] = {}
+    for a in root.find_all("a", href=True):
+        href = a["href"]
+        if not isinstance(href, str) or href.strip().lower().startswith(("javascript:", "mailto:", "#")):
+            continue
+        try:
+            url = urljoin(base_url, href.strip())
+        except ValueError:
+            continue
+        if not _is_document_url(url, extensions):
+            continue
+        path = url.split("?", 1)[0].split("#", 1)[0].lower()
+        name = clean_inline(a.get_text(" ", strip=True)) or clean_inline(str(a.get("title") or ""))
+        name = name or path.rsplit("/", 1)[-1]
+        out.setdefault(url, name)
+    return list(out.items())
+
+
+def _is_document_url(url: str, extensions: tuple[str, ...]) -> bool:
+    """Path ends with a document extension, or a download script names the file in its query."""
+    parts = urlsplit(url)
+    if parts.path.lower().endswith(extensions):
+        return True
+    return any(v.lower().endswith(extensions) for _, v in parse_qsl(parts.query))

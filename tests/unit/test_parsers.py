@@ -1,0 +1,162 @@
+"""Parser tests over hand-checked fixture pages (tests/fixtures/pages/<case>/)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from parsers import (
+    PARSER_VERSION,
+    AttachmentFile,
+    Page,
+    ParsedArticle,
+    ParsedAttachment,
+    ParseError,
+    parse_article,
+)
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
+CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+ARTICLE_FIELDS = {f.name for f in dataclasses.fields(ParsedArticle)}
+ATTACHMENT_FIELDS = {f.name for f in dataclasses.fields(ParsedAttachment)}
+
+
+def load_case(name: str) -> tuple[list[Page], list[AttachmentFile], dict]:
+    d = FIXTURES / name
+    meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
+    files = [d / "page.html"] if (d / "page.html").exists() else sorted(
+        d.glob("page_*.html"), key=lambda p: int(p.stem.split("_")[1])
+    )
+    assert len(files) == len(meta["urls"]), f"{name}: one url per page file"
+    pages = [Page(url, f.read_bytes(), meta.get("content_type")) for url, f in zip(meta["urls"], files)]
+    attachments = [
+        AttachmentFile(a["url"], (d / a["file"]).read_bytes(), a.get("content_type"))
+        for a in meta.get("attachments", [])
+    ]
+    expected = json.loads((d / "expected.json").read_text(encoding="utf-8"))
+    return pages, attachments, expected
+
+
+def as_json(article: ParsedArticle) -> dict:
+    data = dataclasses.asdict(article)
+    data["attachments"] = [dict(a) for a in data["attachments"]]
+    return data
+
+
+def test_fixture_cases_exist():
+    assert len(CASES) >= 8, CASES
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_expected_json_names_every_field(case):
+    _, _, expected = load_case(case)
+    assert set(expected) == ARTICLE_FIELDS, f"missing {ARTICLE_FIELDS - set(expected)}, extra {set(expected) - ARTICLE_FIELDS}"
+    for att in expected["attachments"]:
+        assert set(att) == ATTACHMENT_FIELDS
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fields(case):
+    pages, attachments, expected = load_case(case)
+    got = as_json(parse_article(pages, attachments))
+    for key in sorted(ARTICLE_FIELDS - {"body"}):
+        assert got[key] == expected[key], f"{case}: field {key}"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_body(case):
+    pages, attachments, expected = load_case(case)
+    got = parse_article(pages, attachments).body.splitlines()
+    want = expected["body"].splitlines()
+    # compare line by line first for a readable failure, then as a whole
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert g == w, f"{case}: body line {i}"
+    assert got == want
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_body_shape(case):
+    pages, attachments, _ = load_case(case)
+    body = parse_article(pages, attachments).body
+    lines = body.split("\n")
+    assert all(line.strip() for line in lines) or body == "", "no blank lines"
+    assert all(line == line.strip() for line in lines), "no leading/trailing whitespace"
+    assert "\u3000" not in body and "\xa0" not in body
+
+
+# Must / mustn't snippets: the kinds of boilerplate each case carries.
+MUST_NOT = {
+    "*": ["网站标识码", "ICP备", "公网安备", "打印本页", "关闭窗口", "扫一扫", "当前位置", "您现在的位置", "字体", "浏览次数"],
+    "seed001_content_farm": ["一流范文网", "文章来", "源一流范文网课", "TAG标签", "相关文章", "xx市教育局xxxx年工作要点"],
+    "seed002_official_trs_twice": ["发布日期", "索引号", "资源库栏目", "访问统计"],
+    "seed003_doc_share_paywall": ["摘要", "Word文档", "格式:DOC", "折扣价", "VIP", "客服", "全文共", "下载"],
+    "traditional_with_pinyin": ["(qū)", "(fā)", "區", "發布"],
+    "multipage_three_pages": ["上一页", "下一页", "第2/3页"],
+    "utf8_declared_gb18030_bytes": ["分享到", "\ufffd"],
+    "gbk_meta_charset_only": ["\ufffd", "温龙教〔2024〕35号"],
+}
+MUST = {
+    "seed002_official_trs_twice": ["(2023—2025年)", "教育城域网出口 带宽8G", "五四红旗团委"],
+    "seed003_doc_share_paywall": ["20**年通过省级验收", "建立问责制度。"],
+    "gbk_meta_charset_only": ["王堃", "日期\t内容\t责任部门", "7月1日\t防溺水专题教育\t安全科"],
+    "seed001_content_farm": ["xxxx年,市教育局将认真贯彻"],
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_snippets(case):
+    pages, attachments, _ = load_case(case)
+    body = parse_article(pages, attachments).body
+    for snippet in MUST_NOT["*"] + MUST_NOT.get(case, []):
+        assert snippet not in body, f"{case}: {snippet!r} leaked into the body"
+    for snippet in MUST.get(case, []):
+        assert snippet in body, f"{case}: {snippet!r} missing from the body"
+
+
+def test_body_kept_once_when_printed_twice():
+    pages, _, _ = load_case("seed002_official_trs_twice")
+    body = parse_article(pages).body
+    assert body.count("开展资源教师专项评比。") == 1
+    assert body.count("温州市龙湾区教育局2024年工作要点") == 1
+
+
+def test_pdf_attachment_text_is_extracted():
+    pages, attachments, _ = load_case("attachment_only_pdf")
+    att = parse_article(pages, attachments).attachments[0]
+    assert att.content_type == "application/pdf"
+    assert att.text and "鹿城区教育局2024年工作要点" in att.text
+
+
+def test_attachment_without_bytes_has_no_text():
+    pages, _, _ = load_case("attachment_only_pdf")
+    atts = parse_article(pages).attachments
+    assert [a.text for a in atts] == [None, None]
+    assert all(a.url.startswith("https://") for a in atts)
+
+
+def test_unlinked_attachment_file_is_still_reported():
+    pages, attachments, _ = load_case("seed001_content_farm")
+    pdf = (FIXTURES / "attachment_only_pdf" / "attachment_1.pdf").read_bytes()
+    got = parse_article(pages, [AttachmentFile("https://x.example/files/a.pdf", pdf)]).attachments
+    assert [(a.name, a.content_type) for a in got] == [("a.pdf", "application/pdf")]
+    assert "工作要点" in (got[0].text or "")
+
+
+def test_version_and_errors():
+    assert PARSER_VERSION == "1.0.0"
+    assert issubclass(ParseError, ValueError)
+    with pytest.raises(ParseError, match="no pages"):
+        parse_article([])
+    with pytest.raises(ParseError, match="no article body found in https://a.example/x"):
+        parse_article([Page("https://a.example/x", b"<html><body><div class='nav'></div></body></html>")])
+
+
+def test_result_is_frozen():
+    pages, _, _ = load_case("seed002_official_trs_twice")
+    article = parse_article(pages)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        article.title = "x"  # type: ignore[misc]
+    assert isinstance(article.attachments, tuple)

@@ -1,0 +1,124 @@
+"""The parser never crashes: any bytes give a ParsedArticle or a ParseError (never another exception)."""
+
+from __future__ import annotations
+
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from parsers import AttachmentFile, Page, ParsedArticle, ParseError, parse_article
+
+URL = "https://example.gov.cn/art/1.html"
+TAGS = ["div", "p", "span", "table", "tr", "td", "br", "a", "h1", "script", "style", "form", "ul", "li", "title", "meta"]
+WORDS = [
+    "发布日期:2024-05-08", "来源:区教育局", "索引号：", "当前位置:首页 >", "网站标识码", "工作要点", "　　",
+    "一、总体思路", "文章来", "源一流范文网课", "摘要:", "折扣价5.99", "TAG标签:", "xx市", "20**年", "發(fā)布",
+    "<", ">", "&nbsp;", "&#0;", "\x00", "\ufffd", "\ue000", "。", "，", "(第2/3页)", "上一页 1 2 下一页",
+]
+
+
+def check(pages, attachments=()):
+    try:
+        result = parse_article(pages, attachments)
+    except ParseError as exc:
+        # a ParseError must be a deliberate verdict, not a wrapped internal crash
+        assert exc.__cause__ is None, f"internal error wrapped as ParseError: {exc!r}"
+        return None
+    assert isinstance(result, ParsedArticle)
+    assert "\n\n" not in result.body and result.body == result.body.strip()
+    assert result.script in ("hans", "hant")
+    assert result.publish_date is None or len(result.publish_date) == 10
+    return result
+
+
+@st.composite
+def html_soup(draw):
+    """Tag-ish soup: random (often unbalanced) tags, attributes and noisy Chinese fragments."""
+    parts = []
+    for _ in range(draw(st.integers(0, 40))):
+        kind = draw(st.integers(0, 3))
+        tag = draw(st.sampled_from(TAGS))
+        if kind == 0:
+            cls = draw(st.sampled_from(["", ' class="TRS_Editor"', ' id="zoom"', ' class="footer"', ' style="display:none"']))
+            parts.append(f"<{tag}{cls}>")
+        elif kind == 1:
+            parts.append(f"</{tag}>")
+        elif kind == 2:
+            parts.append(draw(st.sampled_from(WORDS)))
+        else:
+            parts.append(draw(st.text(max_size=30)))
+    return "".join(parts)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(html=html_soup(), encoding=st.sampled_from(["utf-8", "gb18030", "utf-16"]),
+       content_type=st.sampled_from([None, "text/html", "text/html; charset=utf-8", "text/html; charset=gbk", "text/html; charset=bogus"]))
+def test_random_html_never_crashes(html, encoding, content_type):
+    body = html.encode(encoding, "replace")
+    check([Page(URL, body, content_type)])
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.binary(max_size=3000), content_type=st.one_of(st.none(), st.text(max_size=40)))
+def test_random_bytes_never_crash(body, content_type):
+    check([Page(URL, body, content_type)])
+
+
+@settings(max_examples=50, deadline=None)
+@given(pages=st.lists(st.binary(max_size=500), min_size=1, max_size=4), att=st.binary(max_size=500))
+def test_random_multipage_and_attachments_never_crash(pages, att):
+    check([Page(f"{URL}?p={i}", b) for i, b in enumerate(pages)], [AttachmentFile(URL + ".pdf", b"%PDF-1.4" + att)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(url=st.text(max_size=60))
+def test_odd_urls_never_crash(url):
+    html = f'<html><body><div id="zoom"><p>正文第一段，内容。</p><a href="{url}">附件.pdf</a><a href="a.pdf">附件</a></div></body></html>'
+    check([Page(url, html.encode("utf-8"))])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b" \n\t ",
+        b"\x00" * 100,
+        bytes(range(256)) * 8,
+        b"\xff\xfe" + "正文，内容。".encode("utf-16-le"),
+        b"%PDF-1.4\n%broken",
+        b"<html>",
+        b"<html><body></body></html>",
+        b"<?xml version='1.0' encoding='gbk'?><html><body><p>\xd5\xfd\xce\xc4\xa3\xac\xc4\xda\xc8\xdd\xa1\xa3</p></body></html>",
+        ("<div>" * 3000 + "深层嵌套的正文，内容。" + "</div>" * 3000).encode(),
+        b"<table>" + b"<tr><td>" * 500 + b"</table>",
+    ],
+    ids=["empty", "blank", "nul", "all-bytes", "utf16-bom", "pdf-bytes", "open-tag", "empty-body", "xml-decl-gbk",
+         "deep-nesting", "unclosed-cells"],
+)
+def test_edge_inputs(body):
+    check([Page(URL, body, "text/html")])
+
+
+def test_empty_input_raises_parse_error():
+    with pytest.raises(ParseError):
+        parse_article([Page(URL, b"")])
+
+
+def test_xml_declared_gbk_page_is_decoded():
+    body = "<?xml version='1.0' encoding='gbk'?><html><body><p>正文，内容。</p></body></html>".encode("gbk")
+    assert parse_article([Page(URL, body)]).body == "正文，内容。"
+
+
+def test_non_page_input_raises_parse_error():
+    with pytest.raises(ParseError):
+        parse_article([Page(URL, "字符串不是字节")])  # type: ignore[arg-type]
+    with pytest.raises(ParseError):
+        parse_article(["not a page"])  # type: ignore[list-item]
+
+
+def test_broken_pdf_attachment_gives_no_text():
+    html = '<html><body><div id="zoom"><p>正文，内容。</p><a href="/f/a.pdf">附件</a></div></body></html>'.encode()
+    att = parse_article([Page(URL, html)], [AttachmentFile("https://example.gov.cn/f/a.pdf", b"%PDF-1.7 garbage")])
+    assert att.attachments[0].text is None
+    assert att.attachments[0].content_type == "application/pdf"
