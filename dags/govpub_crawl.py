@@ -16,7 +16,7 @@ alerting sees it. All logic lives in `govpub.pipeline`; this file only wires it.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from airflow.sdk import Param, dag, task, task_group
 
@@ -31,7 +31,8 @@ from govpub.airflow_support import label_map_index, run_context, task_settings
     max_active_runs=1,
     tags=["govpub", "crawl"],
     doc_md=__doc__,
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True},
+    # The retry delay comes from Airflow's [core] default_task_retry_delay (deployment config).
+    default_args={"retries": 2, "retry_exponential_backoff": True},
     params={"sites": Param([], type="array", description="Site ids to crawl; empty = every site in the registry")},
 )
 def govpub_crawl():

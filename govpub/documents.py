@@ -122,6 +122,7 @@ def build_document(site: Site, article: ArticleRecords) -> Document:
         page_urls=tuple(r.fetched.url for r in ordered),
         script=parsed.script,
         doc_type=parsed.doc_type,
+        placeholders=parsed.placeholders,
         agency=site.agency,
         region=site.region,
     )

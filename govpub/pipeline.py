@@ -108,6 +108,10 @@ def crawl_site(
         "seconds": round(time.monotonic() - started, 2),
     }
     archive.put_json(run_key(archive.prefix, run_id, site.id, "crawl.json"), {**stats, "records": report["records"]})
+    if not any(r["kind"] == "list" and r["status"] == 200 for r in report["records"]):
+        # A site that answers nothing (dead host, moved column) must fail loudly, not "succeed" empty.
+        reasons = "; ".join(f"{e['url']}: {e['message']}" for e in stats["errors"][:3]) or "no response"
+        raise CrawlFailed(f"{site.id}: no column page could be fetched ({reasons})")
     echo(
         f"[{site.id}] fetched {stats['pages_fetched']} responses ({stats['bytes_fetched']} bytes), "
         f"{stats['articles_found']} articles, {len(stats['errors'])} fetch errors, "

@@ -92,6 +92,7 @@ class Document:
     page_urls: tuple[str, ...] = ()  #: every page the article was stitched from, in order
     script: str = "hans"  #: script of the original page: "hans" (simplified) or "hant" (traditional)
     doc_type: str = "other"  #: 工作要点, 工作总结, 工作计划, 通知, 意见, … or "other"
+    placeholders: bool = False  #: anonymised template text (xx市, xxxx年, 20**年, XX) present
     agency: str | None = None  #: agency that runs the site (from the registry)
     region: str | None = None  #: region of the agency (from the registry)
     schema_version: int = SCHEMA_VERSION
