@@ -80,6 +80,10 @@ def _parse(pages: Sequence[Page], files: Sequence[AttachmentFile]) -> ParsedArti
     body = to_simplified("\n".join(body_lines))
     declared = first.declared_length
     truncated = any(r.paywall for r in results) or bool(declared and han_count(body) < 0.9 * declared)
+    attachments = build_attachments(links, files)
+    if not body:
+        # A notice published only as an attachment: the attachment's text is the document.
+        body = "\n".join(a.text for a in attachments if a.text)
     return ParsedArticle(
         title=to_simplified(title),
         publish_date=fields["publish_date"],
@@ -90,7 +94,7 @@ def _parse(pages: Sequence[Page], files: Sequence[AttachmentFile]) -> ParsedArti
         truncated=truncated,
         script=first.script,
         doc_type=doc_type_of(to_simplified(title)),
-        attachments=build_attachments(links, files),
+        attachments=attachments,
         placeholders=has_placeholders(original),
     )
 
