@@ -8,6 +8,7 @@ new documents and indexes the same ids.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -97,11 +98,23 @@ def _stream(command: list[str], env: dict[str, str]) -> int:
     assert process.stdout is not None
     for line in process.stdout:
         if _interesting(line):
-            sys.stdout.write("    " + line)
+            sys.stdout.write("    " + _STRUCTLOG.sub(r"\1", line))
             sys.stdout.flush()
     return process.wait()
 
 
+# "2026-…Z [info     ] message [logger] loc=file.py:12" → "message"
+_STRUCTLOG = re.compile(r"^\S+Z \[\w+\s*\] (.*?)\s+\[govpub\.airflow\] loc=\S+$")
+_SITE_LINE = re.compile(r"^\[[a-z0-9-]+\] ")  # our own per-site progress lines (govpub.pipeline echo)
+
+
 def _interesting(line: str) -> bool:
-    keys = ("[longwan", "[jintan", "[fanwen", "govpub", "ERROR", "Traceback", "Error:", "state=", "Marking", "failed")
-    return any(key in line for key in keys)
+    """Per-site progress, the run summary, the run's final state and anything that went wrong."""
+    return bool(
+        _SITE_LINE.match(line)
+        or "[govpub.airflow]" in line
+        or "DagRun Finished" in line
+        or "Traceback" in line
+        or "[error" in line
+        or line.startswith(("govpub.", "RuntimeError", "ValueError"))
+    )
