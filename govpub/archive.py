@@ -55,16 +55,16 @@ def run_key(prefix: str, run_id: str, site: str, name: str) -> str:
     return f"{prefix}runs/{safe_key_part(run_id)}/{safe_key_part(site)}/{name}"
 
 
-def s3_client(settings: Settings):
+def s3_client(settings: Settings, *, connect_timeout: float = 5, read_timeout: float = 60, attempts: int = 5):
     # S3Proxy (and several other S3-compatible servers) reject boto3's default
     # flexible checksums; "when_required" keeps plain Content-MD5 semantics.
     config = Config(
         s3={"addressing_style": "path"},
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
-        retries={"max_attempts": 5, "mode": "standard"},
-        connect_timeout=5,
-        read_timeout=60,
+        retries={"max_attempts": attempts, "mode": "standard"},
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
     )
     return boto3.client(
         "s3",

@@ -37,31 +37,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _is_user_facing(exc: Exception) -> bool:
+    """Errors that a one-line message explains (bad input, unreachable service); others show a traceback."""
+    import parsers
     from govpub.archive import ArchiveUnavailable
+    from govpub.index import IndexUnavailable
+    from govpub.pipeline import CrawlFailed
+    from govpub.services import ServiceError
     from govpub.sites import SiteConfigError, UnknownSite
 
-    user_facing: tuple[type[BaseException], ...] = (ArchiveUnavailable, SiteConfigError, UnknownSite, FileNotFoundError)
-    try:
-        from govpub.index import IndexUnavailable
-
-        user_facing += (IndexUnavailable,)
-    except ImportError:
-        pass
-    try:
-        from govpub.services import ServiceError
-
-        user_facing += (ServiceError,)
-    except ImportError:
-        pass
-    try:
-        from govpub.pipeline import CrawlFailed
-
-        user_facing += (CrawlFailed,)
-    except ImportError:
-        pass
-    import parsers
-
-    return isinstance(exc, user_facing + (parsers.ParseError,))
+    expected = (
+        ArchiveUnavailable, IndexUnavailable, ServiceError, CrawlFailed, SiteConfigError, UnknownSite,
+        parsers.ParseError, FileNotFoundError,
+    )
+    return isinstance(exc, expected)
 
 
 def build_parser() -> argparse.ArgumentParser:

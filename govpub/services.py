@@ -818,24 +818,9 @@ def _es_status(settings: Settings) -> ServiceStatus:
 
 
 def _s3_client(settings: Settings):
-    import boto3
-    from botocore.config import Config
+    from govpub.archive import s3_client
 
-    return boto3.client(
-        "s3",
-        endpoint_url=settings.s3_endpoint,
-        region_name=settings.s3_region,
-        aws_access_key_id=settings.s3_access_key,
-        aws_secret_access_key=settings.s3_secret_key,
-        config=Config(
-            s3={"addressing_style": "path"},
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-            connect_timeout=3,
-            read_timeout=10,
-            retries={"max_attempts": 1},
-        ),
-    )
+    return s3_client(settings, connect_timeout=3, read_timeout=10, attempts=1)
 
 
 def _s3_probe(settings: Settings) -> tuple[str, str]:
