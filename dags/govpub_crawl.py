@@ -1,8 +1,9 @@
 """
 ### govpub_crawl — crawl → parse → archive → index, one mapped task group per site
 
-For every site in the registry (`sites/*.toml`; or only the ids given in the `sites`
-param) the group runs four tasks, each retried on failure and each returning its
+The DAG runs daily. A scheduled run crawls the sites whose own `schedule` (registry)
+fires within its data interval; a manual run crawls every site, or only the ids given
+in the `sites` param. For each site a mapped task group runs four tasks, each retried on failure and each returning its
 stats (XCom) and writing them to `s3://…/runs/{run_id}/{site}/`:
 
 1. **crawl** — `scrapy crawl column -a site=ID` in a child process; raw responses → WARC in S3
@@ -20,7 +21,7 @@ from datetime import datetime
 
 from airflow.sdk import Param, dag, task, task_group
 
-from govpub.airflow_support import label_map_index, run_context, task_settings
+from govpub.airflow_support import label_map_index, run_context, sites_for_run, task_settings
 
 
 @dag(
@@ -38,14 +39,7 @@ from govpub.airflow_support import label_map_index, run_context, task_settings
 def govpub_crawl():
     @task
     def list_sites(params=None) -> list[str]:
-        from govpub.sites import load_sites
-
-        wanted = list((params or {}).get("sites") or [])
-        known = load_sites(task_settings().sites_dir)
-        unknown = sorted(set(wanted) - set(known))
-        if unknown:
-            raise ValueError(f"unknown site ids in params.sites: {unknown} (known: {sorted(known)})")
-        return wanted or sorted(known)
+        return sites_for_run(list((params or {}).get("sites") or []))
 
     @task(map_index_template="{{ site_label }}")
     def crawl(site_id: str) -> dict:

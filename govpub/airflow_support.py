@@ -51,6 +51,31 @@ def _connection(conn_id: str):
         return None
 
 
+def sites_for_run(wanted: list[str]) -> list[str]:
+    """Site ids this DAG run crawls.
+
+    `params.sites` when given; else, for a scheduled run, the sites whose own schedule fires
+    within the run's data interval; for a manual run (UI trigger, `airflow dags test`), all.
+    """
+    from airflow.sdk import get_current_context
+
+    from govpub.sites import is_due, load_sites
+
+    known = load_sites(task_settings().sites_dir)
+    unknown = sorted(set(wanted) - set(known))
+    if unknown:
+        raise ValueError(f"unknown site ids in params.sites: {unknown} (known: {sorted(known)})")
+    if wanted:
+        return wanted
+    context = get_current_context()
+    start, end = context.get("data_interval_start"), context.get("data_interval_end")
+    if context["dag_run"].run_type != "scheduled" or not start or not end or start >= end:
+        return sorted(known)
+    due = sorted(site_id for site_id, site in known.items() if is_due(site, start, end))
+    log.info("%d of %d sites are due in [%s, %s): %s", len(due), len(known), start, end, ", ".join(due))
+    return due
+
+
 def label_map_index(site_id: str) -> None:
     """Name a mapped task instance after its site in the UI (map_index_template="{{ site_label }}")."""
     from airflow.sdk import get_current_context

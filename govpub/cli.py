@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         "services",
         help="start/stop/check the local Elasticsearch and S3 servers",
         description="Manage local services (no Docker): Elasticsearch (integ-test-zip from Maven Central), "
-        "S3Proxy (filesystem backend), and optionally the Airflow UI. Installs what is missing.",
+        "S3Proxy (filesystem-nio2 backend), and optionally the Airflow UI. Installs what is missing.",
     )
     p.add_argument("action", choices=["up", "down", "status"])
     p.add_argument(

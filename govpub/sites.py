@@ -11,6 +11,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -66,6 +67,32 @@ class Site:
             "start_urls": list(self.start_urls),
             "schedule": self.schedule,
         }
+
+
+_PRESETS = {
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+}
+
+
+def cron_of(schedule: str) -> str:
+    return _PRESETS.get(schedule, schedule)
+
+
+def is_due(site: Site, start: datetime, end: datetime) -> bool:
+    """Whether the site's schedule fires within [start, end) — the data interval of a scheduled run.
+
+    The crawl DAG runs daily; a site on "@weekly" or "0 6 * * 1" is crawled only by the runs
+    whose interval contains one of its fire times.
+    """
+    from croniter import croniter
+
+    first = croniter(cron_of(site.schedule), start - timedelta(seconds=1)).get_next(datetime)
+    return first < end
 
 
 def expand_env(value: str, environ: dict[str, str] | None = None) -> str:
@@ -158,6 +185,9 @@ def _site_from_entry(entry: dict, where: str, environ: dict[str, str] | None) ->
         allow=allow,
         max_list_pages=int(links_entry.get("max_list_pages", 50)),
     )
+    schedule = entry.get("schedule", "@daily")
+    if not _valid_schedule(schedule):
+        raise SiteConfigError(f"{where}: schedule {schedule!r} is neither a cron expression nor one of {sorted(_PRESETS)}")
     known = {
         "id", "name", "agency", "region", "kind", "allowed_domains", "start_urls", "links",
         "encoding", "schedule", "spider", "download_delay", "concurrency",
@@ -172,13 +202,19 @@ def _site_from_entry(entry: dict, where: str, environ: dict[str, str] | None) ->
         start_urls=start_urls,
         links=links,
         encoding=entry.get("encoding"),
-        schedule=entry.get("schedule", "@daily"),
+        schedule=schedule,
         spider=entry.get("spider", "column"),
         download_delay=float(entry.get("download_delay", 0.5)),
         concurrency=int(entry.get("concurrency", 2)),
         source_file=where.split(" site #")[0],
         extra={k: v for k, v in entry.items() if k not in known},
     )
+
+
+def _valid_schedule(schedule: object) -> bool:
+    from croniter import croniter
+
+    return isinstance(schedule, str) and croniter.is_valid(cron_of(schedule))
 
 
 def _host_allowed(host: str, domains: tuple[str, ...]) -> bool:

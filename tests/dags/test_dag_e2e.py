@@ -19,8 +19,21 @@ SITES = sorted({a["site"] for a in MANIFEST["articles"]})
 
 @pytest.fixture(scope="module")
 def airflow_run(module_settings, tmp_path_factory):
+    s = module_settings
     # A home of the test's own: the demo's Airflow database never sees test runs.
-    env = airflow_test_env(module_settings, tmp_path_factory.mktemp("airflow"))
+    env = airflow_test_env(
+        s,
+        tmp_path_factory.mktemp("airflow"),
+        # The environment points at dead endpoints; the Airflow connections name the real ones,
+        # so the run only succeeds if tasks take their endpoints from the connections.
+        GOVPUB_ES_URL="http://127.0.0.1:1",
+        GOVPUB_S3_ENDPOINT="http://127.0.0.1:1",
+        AIRFLOW_CONN_GOVPUB_ES=json.dumps({"conn_type": "http", "host": s.es_url}),
+        AIRFLOW_CONN_GOVPUB_S3=json.dumps(
+            {"conn_type": "aws", "login": s.s3_access_key, "password": s.s3_secret_key,
+             "extra": {"endpoint_url": s.s3_endpoint, "bucket": s.s3_bucket}}
+        ),
+    )
     return run_dag_test(env)
 
 

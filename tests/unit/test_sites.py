@@ -77,3 +77,27 @@ def test_unknown_site_lists_the_known_ones(tmp_path):
     write(tmp_path, GOOD)
     with pytest.raises(UnknownSite, match="unknown site id 'nope' \\(known: demo-jyj\\)"):
         get_site(tmp_path, "nope")
+
+
+def test_schedule_decides_which_daily_run_crawls_a_site(tmp_path):
+    from datetime import datetime, timezone
+
+    from govpub.sites import is_due
+
+    def site_with(schedule: str):
+        return load_sites(write(tmp_path, GOOD.replace('kind = "official"', f'kind = "official"\nschedule = "{schedule}"')), environ={})["demo-jyj"]
+
+    monday = datetime(2026, 11, 23, tzinfo=timezone.utc)  # a Monday
+    tuesday = datetime(2026, 11, 24, tzinfo=timezone.utc)
+    wednesday = datetime(2026, 11, 25, tzinfo=timezone.utc)
+    assert is_due(site_with("@daily"), monday, tuesday)
+    assert is_due(site_with("@daily"), tuesday, wednesday)
+    assert is_due(site_with("0 6 * * 1"), monday, tuesday)  # Mondays 06:00
+    assert not is_due(site_with("0 6 * * 1"), tuesday, wednesday)
+    assert not is_due(site_with("@weekly"), monday, tuesday)  # Sundays
+    assert is_due(site_with("@weekly"), datetime(2026, 11, 22, tzinfo=timezone.utc), monday)
+
+
+def test_bad_schedule_is_refused(tmp_path):
+    with pytest.raises(SiteConfigError, match="schedule 'sometimes'"):
+        load_sites(write(tmp_path, GOOD.replace('kind = "official"', 'kind = "official"\nschedule = "sometimes"')), environ={})
