@@ -125,6 +125,7 @@ def build_document(site: Site, article: ArticleRecords) -> Document:
         placeholders=parsed.placeholders,
         agency=site.agency,
         region=site.region,
+        year=parsed.year,
     )
 
 

@@ -29,12 +29,12 @@ from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout, TransportError
 
 from govpub.config import REPO_ROOT, Settings
-from govpub.schema import Document
+from govpub.schema import INDEX_ONLY_FIELDS, Document
 
 MAPPING_PATH = REPO_ROOT / "mappings" / "documents.json"
 
 #: fields added by `to_es_source` that are not on `Document` (tests/unit/test_schema_mapping.py)
-DERIVED_FIELDS = ("year",)
+DERIVED_FIELDS = tuple(INDEX_ONLY_FIELDS)
 
 BULK_CHUNK_SIZE = 500
 
@@ -224,11 +224,24 @@ def delete_alias_and_indices(es: Elasticsearch, alias: str) -> None:
 _YEAR_RE = re.compile(r"^(\d{4})-")
 
 
-def to_es_source(doc: Document) -> dict[str, Any]:
-    """The `_source` indexed for `doc`: Document.to_dict() plus derived `year` (the one place)."""
+def to_es_source(doc: Document, overlay: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The `_source` indexed for `doc`: Document.to_dict() plus the index-only fields (the one place).
+
+    `overlay` carries what the archive knows beyond this version (cluster, status, version);
+    without it the document stands alone: active, version 1, its own cluster.
+    """
     source = doc.to_dict()
     match = _YEAR_RE.match(doc.publish_date or "")
-    source["year"] = int(match.group(1)) if match else None
+    source["publish_year"] = int(match.group(1)) if match else None
+    source.update(
+        {"version": 1, "status": "active", "status_date": None, "cluster": doc.id, "canonical_id": doc.id,
+         "is_canonical": True, "cluster_size": 1}
+    )
+    if overlay:
+        unknown = set(overlay) - set(INDEX_ONLY_FIELDS)
+        if unknown:
+            raise ValueError(f"not index-only fields: {sorted(unknown)}")
+        source.update(overlay)
     return source
 
 

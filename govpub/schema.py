@@ -95,6 +95,7 @@ class Document:
     placeholders: bool = False  #: anonymised template text (xx市, xxxx年, 20**年, XX) present
     agency: str | None = None  #: agency that runs the site (from the registry)
     region: str | None = None  #: region of the agency (from the registry)
+    year: int | None = None  #: the year the document is about when stated, else None (never guessed)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -125,6 +126,19 @@ class Document:
 
 
 DOCUMENT_FIELDS = tuple(f.name for f in fields(Document))
+
+#: Index-only fields: not part of a document version (they change without its content
+#: changing), set when indexing from the archive's clusters / status records.
+INDEX_ONLY_FIELDS: dict[str, str] = {
+    "publish_year": "year of publish_date (facet fallback when `year` is not stated)",
+    "version": "number of the latest version of the document (1, 2, …)",
+    "status": "\"active\" or \"deleted\" (the page answered 404/410 or left its column)",
+    "status_date": "YYYY-MM-DD the status was first seen",
+    "cluster": "id of the duplicate cluster (the canonical document's id)",
+    "canonical_id": "id of the cluster's canonical document (== id for the canonical one)",
+    "is_canonical": "True for the copy search shows when collapsing duplicates",
+    "cluster_size": "number of documents in the cluster",
+}
 
 
 @dataclass(kw_only=True)

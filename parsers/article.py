@@ -9,7 +9,7 @@ from difflib import SequenceMatcher
 
 from parsers import clean, extract
 from parsers.attachments import build_attachments
-from parsers.classify import doc_type_of, has_placeholders, placeholder_key
+from parsers.classify import doc_type_of, has_placeholders, placeholder_key, subject_year
 from parsers.decode import decode_html
 from parsers.model import AttachmentFile, Page, ParsedArticle, ParseError
 from parsers.normalise import (
@@ -96,6 +96,7 @@ def _parse(pages: Sequence[Page], files: Sequence[AttachmentFile]) -> ParsedArti
         doc_type=doc_type_of(to_simplified(title)),
         attachments=attachments,
         placeholders=has_placeholders(original),
+        year=subject_year(to_simplified(title)),
     )
 
 

@@ -52,3 +52,13 @@ _NOT_CORE = re.compile(r"[xX×Ｘ*＊\d某\s\W_]")
 def placeholder_key(text: str) -> str:
     """Text with digits/placeholders/punctuation removed: `某市…2019年` == `xx市…xxxx年`."""
     return _NOT_CORE.sub("", text)
+
+
+# 2024年工作要点, 2023学年, 2024—2025学年 (the first year), 二〇二四年 is left alone (rare in titles).
+_SUBJECT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:[—–\-~至]\s*(?:19|20)?\d{2,4}\s*)?(?:年|学年|年度)")
+
+
+def subject_year(title: str) -> int | None:
+    """The year a document is about, when its title states one (never guessed from dates)."""
+    match = _SUBJECT_YEAR.search(title)
+    return int(match.group(1)) if match else None

@@ -47,3 +47,4 @@ class ParsedArticle:
     doc_type: str  #: 工作要点, 工作总结, 通知, ... or "other"
     attachments: tuple[ParsedAttachment, ...]
     placeholders: bool  #: anonymised template text (xx市, xxxx年, 20**年, XX) present
+    year: int | None = None  #: the year the document is about when stated (2024年工作要点 → 2024)

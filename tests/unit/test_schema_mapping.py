@@ -79,10 +79,21 @@ def _document(**changes) -> Document:
     return Document(**base)
 
 
-def test_to_es_source_adds_year_only():
+def test_to_es_source_adds_index_only_fields():
     doc = _document()
     source = index.to_es_source(doc)
-    assert source["year"] == 2024
-    assert set(source) == set(doc.to_dict()) | {"year"}
-    assert {k: v for k, v in source.items() if k != "year"} == doc.to_dict()
-    assert index.to_es_source(_document(publish_date=None))["year"] is None
+    assert source["publish_year"] == 2024
+    assert set(source) == set(doc.to_dict()) | set(index.DERIVED_FIELDS)
+    assert {k: v for k, v in source.items() if k not in index.DERIVED_FIELDS} == doc.to_dict()
+    assert (source["status"], source["version"], source["cluster"], source["is_canonical"]) == ("active", 1, doc.id, True)
+    assert index.to_es_source(_document(publish_date=None))["publish_year"] is None
+
+
+def test_to_es_source_overlay_is_restricted_to_index_only_fields():
+    doc = _document()
+    source = index.to_es_source(doc, {"status": "deleted", "status_date": "2024-05-01", "version": 3})
+    assert (source["status"], source["version"]) == ("deleted", 3)
+    import pytest
+
+    with pytest.raises(ValueError):
+        index.to_es_source(doc, {"title": "x"})
