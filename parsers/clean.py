@@ -174,14 +174,13 @@ def drop_summary(lines: list[str]) -> tuple[list[str], int | None]:
     """Drop a `摘要:` line that repeats the opening; return the `全文共N字` length it declares."""
     declared = None
     out = []
-    rest_text = "".join(lines)
-    for line in lines:
+    for i, line in enumerate(lines):
         m = _SUMMARY.match(line)
         if m:
             n = _DECLARED_LENGTH.search(line)
             if n:
                 declared = int(n.group(1))
-            if n or _repeats_opening(m.group(1), rest_text):
+            if n or _repeats_opening(m.group(1), "".join(lines[:i] + lines[i + 1 :])):
                 continue
         out.append(line)
     return out, declared
@@ -190,7 +189,7 @@ def drop_summary(lines: list[str]) -> tuple[list[str], int | None]:
 def _repeats_opening(summary: str, text: str) -> bool:
     summary = _ELLIPSIS_TAIL.sub("", summary)
     chunks = [c for c in re.split(r"\s{2,}|\t", summary) if len(c) >= 12]
-    return any(c[-20:] in text.replace(summary, "") for c in chunks)
+    return any(c[-20:] in text for c in chunks)
 
 
 def drop_repeated_body(lines: list[str]) -> list[str]:

@@ -187,14 +187,14 @@ def first_meta(meta: dict[str, str], names: tuple[str, ...]) -> str | None:
 
 _LABEL_WORDS = (
     "索引号 发布机构 发文机关 发文单位 生成日期 成文日期 发文日期 发布日期 发布时间 发表时间 发文字号 文号 主题分类 "
-    "体裁分类 公开方式 公开范围 公开时限 有效性 信息来源 文章来源 来源 浏览次数 点击数 字体 作者 责任编辑 分类 格式 "
+    "体裁分类 公开方式 公开范围 公开时限 有效性 信息来源 文章来源 来源 浏览次数 浏览量 阅读次数 阅读量 点击数 点击量 点击率 访问量 点击 字体 作者 责任编辑 分类 格式 "
     "名称 标题 主题词 关键词 日期 时间"
 ).split()
 # Tables pad labels with spaces (`索 引 号：`, `文　　号：`), so allow whitespace between characters.
 _LABELS = "|".join(r"\s*".join(word) for word in _LABEL_WORDS)
 # Label, then a colon or a cell break, then the value up to the next cell break or next label.
 _FIELD = re.compile(
-    rf"(?:^|(?<=[\s\t|｜\]】]))(?P<label>{_LABELS})\s*(?:[:：]\s*\t?|\t)\s*"
+    rf"(?:^|(?<=[\s\t|｜\]】\d]))(?P<label>{_LABELS})\s*(?:[:：]\s*\t?|\t)\s*"
     rf"(?P<value>[^\t\n]*?)\s*(?=\t|\s{{2,}}|\s*[|｜]|(?:{_LABELS})\s*[:：]|$)"
 )
 
@@ -236,7 +236,11 @@ def doc_number_in(lines: list[str]) -> str | None:
 
 # ---------------------------------------------------------------- title
 
-_PAGE_MARK = re.compile(r"\s*[(（\[【]?\s*第\s*\d+\s*(?:/\s*\d+\s*)?页\s*[)）\]】]?\s*$")
+_PAGE_MARK = re.compile(
+    r"\s*[(（\[【]?\s*第\s*\d+\s*(?:/\s*\d+\s*)?页\s*[)）\]】]?\s*$"  # (第2/13页)
+    r"|\s*[-－—_]\s*(?:精选|通用|优秀|热门)?\s*\d{1,3}\s*篇\s*$"  # 学校工作计划-7篇
+    r"|\s*[(（【\[]\s*(?:精选|通用|优秀|热门)?\s*\d{1,3}\s*篇\s*[)）】\]]\s*$"  # （精选5篇）
+)
 _LEAD_LABEL = re.compile(r"^(?:【[^】]{1,8}】|\[[^\]]{1,8}\])\s*")
 _TITLE_SPLIT = re.compile(r"\s+[-–—|_]\s+|\s*[|｜_]\s*|\s*--\s*|\s+-\s*|\s*-\s+")
 
@@ -248,20 +252,25 @@ def clean_title(text: str) -> str:
 
 
 def title_from_tag(soup: BeautifulSoup) -> str:
-    """<title> with the site-name part removed: the longest of its ` - `/`_`/`|` segments."""
+    """<title> with the site-name part removed: the ` - `/`_`/`|` segment with most Han characters."""
     tag = soup.find("title")
     if tag is None:
         return ""
     text = clean_inline(tag.get_text())
     parts = [p for p in _TITLE_SPLIT.split(text) if p.strip()]
-    return clean_title(max(parts, key=len)) if parts else ""
+    return clean_title(max(parts, key=lambda p: (len(_HAN.findall(p)), len(p)))) if parts else ""
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+# A heading that also carries the metadata line (`标题<br><span>时间：… 来源：…</span>`).
+_HEADING_META = re.compile(r"\s*(?:发布|更新)?(?:时间|日期|来源|作者)\s*[:：].*$")
 
 
 def title_candidates(soup: BeautifulSoup) -> list[str]:
     out = []
     for selector in TITLE_SELECTORS:
         for el in soup.select(selector):
-            text = clean_title(el.get_text(" ", strip=True))
+            text = clean_title(_HEADING_META.sub("", el.get_text(" ", strip=True)))
             if 4 <= len(text) <= 150 and text not in out:
                 out.append(text)
     return out

@@ -15,6 +15,7 @@ from parsers import (
     ParsedArticle,
     ParsedAttachment,
     ParseError,
+    learn_template,
     parse_article,
 )
 
@@ -40,6 +41,20 @@ def load_case(name: str) -> tuple[list[Page], list[AttachmentFile], dict]:
     return pages, attachments, expected
 
 
+def site_template(name: str):
+    """The template learned from every fixture case of the same synthetic site (meta.json "site")."""
+    site = json.loads((FIXTURES / name / "meta.json").read_text(encoding="utf-8")).get("site")
+    if not site:
+        return None
+    group = [c for c in CASES if json.loads((FIXTURES / c / "meta.json").read_text(encoding="utf-8")).get("site") == site]
+    return learn_template([load_case(c)[0] for c in group])
+
+
+def parse_case(name: str) -> ParsedArticle:
+    pages, attachments, _ = load_case(name)
+    return parse_article(pages, attachments, template=site_template(name))
+
+
 def as_json(article: ParsedArticle) -> dict:
     data = dataclasses.asdict(article)
     data["attachments"] = [dict(a) for a in data["attachments"]]
@@ -60,16 +75,16 @@ def test_expected_json_names_every_field(case):
 
 @pytest.mark.parametrize("case", CASES)
 def test_fields(case):
-    pages, attachments, expected = load_case(case)
-    got = as_json(parse_article(pages, attachments))
+    _, _, expected = load_case(case)
+    got = as_json(parse_case(case))
     for key in sorted(ARTICLE_FIELDS - {"body"}):
         assert got[key] == expected[key], f"{case}: field {key}"
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_body(case):
-    pages, attachments, expected = load_case(case)
-    got = parse_article(pages, attachments).body.splitlines()
+    _, _, expected = load_case(case)
+    got = parse_case(case).body.splitlines()
     want = expected["body"].splitlines()
     # compare line by line first for a readable failure, then as a whole
     for i, (g, w) in enumerate(zip(got, want)):
@@ -79,8 +94,7 @@ def test_body(case):
 
 @pytest.mark.parametrize("case", CASES)
 def test_body_shape(case):
-    pages, attachments, _ = load_case(case)
-    body = parse_article(pages, attachments).body
+    body = parse_case(case).body
     lines = body.split("\n")
     assert all(line.strip() for line in lines) or body == "", "no blank lines"
     assert all(line == line.strip() for line in lines), "no leading/trailing whitespace"
@@ -108,8 +122,7 @@ MUST = {
 
 @pytest.mark.parametrize("case", CASES)
 def test_snippets(case):
-    pages, attachments, _ = load_case(case)
-    body = parse_article(pages, attachments).body
+    body = parse_case(case).body
     for snippet in MUST_NOT["*"] + MUST_NOT.get(case, []):
         assert snippet not in body, f"{case}: {snippet!r} leaked into the body"
     for snippet in MUST.get(case, []):
