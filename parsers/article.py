@@ -128,12 +128,13 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     if script == "hant":
         extract.simplify_text_nodes(soup, to_simplified)  # so label/noise patterns need one script
     meta = extract.meta_fields(soup)
+    index = extract.element_index(soup)
     title = extract.choose_title(
-        extract.first_meta(meta, META_TITLE), extract.title_candidates(soup), extract.title_from_tag(soup)
+        extract.first_meta(meta, META_TITLE), extract.title_candidates(soup, index), extract.title_from_tag(soup)
     )
     links = extract.attachment_links(soup, page.url, ATTACHMENT_EXTENSIONS)
     clean.drop_always(soup)
-    container = extract.find_container(soup)
+    container = extract.find_container(soup, index)
     extract.insert_markers(soup)
     page_lines = extract.lines_of(soup.body or soup)
     body_lines: list[str] = []

@@ -91,20 +91,56 @@ def _mark_data_table(table: Tag) -> None:
 # ---------------------------------------------------------------- container
 
 
-def find_container(soup: BeautifulSoup) -> Tag | None:
+Index = dict[str, list[Tag]]
+
+
+def element_index(soup: BeautifulSoup) -> Index:
+    """One walk over the tree: tag name, `#id` and `.class` -> elements, in document order.
+
+    The CMS hints are simple selectors (`.TRS_Editor`, `#zoom`, `h1`, `#Article .content`), so a
+    dictionary look-up replaces a CSS engine pass per selector (the parser's hot spot).
+    """
+    index: dict[str, list[Tag]] = {}
+    for el in soup.find_all(True):
+        index.setdefault(el.name, []).append(el)
+        attrs = el.attrs or {}
+        ident = attrs.get("id")
+        if isinstance(ident, str) and ident.strip():
+            index.setdefault("#" + ident.strip(), []).append(el)
+        cls = attrs.get("class")
+        for c in cls if isinstance(cls, list) else str(cls or "").split():
+            index.setdefault("." + c, []).append(el)
+    return index
+
+
+def _matches(el: Tag, simple: str) -> bool:
+    if simple.startswith("#"):
+        return el.get("id") == simple[1:]
+    if simple.startswith("."):
+        cls = el.get("class")
+        return simple[1:] in (cls if isinstance(cls, list) else str(cls or "").split())
+    return el.name == simple
+
+
+def select(index: Index, selector: str) -> list[Tag]:
+    """Elements matching a simple selector or `ancestor descendant` pair, skipping removed ones."""
+    *ancestors, last = selector.split()
+    found = [el for el in index.get(last, ()) if not el.decomposed]
+    for anc in ancestors:
+        found = [el for el in found if any(_matches(p, anc) for p in el.parents if isinstance(p, Tag))]
+    return found
+
+
+def find_container(soup: BeautifulSoup, index: Index | None = None) -> Tag | None:
     """Main-text element: a known CMS container first, else the densest prose block."""
-    best = _container_from_hints(soup)
+    best = _container_from_hints(soup, index if index is not None else element_index(soup))
     return best if best is not None else _densest_block(soup)
 
 
-def _container_from_hints(soup: BeautifulSoup) -> Tag | None:
+def _container_from_hints(soup: BeautifulSoup, index: Index) -> Tag | None:
     scored_best = None
     for selector in CONTENT_SELECTORS:
-        try:
-            found = soup.select(selector)
-        except Exception:  # soupsieve rejects nothing we ship, but never let a selector crash a parse
-            continue
-        found = [el for el in found if _prose_score(el.get_text(" ", strip=True)) > 0]
+        found = [el for el in select(index, selector) if _prose_score(el.get_text(" ", strip=True)) > 0]
         if not found:
             continue
         el = max(found, key=lambda e: len(e.get_text(strip=True)))
@@ -266,10 +302,11 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 _HEADING_META = re.compile(r"\s*(?:发布|更新)?(?:时间|日期|来源|作者)\s*[:：].*$")
 
 
-def title_candidates(soup: BeautifulSoup) -> list[str]:
+def title_candidates(soup: BeautifulSoup, index: Index | None = None) -> list[str]:
+    index = index if index is not None else element_index(soup)
     out = []
     for selector in TITLE_SELECTORS:
-        for el in soup.select(selector):
+        for el in select(index, selector):
             text = clean_title(_HEADING_META.sub("", el.get_text(" ", strip=True)))
             if 4 <= len(text) <= 150 and text not in out:
                 out.append(text)
