@@ -90,9 +90,9 @@ def _parse(pages: Sequence[Page], files: Sequence[AttachmentFile], template: Tem
     declared = first.declared_length
     truncated = any(r.paywall for r in results) or bool(declared and han_count(body) < 0.9 * declared)
     attachments = build_attachments(links, files)
-    if not body:
+    if not body or _only_attachment_lines(body_lines, links):
         # A notice published only as an attachment: the attachment's text is the document.
-        body = "\n".join(a.text for a in attachments if a.text)
+        body = "\n".join(a.text for a in attachments if a.text) or body
     return ParsedArticle(
         title=to_simplified(title),
         publish_date=fields["publish_date"],
@@ -107,6 +107,15 @@ def _parse(pages: Sequence[Page], files: Sequence[AttachmentFile], template: Tem
         placeholders=has_placeholders(original),
         year=subject_year(to_simplified(title)),
     )
+
+
+_ATTACHMENT_LEAD = re.compile(r"^(?:附件\s*\d*\s*[:：]?\s*)?(?:\d+\s*[.、．]\s*)?")
+
+
+def _only_attachment_lines(lines: list[str], links: list[tuple[str, str]]) -> bool:
+    """Every body line is just the name of a linked attachment (`附件：安排.wps`)."""
+    names = {name for _, name in links}
+    return bool(lines) and bool(names) and all(_ATTACHMENT_LEAD.sub("", line) in names for line in lines)
 
 
 def _simplified_or_none(value: str | None) -> str | None:
