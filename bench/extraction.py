@@ -1,6 +1,6 @@
 """Extraction quality and speed: govpub's parser vs trafilatura, same pages, same run.
 
-    .venv/bin/python bench/extraction.py [--rounds N]
+    .venv/bin/python bench/extraction.py [--rounds N] [--sample-site] [--per-case]
 
 On every hand-checked fixture case in tests/fixtures/pages/ (expected JSON written by hand) it
 prints, for each extractor:
@@ -48,6 +48,25 @@ def load_cases() -> list[dict]:
         expected = json.loads((d / "expected.json").read_text(encoding="utf-8"))
         cases.append({"name": d.name, "pages": pages, "attachments": atts, "expected": expected,
                       "site": meta.get("site")})
+    return cases
+
+
+def load_sample_site() -> list[dict]:
+    """The bundled sample site's articles; expected values from its manifest (written by its author)."""
+    manifest = json.loads((REPO / "sample_site" / "manifest.json").read_text(encoding="utf-8"))
+    www = REPO / "sample_site" / "www"
+    cases = []
+    for art in manifest["articles"]:
+        pages = [Page("http://sample.govpub.test" + p, (www / p.lstrip("/")).read_bytes(), "text/html")
+                 for p in art["pages"]]
+        atts = [AttachmentFile("http://sample.govpub.test" + a, (www / a.lstrip("/")).read_bytes())
+                for a in art["attachments"]]
+        body = art["body"]
+        if not body and art["attachment_text_file"]:
+            body = (REPO / art["attachment_text_file"]).read_text(encoding="utf-8").strip()
+        expected = {"body": body, "title": art["title"], "publish_date": art["publish_date"], "source": art["source"]}
+        cases.append({"name": art["url"], "pages": pages, "attachments": atts, "expected": expected,
+                      "site": "sample:" + art["site"]})
     return cases
 
 
@@ -115,6 +134,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=5, help="timed rounds per extractor, interleaved (default 5)")
     ap.add_argument("--per-case", action="store_true", help="also print each case's body F1")
+    ap.add_argument("--sample-site", action="store_true",
+                    help="also score the 34 articles of the bundled sample site (expected values from its manifest)")
     args = ap.parse_args()
     try:
         import trafilatura
@@ -149,6 +170,15 @@ def main() -> int:
     print(f"body F1 difference govpub - trafilatura: {g['f1'] - t['f1']:+.3f}")
     print(f"speed ratio govpub/trafilatura: {pps['govpub'] / pps['trafilatura']:.2f}x "
           f"(best of {args.rounds} interleaved rounds each)")
+    if args.sample_site:
+        sample = load_sample_site()
+        print()
+        print(f"sample site: {len(sample)} articles, {sum(len(c['pages']) for c in sample)} pages "
+              "(sample_site/manifest.json; govpub learns each site's template from its articles)")
+        for name, run in runners.items():
+            s = score(run(sample), sample)
+            print(f"{name:<12} {s['f1']:>8.3f} {s['f1_min']:>7.3f} {s['title']:>6.2f} {s['publish_date']:>6.2f} "
+                  f"{s['source']:>7.2f}")
     if args.per_case:
         print()
         for c in cases:
