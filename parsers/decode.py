@@ -67,7 +67,8 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
         if body.startswith(bom):
             return _clean(body[len(bom):].decode(codec, "replace"))
     declared = declared_charsets(body, content_type)
-    for codec in dict.fromkeys(["utf-8", *declared]):
+    latin = [c for c in declared if c in _LATIN]  # often a CMS default on pages that are really GBK
+    for codec in dict.fromkeys(["utf-8", *(c for c in declared if c not in _LATIN)]):
         try:
             return _clean(body.decode(codec))
         except (UnicodeDecodeError, LookupError):
@@ -80,9 +81,15 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
             decoded.append(body.decode(codec))
         except UnicodeDecodeError:
             continue
-    if not decoded:
-        return _clean(body.decode("gb18030", "replace"))
-    return _clean(max(decoded, key=_commonness) if len(decoded) > 1 else decoded[0])
+    best = max(decoded, key=_commonness) if decoded else None
+    if best is not None and (not latin or _commonness(best) > 0):
+        return _clean(best)
+    for codec in latin:
+        try:
+            return _clean(body.decode(codec))
+        except UnicodeDecodeError:
+            continue
+    return _clean(best if best is not None else body.decode("gb18030", "replace"))
 
 
 # The most frequent characters of Chinese prose (simplified and traditional forms).
@@ -99,6 +106,9 @@ _COMMON = frozenset(
     "們為來個說國時過對後麼會著於還發當經開頭從動兩長現樣將實點種聲話問機給幾業間們電門東關並內產軍萬體別處總場"
     "師書員華報馬張難數車應亂條變聯權傳遠資隊帶連領達辦運強劃轉區學進與區縣鎮級團會議觀爭組視濟舉讓認論義術結"
 )
+
+
+_LATIN = frozenset({"cp1252", "latin-1", "iso8859-1", "ascii"})
 
 
 def _commonness(text: str) -> int:

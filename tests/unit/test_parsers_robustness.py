@@ -181,3 +181,12 @@ def test_random_zip_office_files_never_raise(members):
             z.writestr(name, data)
     text = extract_text(buf.getvalue())
     assert text is None or isinstance(text, str)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030", "gbk", "big5"])
+@pytest.mark.parametrize("declared", [None, "text/html", "text/html; charset=iso-8859-1"])
+def test_undeclared_or_wrongly_declared_legacy_bytes_decode(encoding, declared):
+    from parsers.decode import decode_html
+
+    text = "<p>為了做好學校的工作，我們將進一步加強管理。</p>" if encoding == "big5" else "<p>为了做好学校的工作，我们将进一步加强管理。</p>"
+    assert decode_html(text.encode(encoding), declared) == text
