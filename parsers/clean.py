@@ -14,15 +14,25 @@ from parsers.selectors import ALWAYS_DROP_TAGS, NOISE_CLASS, STRUCTURAL_DROP_TAG
 
 # ---------------------------------------------------------------- tree level
 
+_ALWAYS_DROP = frozenset(ALWAYS_DROP_TAGS)
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.I)
+
 
 def drop_always(root: Tag) -> None:
     """Remove elements that never carry article text (scripts, media, form controls, hidden)."""
-    for el in root.find_all(ALWAYS_DROP_TAGS):
-        el.decompose()
-    for el in root.find_all(style=re.compile(r"display\s*:\s*none", re.I)):
-        el.decompose()
-    for el in root.find_all(attrs={"hidden": True}):
-        el.decompose()
+    drop = []
+    for el in root.find_all(True):  # one walk
+        attrs = el.attrs or {}
+        style = attrs.get("style")
+        if (
+            el.name in _ALWAYS_DROP
+            or "hidden" in attrs
+            or (isinstance(style, str) and _DISPLAY_NONE.search(style))
+        ):
+            drop.append(el)
+    for el in drop:
+        if not el.decomposed:
+            el.decompose()
 
 
 def drop_chrome(root: Tag) -> None:

@@ -45,18 +45,23 @@ def simplify_text_nodes(soup: BeautifulSoup, convert) -> None:
 
 def insert_markers(root: Tag) -> None:
     """Insert line/cell markers around blocks, <br> and table cells (once per document)."""
-    for br in root.find_all("br"):
-        br.replace_with(LINE)
-    for table in root.find_all("table"):
-        if _is_data_table(table):
-            _mark_data_table(table)
-    for el in root.find_all(BLOCK_TAGS):
-        if el.find_parent(attrs={"data-govpub-cell": True}) is not None:
+    elements = list(root.find_all(True))  # one walk; the loops below only filter this list
+    for el in elements:
+        if el.name == "br":
+            el.replace_with(LINE)
+    for el in elements:
+        if el.name == "table" and _is_data_table(el):
+            _mark_data_table(el)
+    for el in elements:
+        if el.name not in BLOCK_TAGS or el.parent is None:
+            continue
+        if any(p.attrs.get("data-govpub-cell") for p in el.parents if isinstance(p, Tag) and p.attrs):
             continue  # blocks inside a data-table cell stay inline
         el.insert_before(LINE)
         el.insert_after(LINE)
-    for cell in root.find_all(["td", "th"]):
-        cell.insert_after(CELL)
+    for el in elements:
+        if el.name in ("td", "th") and el.parent is not None:
+            el.insert_after(CELL)
 
 
 def lines_of(root: Tag) -> list[str]:
