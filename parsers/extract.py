@@ -49,13 +49,15 @@ def insert_markers(root: Tag) -> None:
     for el in elements:
         if el.name == "br":
             el.replace_with(LINE)
+    cells = False
     for el in elements:
         if el.name == "table" and _is_data_table(el):
             _mark_data_table(el)
+            cells = True
     for el in elements:
         if el.name not in BLOCK_TAGS or el.parent is None:
             continue
-        if any(p.attrs.get("data-govpub-cell") for p in el.parents if isinstance(p, Tag) and p.attrs):
+        if cells and any(p.attrs.get("data-govpub-cell") for p in el.parents if isinstance(p, Tag) and p.attrs):
             continue  # blocks inside a data-table cell stay inline
         el.insert_before(LINE)
         el.insert_after(LINE)
