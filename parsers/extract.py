@@ -179,8 +179,8 @@ def _densest_block(soup: BeautifulSoup) -> Tag | None:
     body = soup.body or soup
     scores: dict[int, float] = {}
     nodes: dict[int, Tag] = {}
-    for para, text in _paragraphs(body):
-        score = _prose_score(text) * (1 - _link_density(para, text))
+    for para, text, link_chars in _paragraphs(body):
+        score = _prose_score(text) * (1 - min(link_chars / max(len(text), 1), 1.0))
         if score <= 0:
             continue
         for tag, weight in ((para.parent, 1.0), (para.parent.parent if para.parent else None, 0.5)):
@@ -192,19 +192,41 @@ def _densest_block(soup: BeautifulSoup) -> Tag | None:
     return nodes[max(scores, key=scores.__getitem__)]
 
 
+_OWNER_TAGS = frozenset(
+    "p div td th li pre blockquote section article dd dt center h1 h2 h3 h4 h5 h6".split()
+)
+
+
 def _paragraphs(body: Tag):
-    """(element, text) for paragraph-like elements: p/td/li/pre, and divs without block children."""
-    for el in body.find_all(["p", "div", "td", "li", "pre", "blockquote", "span", "font"]):
-        if el.name in ("div", "span", "font") and el.find(["p", "div", "table", "ul", "ol"]) is not None:
+    """(element, own text, link characters) for each block that directly holds text.
+
+    A string belongs to its nearest block ancestor, so a layout cell holding nested tables, or a
+    `<font>` of `<br>`-separated paragraphs next to a `<div>`, counts only the text it owns.
+    """
+    owners: dict[int, Tag] = {}
+    texts: dict[int, list[str]] = {}
+    links: dict[int, int] = {}
+    for s in body.descendants:
+        if not isinstance(s, NavigableString) or isinstance(s, _SKIP_STRINGS):
             continue
-        text = el.get_text(" ", strip=True)
-        if text:
-            yield el, text
-
-
-def _link_density(el: Tag, text: str) -> float:
-    link_chars = sum(len(a.get_text(strip=True)) for a in el.find_all("a"))
-    return min(link_chars / max(len(text), 1), 1.0)
+        text = s.strip()
+        if not text:
+            continue
+        in_link = False
+        owner = s.parent
+        while owner is not None and owner.name not in _OWNER_TAGS and owner is not body:
+            in_link = in_link or owner.name == "a"
+            owner = owner.parent
+        if owner is None or owner is body:
+            continue  # loose text directly in <body> is not a paragraph
+        key = id(owner)
+        owners[key] = owner
+        texts.setdefault(key, []).append(text)
+        if in_link:
+            links[key] = links.get(key, 0) + len(text)
+    for key, owner in owners.items():
+        text = " ".join(texts[key])
+        yield owner, text, links.get(key, 0)
 
 
 # ---------------------------------------------------------------- metadata
@@ -255,10 +277,18 @@ def labelled_fields(lines: list[str]) -> dict[str, str]:
     return out
 
 
+_DATETIME = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s+\d{1,2}:\d{2}")
+
+
 def dates_in_meta_lines(lines: list[str]) -> str | None:
-    """A bare date on a short metadata line (`2021-03-22 | 格式:DOC | 分类:...`)."""
+    """A date on a short metadata line: `2021-03-22 | 格式:DOC | 分类:...`, `龙湾教育 2024-08-27 18:30`."""
     for line in lines:
         if len(line) <= 120 and re.match(r"^\s*\d{4}[-/.年]\d{1,2}", line) and re.search(r"[|｜]|[:：]", line):
+            d = iso_date(line)
+            if d:
+                return d
+    for line in lines:
+        if len(line) <= 60 and _DATETIME.search(line):  # a timestamp with a clock time is a publication time
             d = iso_date(line)
             if d:
                 return d
