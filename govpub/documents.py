@@ -67,6 +67,8 @@ def group_articles(records: list[tuple[str, StoredRecord]]) -> dict[str, Article
 def parse_articles(site: Site, articles: dict[str, ArticleRecords]) -> ParseOutcome:
     documents: list[Document] = []
     errors: list[dict[str, str]] = []
+    # The site's recurring boilerplate, learned from all article pages of this crawl (pure, deterministic).
+    template = parsers.learn_template([_pages(a) for a in articles.values() if a.pages])
     for article in articles.values():
         first = article.pages.get(1)
         if first is None:
@@ -79,18 +81,26 @@ def parse_articles(site: Site, articles: dict[str, ArticleRecords]) -> ParseOutc
             )
             continue
         try:
-            documents.append(build_document(site, article))
+            documents.append(build_document(site, article, template))
         except parsers.ParseError as exc:
             errors.append({"kind": "parse", "url": first.fetched.url, "message": str(exc)})
     return ParseOutcome(documents=documents, errors=errors, articles=len(articles))
 
 
-def build_document(site: Site, article: ArticleRecords) -> Document:
-    ordered = [article.pages[n] for n in sorted(article.pages) if article.pages[n].fetched.status == 200]
-    pages = [parsers.Page(r.fetched.url, r.fetched.body, r.fetched.content_type) for r in ordered]
+def _ordered(article: ArticleRecords) -> list[Located]:
+    return [article.pages[n] for n in sorted(article.pages) if article.pages[n].fetched.status == 200]
+
+
+def _pages(article: ArticleRecords) -> list[parsers.Page]:
+    return [parsers.Page(r.fetched.url, r.fetched.body, r.fetched.content_type) for r in _ordered(article)]
+
+
+def build_document(site: Site, article: ArticleRecords, template: parsers.Template | None = None) -> Document:
+    ordered = _ordered(article)
+    pages = _pages(article)
     fetched_attachments = [a for a in article.attachments if a.fetched.status == 200]
     files = [parsers.AttachmentFile(a.fetched.url, a.fetched.body, a.fetched.content_type) for a in fetched_attachments]
-    parsed = parsers.parse_article(pages, files)
+    parsed = parsers.parse_article(pages, files, template=template)
     by_url = {a.fetched.url: a for a in fetched_attachments}
     first = ordered[0]
     return Document(

@@ -6,6 +6,7 @@ decode (bytes -> str) -> extract (fields + main container) -> clean (boilerplate
 """
 
 from parsers.article import parse_article
+from parsers.template import Template, learn_template
 from parsers.model import (
     PARSER_VERSION,
     AttachmentFile,
@@ -22,5 +23,7 @@ __all__ = [
     "ParsedArticle",
     "ParsedAttachment",
     "ParseError",
+    "Template",
+    "learn_template",
     "parse_article",
 ]

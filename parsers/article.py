@@ -21,6 +21,7 @@ from parsers.normalise import (
     to_simplified,
 )
 from parsers.selectors import ATTACHMENT_EXTENSIONS, META_DATE, META_SOURCE, META_TITLE
+from parsers.template import EMPTY, Template
 
 _DATE_LABELS = ("发布日期", "发布时间", "发表时间", "发文日期", "生成日期", "成文日期", "日期", "时间")
 _SOURCE_LABELS = ("发布机构", "发文机关", "发文单位", "信息来源", "文章来源", "来源")
@@ -39,11 +40,19 @@ class _PageResult:
     script: str  #: script of the page as fetched
 
 
-def parse_article(pages: Sequence[Page], attachments: Sequence[AttachmentFile] = ()) -> ParsedArticle:
-    """Parse the pages of one article (page 1 first) and its fetched attachment files."""
+def parse_article(
+    pages: Sequence[Page], attachments: Sequence[AttachmentFile] = (), template: Template | None = None
+) -> ParsedArticle:
+    """Parse the pages of one article (page 1 first) and its fetched attachment files.
+
+    `template` (from `learn_template` over the same crawl's pages) names the site's recurring
+    boilerplate lines, which are dropped from the body.
+    """
     _check_input(pages, attachments)
+    if template is not None and not isinstance(template, Template):
+        raise ParseError(f"not a Template: {template!r:.80}")
     try:
-        return _parse(pages, attachments)
+        return _parse(pages, attachments, template or EMPTY)
     except ParseError:
         raise
     except Exception as exc:  # contract: bad input yields ParseError only; the cause stays chained
@@ -61,8 +70,8 @@ def _check_input(pages: Sequence[Page], attachments: Sequence[AttachmentFile]) -
             raise ParseError(f"not an AttachmentFile with bytes body: {a!r:.80}")
 
 
-def _parse(pages: Sequence[Page], files: Sequence[AttachmentFile]) -> ParsedArticle:
-    results = [_parse_page(p) for p in pages]
+def _parse(pages: Sequence[Page], files: Sequence[AttachmentFile], template: Template) -> ParsedArticle:
+    results = [_parse_page(p, template) for p in pages]
     first = results[0]
     title = first.title or next((r.title for r in results if r.title), "")
     fields = _merge_fields(results)
@@ -81,9 +90,9 @@ def _parse(pages: Sequence[Page], files: Sequence[AttachmentFile]) -> ParsedArti
     declared = first.declared_length
     truncated = any(r.paywall for r in results) or bool(declared and han_count(body) < 0.9 * declared)
     attachments = build_attachments(links, files)
-    if not body:
+    if not body or _only_attachment_lines(body_lines, links):
         # A notice published only as an attachment: the attachment's text is the document.
-        body = "\n".join(a.text for a in attachments if a.text)
+        body = "\n".join(a.text for a in attachments if a.text) or body
     return ParsedArticle(
         title=to_simplified(title),
         publish_date=fields["publish_date"],
@@ -100,6 +109,15 @@ def _parse(pages: Sequence[Page], files: Sequence[AttachmentFile]) -> ParsedArti
     )
 
 
+_ATTACHMENT_LEAD = re.compile(r"^(?:附件\s*\d*\s*[:：]?\s*)?(?:\d+\s*[.、．]\s*)?")
+
+
+def _only_attachment_lines(lines: list[str], links: list[tuple[str, str]]) -> bool:
+    """Every body line is just the name of a linked attachment (`附件：安排.wps`)."""
+    names = {name for _, name in links}
+    return bool(lines) and bool(names) and all(_ATTACHMENT_LEAD.sub("", line) in names for line in lines)
+
+
 def _simplified_or_none(value: str | None) -> str | None:
     return to_simplified(value) if value else None
 
@@ -112,19 +130,20 @@ def _merge_fields(results: list[_PageResult]) -> dict[str, str | None]:
     return merged
 
 
-def _parse_page(page: Page) -> _PageResult:
+def _parse_page(page: Page, template: Template) -> _PageResult:
     html = strip_pinyin_glosses(decode_html(page.body, page.content_type))
     soup = extract.parse_html(html)
     script = detect_script(soup.get_text())
     if script == "hant":
         extract.simplify_text_nodes(soup, to_simplified)  # so label/noise patterns need one script
     meta = extract.meta_fields(soup)
+    index = extract.element_index(soup)
     title = extract.choose_title(
-        extract.first_meta(meta, META_TITLE), extract.title_candidates(soup), extract.title_from_tag(soup)
+        extract.first_meta(meta, META_TITLE), extract.title_candidates(soup, index), extract.title_from_tag(soup)
     )
     links = extract.attachment_links(soup, page.url, ATTACHMENT_EXTENSIONS)
     clean.drop_always(soup)
-    container = extract.find_container(soup)
+    container = extract.find_container(soup, index)
     extract.insert_markers(soup)
     page_lines = extract.lines_of(soup.body or soup)
     body_lines: list[str] = []
@@ -136,6 +155,8 @@ def _parse_page(page: Page) -> _PageResult:
     fields = _fields(meta, outside, body_lines)
     paywall_after = clean.paywall_follows(page_lines, body_lines)
     _, declared_outside = clean.drop_summary(outside)
+    if template.lines:
+        body_lines = [line for line in body_lines if not template.is_boilerplate(line)]
     body_lines, paywall, declared = _clean_body(body_lines)
     paywall = paywall or paywall_after
     declared = declared or declared_outside

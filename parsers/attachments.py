@@ -7,7 +7,9 @@ import mimetypes
 import unicodedata
 from collections.abc import Sequence
 
+from parsers import office
 from parsers.model import AttachmentFile, ParsedAttachment
+from parsers.office import OLE_MAGIC, office_zip_kind, ole_kind
 from parsers.normalise import clean_line, strip_pinyin_glosses, to_simplified
 
 
@@ -51,15 +53,35 @@ def _content_type(url: str, file: AttachmentFile | None) -> str | None:
     return _EXTRA_TYPES.get(ext) or mimetypes.guess_type("x" + ext)[0]
 
 
-def extract_text(body: bytes, content_type: str | None) -> str | None:
-    """Text of a supported attachment (PDF), simplified, one paragraph per line; None otherwise."""
-    if not (body.startswith(b"%PDF") or (content_type or "").endswith("/pdf")):
+def extract_text(body: bytes, content_type: str | None = None) -> str | None:
+    """Text of an attachment, simplified, one paragraph (or table row, tab-separated) per line.
+
+    The format is recognised from the bytes (PDF, DOCX, XLSX, OFD, XLS, DOC/WPS), not from the
+    declared type, which sites often get wrong. None when the format is unsupported or the file is
+    damaged, encrypted or scanned (no OCR).
+    """
+    kind = sniff(body, content_type)
+    if kind is None:
         return None
-    raw = pdf_text(body)
+    raw = _EXTRACTORS[kind](body)
     if raw is None:
         return None
     lines = [clean_line(x) for x in to_simplified(strip_pinyin_glosses(raw)).splitlines()]
-    return "\n".join(unwrap_lines([x for x in lines if x])) or None
+    lines = [x for x in lines if x]
+    if kind == "pdf":
+        lines = unwrap_lines(lines)
+    return "\n".join(lines) or None
+
+
+def sniff(body: bytes, content_type: str | None = None) -> str | None:
+    """pdf | docx | xlsx | ofd | xls | doc from the file's magic bytes (and its inner layout)."""
+    if body.startswith(b"%PDF") or (body[:1024].find(b"%PDF-") >= 0):
+        return "pdf"
+    if body.startswith(b"PK\x03\x04"):
+        return office_zip_kind(body)
+    if body.startswith(OLE_MAGIC):
+        return ole_kind(body)
+    return None
 
 
 _PARA_END = ("。", "；", "：", "！", "？", ".", ";", ":", "!", "?", "”", "）", ")")
@@ -93,3 +115,13 @@ def pdf_text(body: bytes) -> str | None:
         return "\n".join((page.extract_text() or "") for page in reader.pages)
     except Exception:  # pypdf raises many exception types on damaged files; text is optional
         return None
+
+
+_EXTRACTORS = {
+    "pdf": pdf_text,
+    "docx": office.docx_text,
+    "xlsx": office.xlsx_text,
+    "ofd": office.ofd_text,
+    "xls": office.xls_text,
+    "doc": office.doc_text,
+}

@@ -14,15 +14,25 @@ from parsers.selectors import ALWAYS_DROP_TAGS, NOISE_CLASS, STRUCTURAL_DROP_TAG
 
 # ---------------------------------------------------------------- tree level
 
+_ALWAYS_DROP = frozenset(ALWAYS_DROP_TAGS)
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.I)
+
 
 def drop_always(root: Tag) -> None:
     """Remove elements that never carry article text (scripts, media, form controls, hidden)."""
-    for el in root.find_all(ALWAYS_DROP_TAGS):
-        el.decompose()
-    for el in root.find_all(style=re.compile(r"display\s*:\s*none", re.I)):
-        el.decompose()
-    for el in root.find_all(attrs={"hidden": True}):
-        el.decompose()
+    drop = []
+    for el in root.find_all(True):  # one walk
+        attrs = el.attrs or {}
+        style = attrs.get("style")
+        if (
+            el.name in _ALWAYS_DROP
+            or "hidden" in attrs
+            or (isinstance(style, str) and _DISPLAY_NONE.search(style))
+        ):
+            drop.append(el)
+    for el in drop:
+        if not el.decomposed:
+            el.decompose()
 
 
 def drop_chrome(root: Tag) -> None:
@@ -61,10 +71,11 @@ _BREADCRUMB = re.compile(
 )
 _META_LABEL = re.compile(
     r"(?:发布日期|发布时间|发表时间|更新时间|生成日期|浏览次数|浏览量|阅读次数|阅读量|点击数|点击量|点击率|访问量|"
-    r"信息来源|文章来源|来源|作者|字体|字号|责任编辑|编辑|格式|分类|文章出处|时间|日期)\s*[:：]"
+    r"信息来源|文章来源|来源|作者|字体|字号|责任编辑|编辑|审核|审校|校对|责编|摄影|供稿|通讯员|格式|分类|文章出处|时间|日期)\s*[:：]"
 )
 _META_LEAD = re.compile(
-    r"^(?:发布日期|发布时间|发表时间|更新时间|日期|时间|信息来源|文章来源|来源|作者|浏览次数|点击数|责任编辑)\s*[:：]"
+    r"^(?:发布日期|发布时间|发表时间|更新时间|日期|时间|信息来源|文章来源|来源|作者|浏览次数|点击数|责任编辑|编辑|审核|责编"
+    r"|摄影|供稿|通讯员)\s*[:：]"
 )
 # A date with a time or followed by `|`-separated fields is a metadata line; a bare date is kept
 # (it is usually the signature date at the end of a notice).
@@ -73,7 +84,7 @@ _DATE_LEAD = re.compile(
 )
 _WIDGET = re.compile(
     r"打印本页|打印此页|打印文章|关闭窗口|关闭本页|【\s*打印\s*】|【\s*关闭\s*】|[\[【]\s*字体|字[体号]\s*[:：]?\s*[\[【]?\s*大\s*中\s*小"
-    r"|字体\s*[:：]\s*[\[【]\s*[\]】]|扫一扫在手机|手机扫一扫|用手机扫描|分享到|收藏本页|加入收藏|返回顶部|设为首页|【\s*返回\s*】"
+    r"|字体\s*[:：]\s*[\[【]\s*[\]】]|扫一扫在手机|手机扫一扫|用手机扫描|微信扫一扫|点击上方.{0,6}关注|长按.{0,8}(?:识别|关注)|分享到|收藏本页|加入收藏|返回顶部|设为首页|【\s*返回\s*】"
 )
 _FOOTER = re.compile(
     r"主办单位|承办单位|主办\s*[:：]|网站标识码|ICP\s*备|ICP\s*证|公网安备|版权所有|Copyright|©|技术支持\s*[:：]"
@@ -174,14 +185,13 @@ def drop_summary(lines: list[str]) -> tuple[list[str], int | None]:
     """Drop a `摘要:` line that repeats the opening; return the `全文共N字` length it declares."""
     declared = None
     out = []
-    rest_text = "".join(lines)
-    for line in lines:
+    for i, line in enumerate(lines):
         m = _SUMMARY.match(line)
         if m:
             n = _DECLARED_LENGTH.search(line)
             if n:
                 declared = int(n.group(1))
-            if n or _repeats_opening(m.group(1), rest_text):
+            if n or _repeats_opening(m.group(1), "".join(lines[:i] + lines[i + 1 :])):
                 continue
         out.append(line)
     return out, declared
@@ -190,7 +200,7 @@ def drop_summary(lines: list[str]) -> tuple[list[str], int | None]:
 def _repeats_opening(summary: str, text: str) -> bool:
     summary = _ELLIPSIS_TAIL.sub("", summary)
     chunks = [c for c in re.split(r"\s{2,}|\t", summary) if len(c) >= 12]
-    return any(c[-20:] in text.replace(summary, "") for c in chunks)
+    return any(c[-20:] in text for c in chunks)
 
 
 def drop_repeated_body(lines: list[str]) -> list[str]:

@@ -45,18 +45,25 @@ def simplify_text_nodes(soup: BeautifulSoup, convert) -> None:
 
 def insert_markers(root: Tag) -> None:
     """Insert line/cell markers around blocks, <br> and table cells (once per document)."""
-    for br in root.find_all("br"):
-        br.replace_with(LINE)
-    for table in root.find_all("table"):
-        if _is_data_table(table):
-            _mark_data_table(table)
-    for el in root.find_all(BLOCK_TAGS):
-        if el.find_parent(attrs={"data-govpub-cell": True}) is not None:
+    elements = list(root.find_all(True))  # one walk; the loops below only filter this list
+    for el in elements:
+        if el.name == "br":
+            el.replace_with(LINE)
+    cells = False
+    for el in elements:
+        if el.name == "table" and _is_data_table(el):
+            _mark_data_table(el)
+            cells = True
+    for el in elements:
+        if el.name not in BLOCK_TAGS or el.parent is None:
+            continue
+        if cells and any(p.attrs.get("data-govpub-cell") for p in el.parents if isinstance(p, Tag) and p.attrs):
             continue  # blocks inside a data-table cell stay inline
         el.insert_before(LINE)
         el.insert_after(LINE)
-    for cell in root.find_all(["td", "th"]):
-        cell.insert_after(CELL)
+    for el in elements:
+        if el.name in ("td", "th") and el.parent is not None:
+            el.insert_after(CELL)
 
 
 def lines_of(root: Tag) -> list[str]:
@@ -91,20 +98,56 @@ def _mark_data_table(table: Tag) -> None:
 # ---------------------------------------------------------------- container
 
 
-def find_container(soup: BeautifulSoup) -> Tag | None:
+Index = dict[str, list[Tag]]
+
+
+def element_index(soup: BeautifulSoup) -> Index:
+    """One walk over the tree: tag name, `#id` and `.class` -> elements, in document order.
+
+    The CMS hints are simple selectors (`.TRS_Editor`, `#zoom`, `h1`, `#Article .content`), so a
+    dictionary look-up replaces a CSS engine pass per selector (the parser's hot spot).
+    """
+    index: dict[str, list[Tag]] = {}
+    for el in soup.find_all(True):
+        index.setdefault(el.name, []).append(el)
+        attrs = el.attrs or {}
+        ident = attrs.get("id")
+        if isinstance(ident, str) and ident.strip():
+            index.setdefault("#" + ident.strip(), []).append(el)
+        cls = attrs.get("class")
+        for c in cls if isinstance(cls, list) else str(cls or "").split():
+            index.setdefault("." + c, []).append(el)
+    return index
+
+
+def _matches(el: Tag, simple: str) -> bool:
+    if simple.startswith("#"):
+        return el.get("id") == simple[1:]
+    if simple.startswith("."):
+        cls = el.get("class")
+        return simple[1:] in (cls if isinstance(cls, list) else str(cls or "").split())
+    return el.name == simple
+
+
+def select(index: Index, selector: str) -> list[Tag]:
+    """Elements matching a simple selector or `ancestor descendant` pair, skipping removed ones."""
+    *ancestors, last = selector.split()
+    found = [el for el in index.get(last, ()) if not el.decomposed]
+    for anc in ancestors:
+        found = [el for el in found if any(_matches(p, anc) for p in el.parents if isinstance(p, Tag))]
+    return found
+
+
+def find_container(soup: BeautifulSoup, index: Index | None = None) -> Tag | None:
     """Main-text element: a known CMS container first, else the densest prose block."""
-    best = _container_from_hints(soup)
+    best = _container_from_hints(soup, index if index is not None else element_index(soup))
     return best if best is not None else _densest_block(soup)
 
 
-def _container_from_hints(soup: BeautifulSoup) -> Tag | None:
+def _container_from_hints(soup: BeautifulSoup, index: Index) -> Tag | None:
     scored_best = None
     for selector in CONTENT_SELECTORS:
-        try:
-            found = soup.select(selector)
-        except Exception:  # soupsieve rejects nothing we ship, but never let a selector crash a parse
-            continue
-        found = [el for el in found if _prose_score(el.get_text(" ", strip=True)) > 0]
+        found = [el for el in select(index, selector) if _prose_score(el.get_text(" ", strip=True)) > 0]
         if not found:
             continue
         el = max(found, key=lambda e: len(e.get_text(strip=True)))
@@ -136,8 +179,8 @@ def _densest_block(soup: BeautifulSoup) -> Tag | None:
     body = soup.body or soup
     scores: dict[int, float] = {}
     nodes: dict[int, Tag] = {}
-    for para, text in _paragraphs(body):
-        score = _prose_score(text) * (1 - _link_density(para, text))
+    for para, text, link_chars in _paragraphs(body):
+        score = _prose_score(text) * (1 - min(link_chars / max(len(text), 1), 1.0))
         if score <= 0:
             continue
         for tag, weight in ((para.parent, 1.0), (para.parent.parent if para.parent else None, 0.5)):
@@ -149,19 +192,41 @@ def _densest_block(soup: BeautifulSoup) -> Tag | None:
     return nodes[max(scores, key=scores.__getitem__)]
 
 
+_OWNER_TAGS = frozenset(
+    "p div td th li pre blockquote section article dd dt center h1 h2 h3 h4 h5 h6".split()
+)
+
+
 def _paragraphs(body: Tag):
-    """(element, text) for paragraph-like elements: p/td/li/pre, and divs without block children."""
-    for el in body.find_all(["p", "div", "td", "li", "pre", "blockquote", "span", "font"]):
-        if el.name in ("div", "span", "font") and el.find(["p", "div", "table", "ul", "ol"]) is not None:
+    """(element, own text, link characters) for each block that directly holds text.
+
+    A string belongs to its nearest block ancestor, so a layout cell holding nested tables, or a
+    `<font>` of `<br>`-separated paragraphs next to a `<div>`, counts only the text it owns.
+    """
+    owners: dict[int, Tag] = {}
+    texts: dict[int, list[str]] = {}
+    links: dict[int, int] = {}
+    for s in body.descendants:
+        if not isinstance(s, NavigableString) or isinstance(s, _SKIP_STRINGS):
             continue
-        text = el.get_text(" ", strip=True)
-        if text:
-            yield el, text
-
-
-def _link_density(el: Tag, text: str) -> float:
-    link_chars = sum(len(a.get_text(strip=True)) for a in el.find_all("a"))
-    return min(link_chars / max(len(text), 1), 1.0)
+        text = s.strip()
+        if not text:
+            continue
+        in_link = False
+        owner = s.parent
+        while owner is not None and owner.name not in _OWNER_TAGS and owner is not body:
+            in_link = in_link or owner.name == "a"
+            owner = owner.parent
+        if owner is None or owner is body:
+            continue  # loose text directly in <body> is not a paragraph
+        key = id(owner)
+        owners[key] = owner
+        texts.setdefault(key, []).append(text)
+        if in_link:
+            links[key] = links.get(key, 0) + len(text)
+    for key, owner in owners.items():
+        text = " ".join(texts[key])
+        yield owner, text, links.get(key, 0)
 
 
 # ---------------------------------------------------------------- metadata
@@ -187,14 +252,14 @@ def first_meta(meta: dict[str, str], names: tuple[str, ...]) -> str | None:
 
 _LABEL_WORDS = (
     "索引号 发布机构 发文机关 发文单位 生成日期 成文日期 发文日期 发布日期 发布时间 发表时间 发文字号 文号 主题分类 "
-    "体裁分类 公开方式 公开范围 公开时限 有效性 信息来源 文章来源 来源 浏览次数 点击数 字体 作者 责任编辑 分类 格式 "
+    "体裁分类 公开方式 公开范围 公开时限 有效性 信息来源 文章来源 来源 浏览次数 浏览量 阅读次数 阅读量 点击数 点击量 点击率 访问量 点击 字体 作者 责任编辑 分类 格式 "
     "名称 标题 主题词 关键词 日期 时间"
 ).split()
 # Tables pad labels with spaces (`索 引 号：`, `文　　号：`), so allow whitespace between characters.
 _LABELS = "|".join(r"\s*".join(word) for word in _LABEL_WORDS)
 # Label, then a colon or a cell break, then the value up to the next cell break or next label.
 _FIELD = re.compile(
-    rf"(?:^|(?<=[\s\t|｜\]】]))(?P<label>{_LABELS})\s*(?:[:：]\s*\t?|\t)\s*"
+    rf"(?:^|(?<=[\s\t|｜\]】\d]))(?P<label>{_LABELS})\s*(?:[:：]\s*\t?|\t)\s*"
     rf"(?P<value>[^\t\n]*?)\s*(?=\t|\s{{2,}}|\s*[|｜]|(?:{_LABELS})\s*[:：]|$)"
 )
 
@@ -212,10 +277,18 @@ def labelled_fields(lines: list[str]) -> dict[str, str]:
     return out
 
 
+_DATETIME = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s+\d{1,2}:\d{2}")
+
+
 def dates_in_meta_lines(lines: list[str]) -> str | None:
-    """A bare date on a short metadata line (`2021-03-22 | 格式:DOC | 分类:...`)."""
+    """A date on a short metadata line: `2021-03-22 | 格式:DOC | 分类:...`, `龙湾教育 2024-08-27 18:30`."""
     for line in lines:
         if len(line) <= 120 and re.match(r"^\s*\d{4}[-/.年]\d{1,2}", line) and re.search(r"[|｜]|[:：]", line):
+            d = iso_date(line)
+            if d:
+                return d
+    for line in lines:
+        if len(line) <= 60 and _DATETIME.search(line):  # a timestamp with a clock time is a publication time
             d = iso_date(line)
             if d:
                 return d
@@ -236,7 +309,11 @@ def doc_number_in(lines: list[str]) -> str | None:
 
 # ---------------------------------------------------------------- title
 
-_PAGE_MARK = re.compile(r"\s*[(（\[【]?\s*第\s*\d+\s*(?:/\s*\d+\s*)?页\s*[)）\]】]?\s*$")
+_PAGE_MARK = re.compile(
+    r"\s*[(（\[【]?\s*第\s*\d+\s*(?:/\s*\d+\s*)?页\s*[)）\]】]?\s*$"  # (第2/13页)
+    r"|\s*[-－—_]\s*(?:精选|通用|优秀|热门)?\s*\d{1,3}\s*篇\s*$"  # 学校工作计划-7篇
+    r"|\s*[(（【\[]\s*(?:精选|通用|优秀|热门)?\s*\d{1,3}\s*篇\s*[)）】\]]\s*$"  # （精选5篇）
+)
 _LEAD_LABEL = re.compile(r"^(?:【[^】]{1,8}】|\[[^\]]{1,8}\])\s*")
 _TITLE_SPLIT = re.compile(r"\s+[-–—|_]\s+|\s*[|｜_]\s*|\s*--\s*|\s+-\s*|\s*-\s+")
 
@@ -248,20 +325,26 @@ def clean_title(text: str) -> str:
 
 
 def title_from_tag(soup: BeautifulSoup) -> str:
-    """<title> with the site-name part removed: the longest of its ` - `/`_`/`|` segments."""
+    """<title> with the site-name part removed: the ` - `/`_`/`|` segment with most Han characters."""
     tag = soup.find("title")
     if tag is None:
         return ""
     text = clean_inline(tag.get_text())
     parts = [p for p in _TITLE_SPLIT.split(text) if p.strip()]
-    return clean_title(max(parts, key=len)) if parts else ""
+    return clean_title(max(parts, key=lambda p: (len(_HAN.findall(p)), len(p)))) if parts else ""
 
 
-def title_candidates(soup: BeautifulSoup) -> list[str]:
+_HAN = re.compile(r"[\u3400-\u9fff]")
+# A heading that also carries the metadata line (`标题<br><span>时间：… 来源：…</span>`).
+_HEADING_META = re.compile(r"\s*(?:发布|更新)?(?:时间|日期|来源|作者)\s*[:：].*$")
+
+
+def title_candidates(soup: BeautifulSoup, index: Index | None = None) -> list[str]:
+    index = index if index is not None else element_index(soup)
     out = []
     for selector in TITLE_SELECTORS:
-        for el in soup.select(selector):
-            text = clean_title(el.get_text(" ", strip=True))
+        for el in select(index, selector):
+            text = clean_title(_HEADING_META.sub("", el.get_text(" ", strip=True)))
             if 4 <= len(text) <= 150 and text not in out:
                 out.append(text)
     return out

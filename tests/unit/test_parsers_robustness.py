@@ -122,3 +122,71 @@ def test_broken_pdf_attachment_gives_no_text():
     att = parse_article([Page(URL, html)], [AttachmentFile("https://example.gov.cn/f/a.pdf", b"%PDF-1.7 garbage")])
     assert att.attachments[0].text is None
     assert att.attachments[0].content_type == "application/pdf"
+
+
+# ---------------------------------------------------------------- site templates, office files, more markup
+
+from parsers import learn_template  # noqa: E402
+from parsers.attachments import extract_text  # noqa: E402
+
+CMS = ['class="TRS_Editor"', 'id="UCAP-CONTENT"', 'id="zoom"', 'class="arc_content"', 'id="Article"', 'class="content"']
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pages=st.lists(html_soup(), min_size=0, max_size=6), pick=st.integers(0, 5))
+def test_template_learning_and_use_never_crash(pages, pick):
+    raw = [Page(f"{URL}?a={i}", html.encode("utf-8", "replace")) for i, html in enumerate(pages)]
+    template = learn_template(raw)
+    assert template == learn_template(list(reversed(raw)))  # order-independent
+    if raw:
+        try:
+            result = parse_article([raw[pick % len(raw)]], template=template)
+        except ParseError as exc:
+            assert exc.__cause__ is None, f"internal error wrapped as ParseError: {exc!r}"
+        else:
+            assert isinstance(result, ParsedArticle)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cms=st.sampled_from(CMS), rows=st.lists(st.lists(st.text(max_size=8), max_size=4), max_size=5),
+       words=st.lists(st.sampled_from(WORDS), max_size=12), encoding=st.sampled_from(["utf-8", "gb18030", "big5"]),
+       declared=st.sampled_from(["", '<meta charset="utf-8">', '<meta charset="gbk">', '<meta charset="big5">']))
+def test_cms_pages_with_tables_in_any_encoding_never_crash(cms, rows, words, encoding, declared):
+    table = "<table>" + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows) + "</table>"
+    html = f"<html><head>{declared}<title>标题</title></head><body><div {cms}><p>{''.join(words)}</p>{table}</div></body></html>"
+    check([Page(URL, html.encode(encoding, "replace"))])
+
+
+@settings(max_examples=150, deadline=None)
+@given(head=st.sampled_from([b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"%PDF-1.4", b""]),
+       body=st.binary(max_size=2000))
+def test_office_extraction_never_raises_on_random_bytes(head, body):
+    text = extract_text(head + body)
+    assert text is None or isinstance(text, str)
+
+
+@settings(max_examples=60, deadline=None)
+@given(members=st.dictionaries(
+    st.sampled_from(["word/document.xml", "xl/workbook.xml", "xl/sharedStrings.xml", "OFD.xml", "Doc_0/Document.xml",
+                     "xl/_rels/workbook.xml.rels", "xl/worksheets/sheet1.xml"]),
+    st.one_of(st.binary(max_size=300), st.text(max_size=300).map(lambda t: f"<a><b>{t}</b></a>".encode("utf-8", "replace"))),
+    max_size=5))
+def test_random_zip_office_files_never_raise(members):
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    text = extract_text(buf.getvalue())
+    assert text is None or isinstance(text, str)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030", "gbk", "big5"])
+@pytest.mark.parametrize("declared", [None, "text/html", "text/html; charset=iso-8859-1"])
+def test_undeclared_or_wrongly_declared_legacy_bytes_decode(encoding, declared):
+    from parsers.decode import decode_html
+
+    text = "<p>為了做好學校的工作，我們將進一步加強管理。</p>" if encoding == "big5" else "<p>为了做好学校的工作，我们将进一步加强管理。</p>"
+    assert decode_html(text.encode(encoding), declared) == text
