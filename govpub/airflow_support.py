@@ -127,12 +127,13 @@ def summarize_run(site_ids: list[str]) -> list[dict]:
             for step in ("crawl", "parse", "archive", "index")
         }
         missing = [step for step, value in steps.items() if value is None]
+        record = archive.get_json_or_none(run_key(archive.prefix, run_id, site_id, "stats.json"))  # govpub.stats
         if missing:
-            failed.append(f"{site_id} (no {missing[0]} result)")
+            step = (record or {}).get("failed_step")
+            failed.append(f"{site_id} (failed at {step})" if step else f"{site_id} (no {missing[0]} result)")
             continue
         rows.append(summarize_site(steps["crawl"], steps["parse"], steps["archive"], steps["index"]))
-        record = archive.get_json_or_none(run_key(archive.prefix, run_id, site_id, "stats.json"))
-        if record and record.get("quality_issues"):  # govpub.stats: failed data-quality checks
+        if record and record.get("quality_issues"):  # failed data-quality checks
             failed.append(f"{site_id} (quality: {', '.join(i['check'] for i in record['quality_issues'])})")
     log.info("run %s", run_id)
     for line in format_summary(rows).splitlines():  # one log line each: readable in the UI and in `dags test`

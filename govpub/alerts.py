@@ -174,6 +174,7 @@ def on_task_failure(context: dict[str, Any]) -> None:
 def on_dag_failure(context: dict[str, Any]) -> None:
     """DAG `on_failure_callback`: the run as a whole failed."""
     payload = payload_from_context(context, kind="dag_failed")
-    payload["task_id"] = None
-    payload["map_index"] = None
+    payload.update(task_id=None, map_index=None, site=None, try_number=None)
+    payload["message"] = (f"DAG {payload['dag_id']} run {payload['run_id']} failed "
+                          f"({context.get('reason') or 'a task failed'}); the task alerts say which sites")
     alert(payload)

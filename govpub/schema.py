@@ -169,7 +169,7 @@ class SiteStats:
     run_id: str = ""
     dag_id: str | None = None  #: None when run outside Airflow (`govpub crawl`)
     run_date: str | None = None  #: the run's logical date, YYYY-MM-DD
-    recorded_at: str = ""  #: ISO 8601 UTC time this record was made (after the index step)
+    recorded_at: str = ""  #: ISO 8601 UTC time the run was first recorded (kept when the run is re-run)
     outcome: str = "completed"  #: "completed" (all four steps ran) or "failed"
     failed_step: str | None = None  #: first step without a result when outcome == "failed"
     documents_new: int | None = None  #: None when the archive step does not tell new from changed

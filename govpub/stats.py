@@ -55,7 +55,7 @@ def stats_doc_id(site: str, run_id: str) -> str:
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def is_blocked_kind(kind: str | None) -> bool:
@@ -365,9 +365,12 @@ def record_site_run(
         es = None
         previous = s3_previous_yields(archive, site_id, run_id, thresholds.history_runs)
 
+    # A re-run (retried check, cleared task) keeps the run's place in the site's history.
+    earlier = archive.get_json_or_none(stats_key(archive.prefix, run_id, site_id)) or {}
     record = build_record(
         site=site_id, run_id=run_id, steps=steps, publish_dates=dates, bodies=bodies,
         previous_yields=previous, thresholds=thresholds, run_date=run_date, dag_id=dag_id,
+        recorded_at=earlier.get("recorded_at"),
     )
     archive.put_json(stats_key(archive.prefix, run_id, site_id), record.to_dict())
     if es is not None:
