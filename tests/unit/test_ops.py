@@ -254,3 +254,30 @@ def test_report_escapes_and_is_self_contained():
     page = render_report(statuses, {"s": [rec("r01", 3)]}, note="<b>")
     assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;" in page
     assert "src=" not in page and "href=" not in page  # nothing to fetch
+
+
+# -- alert payloads -------------------------------------------------------------------------
+def _raised(issues):
+    failure = quality.QualityCheckFailed("demo-jyj", issues)
+    try:
+        raise RuntimeError(str(failure)) from failure  # as the check task raises AirflowFailException
+    except RuntimeError as exc:
+        return exc
+
+
+def test_payload_kind_follows_the_failure():
+    from types import SimpleNamespace
+
+    from govpub.alerts import payload_from_context
+
+    ti = SimpleNamespace(dag_id="govpub_crawl", run_id="r1", task_id="site.check", map_index=2, try_number=1,
+                         log_url="http://airflow/dags/govpub_crawl/runs/r1/tasks/site.check/mapped/2")
+    zero = quality.Issue(quality.ZERO_YIELD, "demo-jyj yielded no documents", 0, 1)
+    blocked = quality.blocked_issue("demo-jyj", 3, ["blocked:waf-challenge"])
+    payload = payload_from_context({"ti": ti, "exception": _raised([zero]), "site_label": "demo-jyj"})
+    assert (payload["kind"], payload["site"], payload["map_index"]) == ("quality", "demo-jyj", 2)
+    assert payload["issues"] == [zero.to_dict()] and payload["log_url"] == ti.log_url
+    assert payload_from_context({"ti": ti, "exception": _raised([blocked, zero])})["kind"] == "blocked"
+    crawl = payload_from_context({"ti": ti, "exception": RuntimeError("demo-jyj: no column page could be fetched")})
+    assert (crawl["kind"], crawl["issues"]) == ("task_failed", [])
+    json.dumps(payload)  # what goes over the wire
