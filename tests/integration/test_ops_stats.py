@@ -188,3 +188,17 @@ def test_report_charts_the_real_runs(settings, runs, monkeypatch, capsys, tmp_pa
     assert float(full[2].get("cy")) > float(full[1].get("cy"))  # the shrunk run plots lower
     assert [c.get("class") for c in svgs["ops-dead"].findall("s:circle", ns)] == ["run failed"]
     assert "no runs recorded" in page  # ops-never
+
+
+def test_recording_with_elasticsearch_down_still_lands_in_s3(settings, runs, es):
+    """Last in this module: it re-records ops-run-02 while the stats index cannot be reached."""
+    lines: list[str] = []
+    before = es.get(index=stats_alias(settings), id=stats_doc_id("ops-full", "ops-run-02"))["_source"]
+    dead_es = settings.with_overrides(es_url="http://127.0.0.1:1")
+    record = record_site_run(dead_es, "ops-full", "ops-run-02", echo=lines.append)
+    assert any("stats index unavailable" in line and "reading history from S3" in line for line in lines)
+    # history from the S3 records of runs 01 and 03 (not 02 itself): median of 16 and the shrunk yield
+    shrunk = s3_record(settings, "ops-run-03", "ops-full")["documents_parsed"]
+    assert record.usual_yield == (LONGWAN + shrunk) / 2
+    assert s3_record(settings, "ops-run-02", "ops-full")["usual_yield"] == record.usual_yield
+    assert record.recorded_at == before["recorded_at"]  # a re-run keeps its place in the history
