@@ -300,7 +300,12 @@ def recent_records(settings: Settings, per_site: int) -> tuple[dict[str, list[Si
         es_index.check_reachable(es, settings)
         return es_recent_records(es, stats_alias(settings), per_site), None
     except es_index.IndexUnavailable as exc:
-        records = s3_recent_records(Archive(settings), per_site)
+        from govpub.archive import ArchiveUnavailable
+
+        try:
+            records = s3_recent_records(Archive(settings), per_site)
+        except ArchiveUnavailable as s3_exc:
+            raise ArchiveUnavailable(f"{exc}; and the S3 fallback failed: {s3_exc}") from s3_exc
         return records, f"{exc}; read the run records from s3://{settings.s3_bucket}/{settings.s3_prefix}runs/ instead"
 
 
