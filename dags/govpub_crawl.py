@@ -10,9 +10,14 @@ stats (XCom) and writing them to `s3://…/runs/{run_id}/{site}/`:
 2. **parse** — WARC → normalised documents (pure function of the archived bytes)
 3. **archive** — documents → `documents/{site}/{id}.json` (only new or changed content is written)
 4. **index** — archived documents → Elasticsearch (`_id` = document id, so re-runs overwrite)
+5. **check** — (runs even when a step failed) the site's stats record → `runs/{run_id}/{site}/stats.json`
+   and the stats index; fails, without retrying, on a data-quality problem (no yield, far below
+   its usual, parse errors, future dates, empty bodies) or when the site blocked us
 
 `summarize` logs one table for the run and fails the run when any site failed, so
-alerting sees it. All logic lives in `govpub.pipeline`; this file only wires it.
+alerting sees it. A task's final failure and the run's failure send a webhook alert
+(`govpub.alerts`; docs/operations.md). All logic lives in `govpub.pipeline`,
+`govpub.stats` and `govpub.quality`; this file only wires it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from datetime import datetime
 from airflow.sdk import Param, dag, task, task_group
 
 from govpub.airflow_support import label_map_index, run_context, sites_for_run, task_settings
+from govpub.alerts import on_dag_failure, on_task_failure
 
 
 @dag(
@@ -33,7 +39,8 @@ from govpub.airflow_support import label_map_index, run_context, sites_for_run, 
     tags=["govpub", "crawl"],
     doc_md=__doc__,
     # The retry delay comes from Airflow's [core] default_task_retry_delay (deployment config).
-    default_args={"retries": 2, "retry_exponential_backoff": True},
+    default_args={"retries": 2, "retry_exponential_backoff": True, "on_failure_callback": on_task_failure},
+    on_failure_callback=on_dag_failure,
     params={"sites": Param([], type="array", description="Site ids to crawl; empty = every site in the registry")},
 )
 def govpub_crawl():
@@ -70,11 +77,18 @@ def govpub_crawl():
         label_map_index(archived["site"])
         return index_site(task_settings(), archived)
 
+    @task(map_index_template="{{ site_label }}", trigger_rule="all_done")
+    def check(site_id: str) -> dict:
+        from govpub.airflow_support import check_site
+
+        return check_site(site_id)
+
     @task_group
     def site(site_id: str):
-        index(archive(parse(crawl(site_id))))
+        index(archive(parse(crawl(site_id)))) >> check(site_id)
 
-    @task(trigger_rule="all_done", retries=0)
+    # Its failure only restates the sites' own failures (already alerted); the DAG callback reports the run.
+    @task(trigger_rule="all_done", retries=0, on_failure_callback=None)
     def summarize(site_ids: list[str]) -> list[dict]:
         from govpub.airflow_support import summarize_run
 

@@ -93,6 +93,25 @@ def run_context() -> tuple[str, str]:
     return dag_run.run_id, when.strftime("%Y-%m-%d")
 
 
+def check_site(site_id: str) -> dict:
+    """The per-site `check` task: record the run's stats (S3 + stats index) and fail, without
+    retrying, when a data-quality check fails or the site blocked us (govpub.stats, govpub.quality)."""
+    from airflow.sdk import get_current_context
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from govpub.quality import Issue, QualityCheckFailed
+    from govpub.stats import record_site_run
+
+    label_map_index(site_id)
+    run_id, run_date = run_context()
+    dag_id = get_current_context()["dag_run"].dag_id
+    record = record_site_run(task_settings(), site_id, run_id, run_date=run_date, dag_id=dag_id)
+    if record.quality_issues:
+        failure = QualityCheckFailed(site_id, [Issue(**i) for i in record.quality_issues])
+        raise AirflowFailException(str(failure)) from failure  # deterministic: retrying cannot help
+    return record.to_dict()
+
+
 def summarize_run(site_ids: list[str]) -> list[dict]:
     """Collect every site's step stats from the run manifests in S3; fail if a site failed."""
     from govpub.archive import Archive, run_key
@@ -108,10 +127,14 @@ def summarize_run(site_ids: list[str]) -> list[dict]:
             for step in ("crawl", "parse", "archive", "index")
         }
         missing = [step for step, value in steps.items() if value is None]
+        record = archive.get_json_or_none(run_key(archive.prefix, run_id, site_id, "stats.json"))  # govpub.stats
         if missing:
-            failed.append(f"{site_id} (no {missing[0]} result)")
+            step = (record or {}).get("failed_step")
+            failed.append(f"{site_id} (failed at {step})" if step else f"{site_id} (no {missing[0]} result)")
             continue
         rows.append(summarize_site(steps["crawl"], steps["parse"], steps["archive"], steps["index"]))
+        if record and record.get("quality_issues"):  # failed data-quality checks
+            failed.append(f"{site_id} (quality: {', '.join(i['check'] for i in record['quality_issues'])})")
     log.info("run %s", run_id)
     for line in format_summary(rows).splitlines():  # one log line each: readable in the UI and in `dags test`
         log.info("%s", line)

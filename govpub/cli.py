@@ -106,6 +106,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print hits as JSON")
     p.set_defaults(handler=cmd_search)
 
+    p = commands.add_parser(
+        "status",
+        help="per site: the last run, its counts and health; flags broken or blocked sites",
+        description="Read the stats index (S3 run records when Elasticsearch is down) and print, per site, "
+        "the last run, its counts and health: ok, degraded, broken, blocked or never-run "
+        "(rules: docs/operations.md). Exit code 1 when a site is broken or blocked.",
+    )
+    p.add_argument("--runs", type=int, default=10, help="recent runs per site to judge by (default 10)")
+    p.add_argument("--reindex", action="store_true", help="first rebuild the stats index from the S3 run records")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    p.set_defaults(handler=cmd_status)
+
+    p = commands.add_parser(
+        "report",
+        help="write an HTML report: site health and yield per site over time (inline SVG)",
+        description="Write one self-contained HTML file (no JavaScript): the status table and, per site, "
+        "a chart of documents per run, markers coloured by the run's state.",
+    )
+    p.add_argument("--out", type=Path, default=Path("govpub-report.html"), help="output file (default govpub-report.html)")
+    p.add_argument("--runs", type=int, default=60, help="runs per site to chart (default 60)")
+    p.set_defaults(handler=cmd_report)
+
     p = commands.add_parser("sites", help="list the site registry", description="List the sites in the registry.")
     p.add_argument("--json", action="store_true", help="print as JSON")
     p.set_defaults(handler=cmd_sites)
@@ -188,7 +210,37 @@ def cmd_crawl(args) -> int:
         print(format_summary([stats]))
         for error in stats["errors"]:
             print(f"  {error['kind']}: {error['url']}: {error['message']}")
+        for issue in stats.get("quality_issues", []):
+            print(f"  quality: {issue['message']}")
+    if stats.get("quality_issues"):
+        return 1
     return 1 if stats["errors"] and not stats["documents_indexed"] else 0
+
+
+def cmd_status(args) -> int:
+    from govpub.stats import rebuild_index
+    from govpub.status import ATTENTION, collect, format_status
+
+    settings = Settings.from_env()
+    if args.reindex:
+        rebuild_index(settings, echo=lambda line: print(line, file=sys.stderr))
+    statuses, _, note = collect(settings, runs=max(1, args.runs))
+    if args.json:
+        print(json.dumps({"note": note, "sites": [s.to_dict() for s in statuses]}, ensure_ascii=False, indent=2))
+    else:
+        print(format_status(statuses, note))
+    return 1 if any(s.health in ATTENTION for s in statuses) else 0
+
+
+def cmd_report(args) -> int:
+    from govpub.report import render_report
+    from govpub.status import collect
+
+    statuses, records, note = collect(Settings.from_env(), runs=max(1, args.runs))
+    args.out.write_text(render_report(statuses, records, note), encoding="utf-8")
+    runs = sum(len(r) for r in records.values())
+    print(f"wrote {args.out} ({len(statuses)} sites, {runs} runs)" + (f"; note: {note}" if note else ""))
+    return 0
 
 
 def cmd_index(args) -> int:

@@ -65,6 +65,7 @@ def run_demo(settings: Settings, query: str = "课后服务") -> int:
     print(f"  S3 endpoint       : {settings.s3_endpoint} (access key {settings.s3_access_key})")
     print(f"  Airflow UI        : `.venv/bin/govpub services up airflow`, then http://127.0.0.1:8080 (DAG {DAG_ID})")
     print(f"  search yourself   : .venv/bin/govpub search '\"{query}\"' --site longwan-jyj")
+    print("  site health       : .venv/bin/govpub status; .venv/bin/govpub report --out report.html")
     return 0
 
 

@@ -166,6 +166,7 @@ def _worth_echoing(line: str) -> bool:
 # -- parse --------------------------------------------------------------------------------
 def parse_site(settings: Settings, crawl: dict, echo: Callable[[str], None] = print) -> dict:
     """Raw WARC (from S3) → documents, written as one batch object for the archive step."""
+    started = time.monotonic()
     site = get_site(settings.sites_dir, crawl["site"])
     archive = Archive(settings)
     records = []
@@ -184,6 +185,7 @@ def parse_site(settings: Settings, crawl: dict, echo: Callable[[str], None] = pr
         "articles_found": outcome.articles,
         "documents_parsed": len(outcome.documents),
         "errors": outcome.errors,
+        "seconds": round(time.monotonic() - started, 2),
     }
     archive.put_json(run_key(archive.prefix, crawl["run_id"], site.id, "parse.json"), stats)
     echo(f"[{site.id}] parsed {stats['documents_parsed']} of {outcome.articles} articles, {len(outcome.errors)} errors")
@@ -193,6 +195,7 @@ def parse_site(settings: Settings, crawl: dict, echo: Callable[[str], None] = pr
 # -- archive ------------------------------------------------------------------------------
 def archive_site(settings: Settings, parsed: dict, echo: Callable[[str], None] = print) -> dict:
     """Write each parsed document to its final key, unless the archive already holds the same content."""
+    started = time.monotonic()
     archive = Archive(settings)
     site_id = parsed["site"]
     written, unchanged, keys = 0, 0, []
@@ -211,6 +214,7 @@ def archive_site(settings: Settings, parsed: dict, echo: Callable[[str], None] =
         "documents_written": written,
         "documents_unchanged": unchanged,
         "document_keys": keys,
+        "seconds": round(time.monotonic() - started, 2),
     }
     manifest_key = run_key(archive.prefix, parsed["run_id"], site_id, "archive.json")
     archive.put_json(manifest_key, stats)
@@ -221,6 +225,7 @@ def archive_site(settings: Settings, parsed: dict, echo: Callable[[str], None] =
 # -- index --------------------------------------------------------------------------------
 def index_site(settings: Settings, archived: dict, echo: Callable[[str], None] = print) -> dict:
     """Index the run's documents, read back from the archive (the index is derived from S3)."""
+    started = time.monotonic()
     archive = Archive(settings)
     manifest = archive.get_json_or_none(archived["manifest_key"])
     if manifest is None:
@@ -237,6 +242,7 @@ def index_site(settings: Settings, archived: dict, echo: Callable[[str], None] =
         "run_id": archived["run_id"],
         "documents_indexed": result.indexed,
         "errors": [{"kind": "index", "url": e["id"], "message": e["reason"]} for e in result.errors],
+        "seconds": round(time.monotonic() - started, 2),
     }
     archive.put_json(run_key(archive.prefix, archived["run_id"], archived["site"], "index.json"), stats)
     echo(f"[{archived['site']}] indexed {result.indexed} documents into {settings.es_alias}, {len(result.errors)} errors")
@@ -263,7 +269,10 @@ def run_site(settings: Settings, site_id: str, run_id: str | None = None, echo: 
     parsed = parse_site(settings, crawl, echo=echo)
     archived = archive_site(settings, parsed, echo=echo)
     indexed = index_site(settings, archived, echo=echo)
-    return summarize_site(crawl, parsed, archived, indexed)
+    from govpub.stats import record_site_run  # stats record + data-quality checks (docs/operations.md)
+
+    record = record_site_run(settings, site_id, run_id, run_date=crawl["crawl_date"], echo=echo)
+    return summarize_site(crawl, parsed, archived, indexed) | {"quality_issues": record.quality_issues}
 
 
 def summarize_site(crawl: dict, parsed: dict, archived: dict, indexed: dict) -> dict:

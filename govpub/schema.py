@@ -141,19 +141,56 @@ INDEX_ONLY_FIELDS: dict[str, str] = {
 }
 
 
+#: Bump on any change to the JSON shape of SiteStats (docs/operations.md lists the history).
+STATS_SCHEMA_VERSION = 1
+
+
 @dataclass(kw_only=True)
 class SiteStats:
-    """What one task did for one site; returned by tasks (XCom) and logged."""
+    """What one run did for one site.
+
+    Returned by tasks (XCom) and logged; the complete record (built by `govpub.stats`) is
+    stored with the run as `runs/{run_id}/{site}/stats.json` in S3 and in the Elasticsearch
+    stats index (`_id` = "{site}@{run_id}", so a re-run overwrites). docs/operations.md
+    documents every field; govpub/schemas/site_stats.schema.json is its JSON Schema.
+    """
 
     site: str
     pages_fetched: int = 0
     bytes_fetched: int = 0
     articles_found: int = 0
-    documents_parsed: int = 0
+    documents_parsed: int = 0  #: the site's yield this run
     documents_written: int = 0  #: new or changed documents written to S3
     documents_unchanged: int = 0
     documents_indexed: int = 0
-    errors: list[dict[str, str]] = field(default_factory=list)  #: {"kind", "url", "message"}
+    errors: list[dict[str, str]] = field(default_factory=list)  #: {"kind", "url", "message"} (first 50)
+    # -- run record fields (additive; all defaulted so older dicts still load) ------------
+    schema_version: int = STATS_SCHEMA_VERSION
+    run_id: str = ""
+    dag_id: str | None = None  #: None when run outside Airflow (`govpub crawl`)
+    run_date: str | None = None  #: the run's logical date, YYYY-MM-DD
+    recorded_at: str = ""  #: ISO 8601 UTC time the run was first recorded (kept when the run is re-run)
+    outcome: str = "completed"  #: "completed" (all four steps ran) or "failed"
+    failed_step: str | None = None  #: first step without a result when outcome == "failed"
+    documents_new: int | None = None  #: None when the archive step does not tell new from changed
+    documents_changed: int | None = None
+    documents_deleted: int | None = None  #: None when the archive step does not track deletions
+    errors_total: int = 0
+    errors_by_kind: list[dict[str, Any]] = field(default_factory=list)  #: [{"kind", "count"}], sorted by kind
+    blocked_pages: int = 0  #: crawl errors whose kind starts with "blocked" (firewall / anti-bot)
+    parse_errors: int = 0  #: parse-step errors of kind "parse"
+    future_dated: int = 0  #: documents whose publish_date lies after the run date
+    empty_bodies: int = 0  #: documents with an empty body
+    duration_seconds: float = 0.0  #: crawl + parse + archive + index processing time
+    step_seconds: dict[str, float] = field(default_factory=dict)  #: per step, when the step reported it
+    quality_ok: bool = True
+    quality_issues: list[dict[str, Any]] = field(default_factory=list)  #: [{"check", "message", "value", "threshold"}]
+    usual_yield: float | None = None  #: median documents_parsed of the site's previous completed runs
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SiteStats":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})

@@ -39,6 +39,73 @@ class SiteLinks:
 
 
 @dataclass(frozen=True, kw_only=True)
+class QualityThresholds:
+    """Data-quality thresholds for a site (`[site.quality]`; docs/operations.md).
+
+    Precedence: these defaults < GOVPUB_QUALITY_<NAME> environment variables (global)
+    < the site's own `[site.quality]` table.
+    """
+
+    enabled: bool = True  #: false = record stats but never fail the site on quality
+    min_documents: int = 1  #: fewer documents parsed in a run = "yields nothing"
+    min_ratio: float = 0.5  #: a yield below min_ratio × the median of recent runs = "far below usual"
+    history_runs: int = 10  #: how many previous completed runs the median is taken over
+    min_history: int = 3  #: the ratio check applies only with at least this many previous runs
+    max_parse_error_rate: float = 0.2  #: parse errors / articles found
+    max_future_dated: int = 0  #: documents dated after the run date (+ future_grace_days)
+    future_grace_days: int = 1  #: time-zone slack for "in the future"
+    max_empty_bodies: int = 0  #: documents with an empty body
+
+
+QUALITY_DEFAULTS = QualityThresholds()
+_QUALITY_TYPES = {"enabled": bool, "min_documents": int, "min_ratio": float, "history_runs": int,
+                  "min_history": int, "max_parse_error_rate": float, "max_future_dated": int,
+                  "future_grace_days": int, "max_empty_bodies": int}
+
+
+def quality_from(table: object, where: str, environ: dict[str, str] | None = None) -> QualityThresholds:
+    """Thresholds for one site: defaults, then GOVPUB_QUALITY_* from the environment, then `table`."""
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for name, kind in _QUALITY_TYPES.items():
+        raw = env.get(f"GOVPUB_QUALITY_{name.upper()}")
+        if raw not in (None, ""):
+            values[name] = _quality_value(name, kind, raw, f"environment GOVPUB_QUALITY_{name.upper()}")
+    if table is not None:
+        if not isinstance(table, dict):
+            raise SiteConfigError(f"{where}: [site.quality] must be a table")
+        unknown = sorted(set(table) - set(_QUALITY_TYPES))
+        if unknown:
+            raise SiteConfigError(f"{where}: unknown quality settings {unknown} (known: {sorted(_QUALITY_TYPES)})")
+        for name, value in table.items():
+            values[name] = _quality_value(name, _QUALITY_TYPES[name], value, f"{where}: quality.{name}")
+    return QualityThresholds(**values)
+
+
+def _quality_value(name: str, kind: type, value: object, where: str) -> object:
+    try:
+        if kind is bool:
+            if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "false", "0", "no"):
+                value = value.strip().lower() in ("true", "1", "yes")
+            if not isinstance(value, bool):
+                raise ValueError
+            return value
+        if isinstance(value, bool):
+            raise ValueError
+        number = kind(value)
+        if kind is int and isinstance(value, float) and not value.is_integer():
+            raise ValueError
+    except (TypeError, ValueError):
+        raise SiteConfigError(f"{where} must be {'true/false' if kind is bool else 'a ' + kind.__name__}, not {value!r}") from None
+    if number < 0 or (name in ("min_ratio", "max_parse_error_rate") and number > 1):
+        bounds = "between 0 and 1" if name in ("min_ratio", "max_parse_error_rate") else ">= 0"
+        raise SiteConfigError(f"{where} must be {bounds}, not {value!r}")
+    if name == "history_runs" and number < 1:
+        raise SiteConfigError(f"{where} must be >= 1, not {value!r}")
+    return number
+
+
+@dataclass(frozen=True, kw_only=True)
 class Site:
     id: str
     name: str
@@ -54,6 +121,7 @@ class Site:
     download_delay: float = 0.5
     concurrency: int = 2  #: concurrent requests per domain
     source_file: str = ""
+    quality: QualityThresholds = QUALITY_DEFAULTS
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -190,7 +258,7 @@ def _site_from_entry(entry: dict, where: str, environ: dict[str, str] | None) ->
         raise SiteConfigError(f"{where}: schedule {schedule!r} is neither a cron expression nor one of {sorted(_PRESETS)}")
     known = {
         "id", "name", "agency", "region", "kind", "allowed_domains", "start_urls", "links",
-        "encoding", "schedule", "spider", "download_delay", "concurrency",
+        "encoding", "schedule", "spider", "download_delay", "concurrency", "quality",
     }
     return Site(
         id=site_id,
@@ -207,6 +275,7 @@ def _site_from_entry(entry: dict, where: str, environ: dict[str, str] | None) ->
         download_delay=float(entry.get("download_delay", 0.5)),
         concurrency=int(entry.get("concurrency", 2)),
         source_file=where.split(" site #")[0],
+        quality=quality_from(entry.get("quality"), where, environ),
         extra={k: v for k, v in entry.items() if k not in known},
     )
 

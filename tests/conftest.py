@@ -66,6 +66,7 @@ def es(session_settings: Settings):
     yield client
     for alias in _ALIASES_USED:
         index.delete_alias_and_indices(client, alias)
+        index.delete_alias_and_indices(client, f"{alias}-stats")  # govpub.stats.stats_alias of a test alias
 
 
 @pytest.fixture(scope="session")
