@@ -10,6 +10,7 @@ and reach the index as the overlay of `govpub.index.to_es_source`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from govpub.archive import Archive, DocumentEntry
@@ -20,7 +21,7 @@ STATUS_SCHEMA_VERSION = 1
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 
 
-def store_document(archive: Archive, doc: Document) -> tuple[str, int]:
+def store_document(archive: Archive, doc: Document, ignore_parser_version: bool = False) -> tuple[str, int]:
     """Write `doc` as a new version when its content differs from the stored one.
 
     Returns (outcome, version): outcome is "new", "changed" or "unchanged". Safe to
@@ -31,7 +32,8 @@ def store_document(archive: Archive, doc: Document) -> tuple[str, int]:
     if versions:
         top = versions[-1]
         current = archive.get_version(doc.site, doc.id, top)
-        if current is not None and same_content(current, doc):
+        compared = replace(doc, parser_version=current.parser_version) if ignore_parser_version and current else doc
+        if current is not None and same_content(current, compared):
             latest = archive.get_document(doc.site, doc.id)
             if latest is None or latest != current:
                 archive.put_bytes(archive.document_key(doc.site, doc.id), current.to_json().encode(), "application/json")
