@@ -29,7 +29,8 @@ SITES = ("fanwen", "jintan-jyj", "longwan-jyj")
 
 
 def crawl_all(settings: Settings, run_id: str, day: str) -> dict:
-    totals = {"requests": 0, "pages": 0, "not_modified": 0, "bytes": 0, "new": 0, "changed": 0, "unchanged": 0}
+    totals = {"requests": 0, "pages": 0, "not_modified": 0, "bytes": 0, "wire_bytes": 0, "new": 0, "changed": 0,
+              "unchanged": 0}
     archive = Archive(settings)
     for site in SITES:
         crawl = crawl_site(settings, site, run_id, day, echo=lambda line: None)
@@ -41,6 +42,7 @@ def crawl_all(settings: Settings, run_id: str, day: str) -> dict:
         totals["pages"] += sum(1 for r in records if r["status"] == 200)
         totals["not_modified"] += crawl["not_modified"]
         totals["bytes"] += crawl["bytes_fetched"]
+        totals["wire_bytes"] += crawl["wire_bytes"]
         totals["new"] += archived["documents_new"]
         totals["changed"] += archived["documents_changed"]
         totals["unchanged"] += archived["documents_unchanged"]
@@ -67,7 +69,7 @@ def main() -> int:
             second = crawl_all(settings, "bench-2", "2026-11-21")
             print(f"{'':<24}{'run 1 (full)':>14}{'run 2 (incr.)':>15}{'ratio':>8}")
             for key, label in (("requests", "HTTP requests"), ("pages", "pages downloaded (200)"),
-                               ("bytes", "body bytes downloaded")):
+                               ("bytes", "body bytes downloaded"), ("wire_bytes", "bytes on the wire")):
                 print(f"{label:<24}{first[key]:>14}{second[key]:>15}{second[key] / first[key]:>8.3f}")
             print(f"{'304 not modified':<24}{first['not_modified']:>14}{second['not_modified']:>15}")
             print(f"run 2 documents: {second['new']} new, {second['changed']} changed, {second['unchanged']} unchanged")
@@ -81,6 +83,11 @@ def main() -> int:
             ratio = max(second["pages"] / first["pages"], second["bytes"] / first["bytes"])
             print(f"recrawl ratio (max of pages, bytes): {ratio:.3f} (target <= 0.10): "
                   f"{'OK' if ratio <= 0.10 else 'ABOVE TARGET'}")
+            from govpub.rebuild import reindex
+
+            rebuilt = reindex(settings, echo=lambda line: None, rebuild_id="bench")
+            print(f"reindex from S3: {rebuilt['documents']} documents in {rebuilt['seconds']:.2f}s "
+                  f"({rebuilt['docs_per_second']:.0f} docs/s), alias moved to {rebuilt['index']}")
         finally:
             from govpub import index
 
