@@ -76,7 +76,7 @@ def main() -> int:
             print(f"duplicate clusters: {clusters['clusters']} ({clusters['clustered_documents']} documents "
                   f"of {clusters['documents']})")
             for cluster in load_clusters(archive)["clusters"]:
-                members = ", ".join(f"{m['site']}:{m['id'][:8]} sim={m['similarity']}" for m in cluster["members"])
+                members = ", ".join(f"{m['site']}:{m['id'][:8]} sim={m['similarity']}{' exact' if m['exact'] else ''}" for m in cluster["members"])
                 print(f"  canonical {cluster['canonical_id'][:8]}: {members}")
             assert second["new"] == 1, "the new article was missed"
             assert second["changed"] == 1, "the changed article was missed"

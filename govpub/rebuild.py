@@ -21,6 +21,9 @@ from govpub.schema import Document
 from govpub.warc import read_records
 
 
+READ_WORKERS = 8
+
+
 class RebuildFailed(RuntimeError):
     """A rebuild could not finish; the alias was left where it was."""
 
@@ -84,8 +87,13 @@ def reindex(
     progress = _Progress(len(entries), "indexed", echo)
 
     def documents() -> Iterator[Document]:
-        for entry in entries.values():
-            yield Document.from_json(archive.get_bytes(archive.document_key(entry.site, entry.id)))
+        # S3 GETs in parallel (boto3 clients are thread-safe), in listing order.
+        from concurrent.futures import ThreadPoolExecutor
+
+        keys = [archive.document_key(entry.site, entry.id) for entry in entries.values()]
+        with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
+            for body in pool.map(archive.get_bytes, keys):
+                yield Document.from_json(body)
 
     errors = []
     for ok, item in helpers.streaming_bulk(
