@@ -14,6 +14,12 @@ stats (XCom) and writing them to `s3://…/runs/{run_id}/{site}/`:
    and the stats index; fails, without retrying, on a data-quality problem (no yield, far below
    its usual, parse errors, future dates, empty bodies) or when the site blocked us
 
+`clusters` then recomputes the duplicate clusters over the whole archive (exact + MinHash
+near duplicates, `govpub.dedup`) and updates the index; it is the outlet of the archive
+Asset, so the export DAG runs after it. Crawls are incremental (conditional requests, no
+paging past known articles) except on a periodic full sweep (`full_sweep_days` per site)
+or when the `full_sweep` param is true.
+
 `summarize` logs one table for the run and fails the run when any site failed, so
 alerting sees it. A task's final failure and the run's failure send a webhook alert
 (`govpub.alerts`; docs/operations.md). All logic lives in `govpub.pipeline`,
@@ -28,6 +34,7 @@ from airflow.sdk import Param, dag, task, task_group
 
 from govpub.airflow_support import label_map_index, run_context, sites_for_run, task_settings
 from govpub.alerts import on_dag_failure, on_task_failure
+from govpub.assets import ARCHIVE_DOCUMENTS
 
 
 @dag(
@@ -41,7 +48,10 @@ from govpub.alerts import on_dag_failure, on_task_failure
     # The retry delay comes from Airflow's [core] default_task_retry_delay (deployment config).
     default_args={"retries": 2, "retry_exponential_backoff": True, "on_failure_callback": on_task_failure},
     on_failure_callback=on_dag_failure,
-    params={"sites": Param([], type="array", description="Site ids to crawl; empty = every site in the registry")},
+    params={
+        "sites": Param([], type="array", description="Site ids to crawl; empty = every site in the registry"),
+        "full_sweep": Param(False, type="boolean", description="Walk every list page even if no sweep is due"),
+    },
 )
 def govpub_crawl():
     @task
@@ -49,12 +59,13 @@ def govpub_crawl():
         return sites_for_run(list((params or {}).get("sites") or []))
 
     @task(map_index_template="{{ site_label }}")
-    def crawl(site_id: str) -> dict:
+    def crawl(site_id: str, params=None) -> dict:
         from govpub.pipeline import crawl_site
 
         label_map_index(site_id)
         run_id, crawl_date = run_context()
-        return crawl_site(task_settings(), site_id, run_id, crawl_date)
+        full_sweep = True if (params or {}).get("full_sweep") else None  # None: when due
+        return crawl_site(task_settings(), site_id, run_id, crawl_date, full_sweep=full_sweep)
 
     @task(map_index_template="{{ site_label }}")
     def parse(crawled: dict) -> dict:
@@ -94,9 +105,15 @@ def govpub_crawl():
 
         return summarize_run(site_ids)
 
+    @task(trigger_rule="all_done", outlets=[ARCHIVE_DOCUMENTS])
+    def clusters() -> dict:
+        from govpub.dedup import update_clusters
+
+        return update_clusters(task_settings())
+
     site_ids = list_sites()
     groups = site.expand(site_id=site_ids)
-    groups >> summarize(site_ids)
+    groups >> [summarize(site_ids), clusters()]
 
 
 govpub_crawl()

@@ -3,9 +3,15 @@
 Key layout (the downstream contract; docs/archive.md is its documentation):
 
     raw/{site}/{YYYY-MM-DD}/{crawl_id}-{part:05d}.warc.gz   responses as fetched (WARC 1.1, gzip per record)
-    documents/{site}/{doc_id}.json                           latest normalised document (govpub.schema.Document)
+    documents/{site}/{doc_id}/v{n}.json                      version n of a document (immutable once written)
+    documents/{site}/{doc_id}/latest.json                    copy of the highest version (the stable "latest" view)
+    documents/{site}/{doc_id}/status.json                    deletion status record (only once a page was seen gone)
     runs/{run_id}/{site}/{step}.json                         what each DAG task did (stats, keys written)
     runs/{run_id}/{site}/parsed.jsonl.gz                     parse output handed from `parse` to `archive`
+    runs/{run_id}/{site}/manifest.json                       every object the run wrote for the site (size, sha256), counts
+    state/{site}/crawl.json                                  validators (ETag/Last-Modified) and list links for re-crawls
+    clusters/current.json                                    duplicate clusters (exact + MinHash near duplicates)
+    exports/…                                                Parquet snapshots (govpub.export)
 
 Every key is a pure function of (site, run, url), so re-running a task overwrites the
 same objects instead of adding new ones.
@@ -14,6 +20,7 @@ same objects instead of adding new ones.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import re
@@ -47,8 +54,33 @@ def raw_key(prefix: str, site: str, crawl_date: str, crawl_id: str, part: int) -
     return f"{prefix}raw/{safe_key_part(site)}/{crawl_date}/{safe_key_part(crawl_id)}-{part:05d}.warc.gz"
 
 
+def document_prefix(prefix: str, site: str, doc_id: str) -> str:
+    return f"{prefix}documents/{safe_key_part(site)}/{safe_key_part(doc_id)}/"
+
+
 def document_key(prefix: str, site: str, doc_id: str) -> str:
-    return f"{prefix}documents/{safe_key_part(site)}/{safe_key_part(doc_id)}.json"
+    """The stable "latest" view of a document."""
+    return document_prefix(prefix, site, doc_id) + "latest.json"
+
+
+def version_key(prefix: str, site: str, doc_id: str, version: int) -> str:
+    return document_prefix(prefix, site, doc_id) + f"v{int(version)}.json"
+
+
+def status_key(prefix: str, site: str, doc_id: str) -> str:
+    return document_prefix(prefix, site, doc_id) + "status.json"
+
+
+_VERSION_KEY = re.compile(r"documents/([^/]+)/([^/]+)/(?:v(\d+)|(latest)|(status))\.json$")
+
+
+def parse_document_key(key: str) -> tuple[str, str, str] | None:
+    """(site, doc_id, "v<n>"|"latest"|"status") for a key under documents/, else None."""
+    match = _VERSION_KEY.search(key)
+    if not match:
+        return None
+    site, doc_id, n, latest, status = match.groups()
+    return site, doc_id, (f"v{n}" if n else latest or status)
 
 
 def run_key(prefix: str, run_id: str, site: str, name: str) -> str:
@@ -76,12 +108,28 @@ def s3_client(settings: Settings, *, connect_timeout: float = 5, read_timeout: f
     )
 
 
+@dataclass(frozen=True)
+class DocumentEntry:
+    """What one listing of documents/ says about a document: its versions, latest key, status record."""
+
+    site: str
+    id: str
+    versions: int
+    has_latest: bool
+    has_status: bool
+
+
 @dataclass
 class Archive:
-    """Thin, typed access to the archive bucket. Clients are built here, once per task."""
+    """Thin, typed access to the archive bucket. Clients are built here, once per task.
+
+    `written` records every object this instance PUT ({key, size, sha256}), in order:
+    the run manifests list them.
+    """
 
     settings: Settings
     s3: Any = field(init=False)
+    written: list[dict] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.s3 = s3_client(self.settings)
@@ -129,14 +177,26 @@ class Archive:
             pass
 
     # -- objects --------------------------------------------------------------------------
-    def put_bytes(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+    def put_bytes(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> dict:
+        """One PUT of complete bytes (atomic for readers); returns and records {key, size, sha256}."""
         self._call("put", self.s3.put_object, Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        info = {"key": key, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        self.written.append(info)
+        return info
 
-    def put_file(self, key: str, path: Path, content_type: str = "application/octet-stream") -> None:
+    def put_file(self, key: str, path: Path, content_type: str = "application/octet-stream") -> dict:
+        digest, size = hashlib.sha256(), 0
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+                size += len(chunk)
         with open(path, "rb") as fh:
             self._call(
                 "upload", self.s3.upload_fileobj, fh, self.bucket, key, ExtraArgs={"ContentType": content_type}
             )
+        info = {"key": key, "size": size, "sha256": digest.hexdigest()}
+        self.written.append(info)
+        return info
 
     def get_bytes(self, key: str) -> bytes:
         response = self._call("get", self.s3.get_object, Bucket=self.bucket, Key=key)
@@ -164,9 +224,18 @@ class Archive:
         except ClientError:
             return None
 
-    def put_json(self, key: str, data: Any) -> None:
-        body = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
-        self.put_bytes(key, body, "application/json")
+    def put_json(self, key: str, data: Any) -> dict:
+        return self.put_bytes(key, json_bytes(data), "application/json")
+
+    def put_json_if_changed(self, key: str, data: Any) -> dict | None:
+        """PUT only when the stored bytes differ (idempotent re-runs write nothing); info or None."""
+        body = json_bytes(data)
+        try:
+            if self.get_bytes(key) == body:
+                return None
+        except ClientError:
+            pass
+        return self.put_bytes(key, body, "application/json")
 
     def list_keys(self, prefix: str) -> Iterator[str]:
         paginator = self.s3.get_paginator("list_objects_v2")
@@ -178,33 +247,83 @@ class Archive:
                     yield item["Key"]
 
     # -- documents ------------------------------------------------------------------------
+    # documents/{site}/{id}/v{n}.json are immutable versions; latest.json is a copy of the
+    # highest one, written after it (a reader of latest.json never sees a version that is not
+    # stored yet). See govpub.versions for when a new version is made.
     def document_key(self, site: str, doc_id: str) -> str:
         return document_key(self.prefix, site, doc_id)
 
+    def version_key(self, site: str, doc_id: str, version: int) -> str:
+        return version_key(self.prefix, site, doc_id, version)
+
+    def status_key(self, site: str, doc_id: str) -> str:
+        return status_key(self.prefix, site, doc_id)
+
     def get_document(self, site: str, doc_id: str) -> Document | None:
+        """The latest version, or None."""
         try:
             return Document.from_json(self.get_bytes(self.document_key(site, doc_id)))
         except ClientError:
             return None
 
-    def put_document(self, doc: Document) -> str:
-        key = self.document_key(doc.site, doc.id)
-        self.put_bytes(key, doc.to_json().encode("utf-8"), "application/json")
-        return key
+    def get_version(self, site: str, doc_id: str, version: int) -> Document | None:
+        try:
+            return Document.from_json(self.get_bytes(self.version_key(site, doc_id, version)))
+        except ClientError:
+            return None
+
+    def versions_of(self, site: str, doc_id: str) -> list[int]:
+        numbers = []
+        for key in self.list_keys(document_prefix(self.prefix, site, doc_id)):
+            parsed = parse_document_key(key)
+            if parsed and parsed[2].startswith("v"):
+                numbers.append(int(parsed[2][1:]))
+        return sorted(numbers)
+
+    def put_document(self, doc: Document, version: int) -> list[dict]:
+        """Write version `version` of `doc`, then the latest view. Returns the objects written."""
+        body = doc.to_json().encode("utf-8")
+        first = self.put_bytes(self.version_key(doc.site, doc.id, version), body, "application/json")
+        second = self.put_bytes(self.document_key(doc.site, doc.id), body, "application/json")
+        return [first, second]
+
+    def get_status(self, site: str, doc_id: str) -> dict | None:
+        return self.get_json_or_none(self.status_key(site, doc_id))
+
+    def document_entries(self, site: str | None = None) -> dict[str, DocumentEntry]:
+        """One listing of documents/ (or one site's): every document id with its versions and records."""
+        prefix = f"{self.prefix}documents/" + (f"{safe_key_part(site)}/" if site else "")
+        seen: dict[tuple[str, str], dict] = {}
+        for key in self.list_keys(prefix):
+            parsed = parse_document_key(key)
+            if not parsed:
+                continue
+            site_id, doc_id, what = parsed
+            entry = seen.setdefault((site_id, doc_id), {"versions": 0, "latest": False, "status": False})
+            if what == "latest":
+                entry["latest"] = True
+            elif what == "status":
+                entry["status"] = True
+            else:
+                entry["versions"] = max(entry["versions"], int(what[1:]))
+        return {
+            doc_id: DocumentEntry(site_id, doc_id, e["versions"], e["latest"], e["status"])
+            for (site_id, doc_id), e in sorted(seen.items())
+            if e["latest"]
+        }
 
     def iter_documents(self, site: str | None = None) -> Iterator[Document]:
-        prefix = f"{self.prefix}documents/" + (f"{safe_key_part(site)}/" if site else "")
-        for key in self.list_keys(prefix):
-            if key.endswith(".json"):
-                yield Document.from_json(self.get_bytes(key))
+        """Every document's latest version (optionally one site's)."""
+        for entry in self.document_entries(site).values():
+            yield Document.from_json(self.get_bytes(self.document_key(entry.site, entry.id)))
 
-    def put_jsonl_gz(self, key: str, rows: list[dict]) -> None:
+    def put_jsonl_gz(self, key: str, rows: list[dict]) -> dict:
         buffer = io.BytesIO()
         # mtime=0 keeps the bytes identical for identical rows: re-runs write the same object.
         with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as gz:
             for row in rows:
                 gz.write(json.dumps(row, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n")
-        self.put_bytes(key, buffer.getvalue(), "application/x-ndjson+gzip")
+        return self.put_bytes(key, buffer.getvalue(), "application/x-ndjson+gzip")
 
     def get_jsonl_gz(self, key: str) -> list[dict]:
         data = gzip.decompress(self.get_bytes(key))
@@ -216,6 +335,11 @@ class Archive:
         self.download_to(key, spool)
         spool.seek(0)
         return spool
+
+
+def json_bytes(data: Any) -> bytes:
+    """The one JSON encoding of archive objects: UTF-8, keys sorted, indent 1 (byte-stable)."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
 
 
 def utc_now_iso() -> str:

@@ -42,12 +42,13 @@ def _is_user_facing(exc: Exception) -> bool:
     from govpub.archive import ArchiveUnavailable
     from govpub.index import IndexUnavailable
     from govpub.pipeline import CrawlFailed
+    from govpub.rebuild import RebuildFailed
     from govpub.services import ServiceError
     from govpub.sites import SiteConfigError, UnknownSite
 
     expected = (
         ArchiveUnavailable, IndexUnavailable, ServiceError, CrawlFailed, SiteConfigError, UnknownSite,
-        parsers.ParseError, FileNotFoundError,
+        parsers.ParseError, FileNotFoundError, RebuildFailed,
     )
     return isinstance(exc, expected)
 
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("site_id", metavar="SITE_ID", help="a site id from the registry (see `govpub sites`)")
     p.add_argument("--run-id", help="run id used in S3 keys (default: manual__<UTC time>)")
     p.add_argument("--json", action="store_true", help="print the stats as JSON")
+    p.add_argument("--full-sweep", action="store_true", help="walk every list page even if no full sweep is due")
     p.set_defaults(handler=cmd_crawl)
 
     p = commands.add_parser(
@@ -92,6 +94,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--site", help="only this site's documents")
     p.set_defaults(handler=cmd_index)
+
+    p = commands.add_parser(
+        "reindex",
+        help="rebuild the index from S3 alone into a new index, then swap the alias",
+        description="Index every latest document of the archive (with version, status and cluster) into "
+        "a new index <alias>-v<N>-<rebuild id>; when its count matches the archive, move the alias to it "
+        "in one atomic _aliases call and delete the old index. Prints progress and docs/s.",
+    )
+    p.add_argument("--rebuild-id", help="suffix of the new index name (default: r<UTC time>)")
+    p.add_argument("--keep-old", action="store_true", help="keep the previous index (for a rollback)")
+    p.set_defaults(handler=cmd_reindex)
+
+    p = commands.add_parser(
+        "reparse",
+        help="re-run the current parser over the raw WARC archive (no network)",
+        description="Parse every archived article again from raw/ and write a new document version only "
+        "where the output changed; then index those versions. Prints progress and docs/s.",
+    )
+    p.add_argument("--site", help="only this site's raw WARC")
+    p.add_argument("--no-index", action="store_true", help="do not index the new versions")
+    p.set_defaults(handler=cmd_reparse)
+
+    p = commands.add_parser(
+        "export",
+        help="write a Parquet snapshot of the latest documents under exports/",
+        description="Parquet files partitioned by site (hive layout) with a manifest, then the "
+        "exports/latest.json pointer. An unchanged archive writes nothing.",
+    )
+    p.add_argument("--download", type=Path, metavar="DIR", help="also copy the snapshot into DIR")
+    p.set_defaults(handler=cmd_export)
 
     p = commands.add_parser(
         "search",
@@ -203,7 +235,10 @@ def cmd_parse(args) -> int:
 def cmd_crawl(args) -> int:
     from govpub.pipeline import format_summary, run_site
 
-    stats = run_site(Settings.from_env(), args.site_id, args.run_id, echo=lambda line: print(line, file=sys.stderr))
+    stats = run_site(
+        Settings.from_env(), args.site_id, args.run_id, echo=lambda line: print(line, file=sys.stderr),
+        full_sweep=True if args.full_sweep else None,
+    )
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
     else:
@@ -248,6 +283,32 @@ def cmd_index(args) -> int:
 
     result = reindex_all(Settings.from_env(), args.site)
     return 1 if result["errors"] else 0
+
+
+def cmd_reindex(args) -> int:
+    from govpub.rebuild import reindex
+
+    reindex(Settings.from_env(), rebuild_id=args.rebuild_id, keep_old=args.keep_old)
+    return 0
+
+
+def cmd_reparse(args) -> int:
+    from govpub.rebuild import reparse
+
+    result = reparse(Settings.from_env(), site=args.site, index=not args.no_index)
+    return 1 if result["errors"] else 0
+
+
+def cmd_export(args) -> int:
+    from govpub.archive import Archive
+    from govpub.export import download_snapshot, export_snapshot
+
+    settings = Settings.from_env()
+    export_snapshot(settings)
+    if args.download:
+        manifest = download_snapshot(Archive(settings), args.download)
+        print(f"copied {len(manifest['files'])} files of snapshot {manifest['export_id']} into {args.download}")
+    return 0
 
 
 def cmd_search(args) -> int:

@@ -60,7 +60,7 @@ def run_demo(settings: Settings, query: str = "课后服务") -> int:
     say(f"done in {time.monotonic() - started:.0f}s. Where to look:")
     print(f"  documents indexed : {total} in alias {settings.es_alias} at {settings.es_url}")
     print(f"  raw WARC archive  : s3://{settings.s3_bucket}/{settings.s3_prefix}raw/<site>/<date>/")
-    print(f"  documents (JSON)  : s3://{settings.s3_bucket}/{settings.s3_prefix}documents/<site>/<id>.json")
+    print(f"  documents (JSON)  : s3://{settings.s3_bucket}/{settings.s3_prefix}documents/<site>/<id>/latest.json (versions v<n>.json)")
     print(f"  run manifests     : s3://{settings.s3_bucket}/{settings.s3_prefix}runs/<run_id>/<site>/")
     print(f"  S3 endpoint       : {settings.s3_endpoint} (access key {settings.s3_access_key})")
     print(f"  Airflow UI        : `.venv/bin/govpub services up airflow`, then http://127.0.0.1:8080 (DAG {DAG_ID})")

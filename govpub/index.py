@@ -254,9 +254,12 @@ class BulkResult:
         return asdict(self)
 
 
-def _actions(alias: str, docs: Iterable[Document]) -> Iterator[dict[str, Any]]:
+def _actions(
+    alias: str, docs: Iterable[Document], overlays: dict[str, dict[str, Any]] | None = None
+) -> Iterator[dict[str, Any]]:
     for doc in docs:
-        yield {"_op_type": "index", "_index": alias, "_id": doc.id, "_source": to_es_source(doc)}
+        overlay = (overlays or {}).get(doc.id)
+        yield {"_op_type": "index", "_index": alias, "_id": doc.id, "_source": to_es_source(doc, overlay)}
 
 
 def _item_reason(error: Any) -> str:
@@ -271,7 +274,11 @@ def _item_reason(error: Any) -> str:
 
 @_translate_connection_errors
 def bulk_index(
-    es: Elasticsearch, alias: str, docs: Iterable[Document], refresh: bool = False
+    es: Elasticsearch,
+    alias: str,
+    docs: Iterable[Document],
+    refresh: bool = False,
+    overlays: dict[str, dict[str, Any]] | None = None,
 ) -> BulkResult:
     """Index `docs` through `alias` with `_id = doc.id` (re-runs overwrite, never duplicate).
 
@@ -283,7 +290,7 @@ def bulk_index(
     result = BulkResult()
     for ok, item in helpers.streaming_bulk(
         es,
-        _actions(alias, docs),
+        _actions(alias, docs, overlays),
         chunk_size=BULK_CHUNK_SIZE,
         raise_on_error=False,
         max_retries=5,
@@ -298,6 +305,25 @@ def bulk_index(
     if refresh:
         es.indices.refresh(index=alias)
     return result
+
+
+@_translate_connection_errors
+def update_overlays(es: Elasticsearch, alias: str, overlays: dict[str, dict[str, Any]], refresh: bool = True) -> int:
+    """Partial updates of index-only fields (status, cluster …); documents not indexed yet are skipped."""
+    actions = (
+        {"_op_type": "update", "_index": alias, "_id": doc_id, "doc": overlay}
+        for doc_id, overlay in overlays.items()
+    )
+    updated = 0
+    for ok, item in helpers.streaming_bulk(es, actions, chunk_size=BULK_CHUNK_SIZE, raise_on_error=False):
+        info = item.get("update", {}) if isinstance(item, dict) else {}
+        if ok:
+            updated += 1
+        elif (info.get("error") or {}).get("type") != "document_missing_exception":
+            raise RuntimeError(f"index update of {info.get('_id')} failed: {_item_reason(info.get('error'))}")
+    if refresh and overlays:
+        es.indices.refresh(index=alias)
+    return updated
 
 
 # --------------------------------------------------------------------------- query building

@@ -23,10 +23,16 @@ from typing import Callable
 from govpub import index as es_index
 from govpub.archive import Archive, run_key
 from govpub.config import REPO_ROOT, Settings
-from govpub.documents import group_articles, parse_articles, same_content
+from govpub.documents import group_articles, parse_articles
+from govpub.incremental import load_state, state_key, sweep_due, updated_state, write_spider_state
 from govpub.schema import Document
 from govpub.sites import Site, get_site
+from govpub import versions
+from govpub.versions import set_status, store_document
 from govpub.warc import read_records
+
+#: schema_version of the step records runs/{run_id}/{site}/{step}.json (schemas/*.schema.json)
+STEP_SCHEMA_VERSION = 1
 
 log = logging.getLogger("govpub.pipeline")
 
@@ -73,23 +79,32 @@ def crawl_site(
     run_id: str,
     crawl_date: str | None = None,
     echo: Callable[[str], None] = print,
+    full_sweep: bool | None = None,
 ) -> dict:
     """Fetch a site with the Scrapy spider in a child process; raw WARC goes to S3.
 
     Scrapy runs in its own process because Twisted's reactor cannot be restarted in a
     process (scrapy/scrapy#5167) and an Airflow worker runs many tasks in one process.
+    The spider gets the site's crawl state (govpub.incremental): conditional requests for
+    known pages, and no paging past known articles unless a full sweep is due (or forced).
     """
     site = get_site(settings.sites_dir, site_id)
     archive = Archive(settings)
     archive.ensure_bucket()  # fail fast, naming the endpoint, before fetching anything
     crawl_date = crawl_date or datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    state = load_state(archive, site.id)
+    if full_sweep is None:
+        full_sweep = sweep_due(site, state, crawl_date)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="govpub-crawl-") as tmp:
         report_path = Path(tmp) / "report.json"
-        command = scrapy_command(site, run_id, crawl_date, report_path)
+        state_path = Path(tmp) / "state.json"
+        write_spider_state(state, full_sweep, state_path)
+        command = scrapy_command(site, run_id, crawl_date, report_path, state_path)
         env = {**os.environ, **settings_to_env(settings), "SCRAPY_SETTINGS_MODULE": "spiders.settings"}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-        echo(f"[{site.id}] crawling {', '.join(site.start_urls)}")
+        mode = "full sweep" if full_sweep else "incremental"
+        echo(f"[{site.id}] crawling {', '.join(site.start_urls)} ({mode}, {len(state['articles'])} known articles)")
         tail = _run_streaming(command, env, echo, prefix=f"[{site.id}] ")
         if not report_path.exists():
             raise CrawlFailed(f"crawl of {site.id} produced no report; last output:\n" + "\n".join(tail))
@@ -106,21 +121,39 @@ def crawl_site(
         "skipped": report.get("skipped", []),
         "finish_reason": report.get("finish_reason"),
         "seconds": round(time.monotonic() - started, 2),
+        "full_sweep": report.get("full_sweep", True),
+        "column_complete": report.get("column_complete", False),
+        "not_modified": sum(1 for r in report["records"] if r["status"] == 304),
+        "requests": report.get("requests", 0),
+        "wire_bytes": report.get("wire_bytes", 0),
+        "gone": report.get("gone", []),
     }
-    archive.put_json(run_key(archive.prefix, run_id, site.id, "crawl.json"), {**stats, "records": report["records"]})
-    if not any(r["kind"] == "list" and r["status"] == 200 for r in report["records"]):
+    archive.put_json(
+        run_key(archive.prefix, run_id, site.id, "crawl.json"),
+        {
+            **stats,
+            "schema_version": STEP_SCHEMA_VERSION,
+            "records": report["records"],
+            "listed": report.get("listed", []),
+            "stopped_paging": report.get("stopped_paging", []),
+            "objects": [{k: p[k] for k in ("key", "size", "sha256")} for p in report["warc_parts"]],
+        },
+    )
+    if not any(r["kind"] == "list" and r["status"] in (200, 304) for r in report["records"]):
         # A site that answers nothing (dead host, moved column) must fail loudly, not "succeed" empty.
         reasons = "; ".join(f"{e['url']}: {e['message']}" for e in stats["errors"][:3]) or "no response"
         raise CrawlFailed(f"{site.id}: no column page could be fetched ({reasons})")
     echo(
         f"[{site.id}] fetched {stats['pages_fetched']} responses ({stats['bytes_fetched']} bytes), "
         f"{stats['articles_found']} articles, {len(stats['errors'])} fetch errors, "
-        f"{len(stats['skipped'])} skipped (robots.txt)"
+        f"{len(stats['skipped'])} skipped (robots.txt), {stats['not_modified']} not modified (304)"
     )
     return stats
 
 
-def scrapy_command(site: Site, run_id: str, crawl_date: str, report_path: Path) -> list[str]:
+def scrapy_command(
+    site: Site, run_id: str, crawl_date: str, report_path: Path, state_path: Path | None = None
+) -> list[str]:
     options = {
         "GOVPUB_CRAWL_ID": run_id,
         "GOVPUB_CRAWL_DATE": crawl_date,
@@ -130,6 +163,8 @@ def scrapy_command(site: Site, run_id: str, crawl_date: str, report_path: Path) 
         "CONCURRENT_REQUESTS_PER_DOMAIN": site.concurrency,
     }
     command = [sys.executable, "-m", "scrapy", "crawl", site.spider, "-a", f"site={site.id}"]
+    if state_path is not None:
+        command += ["-a", f"state={state_path}"]
     for name, value in options.items():
         command += ["-s", f"{name}={value}"]
     return command
@@ -173,7 +208,13 @@ def parse_site(settings: Settings, crawl: dict, echo: Callable[[str], None] = pr
     for key in crawl["warc_keys"]:
         with archive.spool(key) as spool:
             records.extend((key, stored) for stored in read_records(spool))
-    outcome = parse_articles(site, group_articles(records))
+    articles = group_articles(records)
+    gone = {g["url"] for g in crawl.get("gone", [])}
+    not_modified = sorted(u for u, a in articles.items() if 1 in a.pages and a.pages[1].fetched.status == 304)
+    # 304s (unchanged since the last crawl) and known articles now gone (404/410: recorded as
+    # deleted by the archive step) are no parse errors and make no documents.
+    skipped = set(not_modified) | {u for u in gone if u in articles}
+    outcome = parse_articles(site, {u: a for u, a in articles.items() if u not in skipped})
     for error in outcome.errors:
         echo(f"[{site.id}] {error['kind']}: {error['url']}: {error['message']}")
     parsed_key = run_key(archive.prefix, crawl["run_id"], site.id, "parsed.jsonl.gz")
@@ -182,43 +223,102 @@ def parse_site(settings: Settings, crawl: dict, echo: Callable[[str], None] = pr
         "site": site.id,
         "run_id": crawl["run_id"],
         "parsed_key": parsed_key,
-        "articles_found": outcome.articles,
+        "articles_found": len(articles),
         "documents_parsed": len(outcome.documents),
+        "documents_not_modified": len(not_modified),
         "errors": outcome.errors,
         "seconds": round(time.monotonic() - started, 2),
     }
-    archive.put_json(run_key(archive.prefix, crawl["run_id"], site.id, "parse.json"), stats)
+    archive.put_json(
+        run_key(archive.prefix, crawl["run_id"], site.id, "parse.json"),
+        {**stats, "schema_version": STEP_SCHEMA_VERSION, "objects": list(archive.written)},
+    )
     echo(f"[{site.id}] parsed {stats['documents_parsed']} of {outcome.articles} articles, {len(outcome.errors)} errors")
     return stats
 
 
 # -- archive ------------------------------------------------------------------------------
 def archive_site(settings: Settings, parsed: dict, echo: Callable[[str], None] = print) -> dict:
-    """Write each parsed document to its final key, unless the archive already holds the same content."""
+    """Store each parsed document as a new version when its content changed; record deletions.
+
+    Deleted: a known article answering 404/410, or (after a complete full sweep) no longer
+    linked from its column. Seen again: its status record goes back to active. Then the site's
+    crawl state is updated for the next, incremental crawl.
+    """
     started = time.monotonic()
     archive = Archive(settings)
-    site_id = parsed["site"]
-    written, unchanged, keys = 0, 0, []
+    site_id, run_id = parsed["site"], parsed["run_id"]
+    crawl = archive.get_json_or_none(run_key(archive.prefix, run_id, site_id, "crawl.json"))
+    if crawl is None:
+        raise RuntimeError(f"crawl record of run {run_id} / {site_id} not found in s3://{archive.bucket}")
+    state = load_state(archive, site_id)
+    known = state["articles"]
+    counts = {"new": 0, "changed": 0, "unchanged": 0, "not_modified": 0, "deleted": 0, "restored": 0}
+    stored: dict[str, dict] = {}
+    to_index: list[str] = []
     for row in archive.get_jsonl_gz(parsed["parsed_key"]):
         doc = Document.from_dict(row)
-        existing = archive.get_document(doc.site, doc.id)
-        if existing is not None and same_content(existing, doc):
-            unchanged += 1  # keep the first-seen fetched_at/raw pointer: a re-run writes nothing
-        else:
-            archive.put_document(doc)
-            written += 1
-        keys.append(archive.document_key(doc.site, doc.id))
+        outcome, _version = store_document(archive, doc)
+        counts[outcome] += 1
+        stored[doc.url] = {"id": doc.id, "pages": list(doc.page_urls) or [doc.url]}
+        to_index.append(archive.document_key(doc.site, doc.id))
+
+    # Status changes: deletions (404/410, or vanished from the column on a complete full sweep) …
+    day = crawl["crawl_date"]
+    statuses: dict[str, str] = {}
+    gone = {g["url"]: g["status"] for g in crawl.get("gone", [])}
+    listed = set(crawl.get("listed", []))
+    vanished = set()
+    if crawl.get("full_sweep") and crawl.get("column_complete"):
+        vanished = {u for u, info in known.items() if info.get("status") == "active" and u not in listed}
+    for url in sorted(set(gone) | vanished):
+        info = known.get(url)
+        if info is None or url in stored:
+            continue
+        reason = f"http:{gone[url]}" if url in gone else "vanished"
+        if set_status(archive, site_id, info["id"], "deleted", day, reason, run_id):
+            counts["deleted"] += 1
+            statuses[url] = "deleted"
+            to_index.append(archive.document_key(site_id, info["id"]))
+    # … and documents seen again (answered 200 or 304) after being recorded as deleted.
+    seen = set(stored) | {r["url"] for r in crawl["records"] if r["status"] == 304 and r.get("kind") == "article"}
+    counts["not_modified"] = parsed.get("documents_not_modified", 0)
+    for url in sorted(seen):
+        info = known.get(url)
+        if info and info.get("status") == "deleted":
+            if set_status(archive, site_id, info["id"], "active", day, "seen again", run_id):
+                counts["restored"] += 1
+                statuses[url] = "active"
+                if archive.document_key(site_id, info["id"]) not in to_index:
+                    to_index.append(archive.document_key(site_id, info["id"]))
+
+    archive.put_json_if_changed(
+        state_key(archive.prefix, site_id), updated_state(state, crawl, crawl["records"], stored, statuses)
+    )
+    failed = len(parsed.get("errors", [])) + len(crawl.get("errors", []))
     stats = {
         "site": site_id,
-        "run_id": parsed["run_id"],
-        "documents_written": written,
-        "documents_unchanged": unchanged,
-        "document_keys": keys,
+        "run_id": run_id,
+        "documents_new": counts["new"],
+        "documents_changed": counts["changed"],
+        "documents_written": counts["new"] + counts["changed"],
+        "documents_unchanged": counts["unchanged"] + counts["not_modified"],
+        "documents_not_modified": counts["not_modified"],
+        "documents_deleted": counts["deleted"],
+        "documents_restored": counts["restored"],
+        "documents_failed": failed,
+        "document_keys": to_index,
         "seconds": round(time.monotonic() - started, 2),
     }
-    manifest_key = run_key(archive.prefix, parsed["run_id"], site_id, "archive.json")
-    archive.put_json(manifest_key, stats)
-    echo(f"[{site_id}] archived {written} new/changed documents, {unchanged} unchanged")
+    manifest_key = run_key(archive.prefix, run_id, site_id, "archive.json")
+    archive.put_json(
+        manifest_key, {**stats, "schema_version": STEP_SCHEMA_VERSION, "objects": list(archive.written)}
+    )
+    echo(
+        f"[{site_id}] archived {counts['new']} new, {counts['changed']} changed documents; "
+        f"{stats['documents_unchanged']} unchanged ({counts['not_modified']} not modified), "
+        f"{counts['deleted']} deleted, {counts['restored']} seen again"
+    )
     return {k: v for k, v in stats.items() if k != "document_keys"} | {"manifest_key": manifest_key}
 
 
@@ -234,7 +334,9 @@ def index_site(settings: Settings, archived: dict, echo: Callable[[str], None] =
     es_index.check_reachable(es, settings)
     es_index.ensure_index(es, settings.es_alias)
     documents = [Document.from_json(archive.get_bytes(key)) for key in manifest["document_keys"]]
-    result = es_index.bulk_index(es, settings.es_alias, documents, refresh=True)
+    entries = archive.document_entries(archived["site"])
+    overlays = versions.overlays(archive, entries, {d.id for d in documents})
+    result = es_index.bulk_index(es, settings.es_alias, documents, refresh=True, overlays=overlays)
     for error in result.errors:
         echo(f"[{archived['site']}] index error for {error['id']}: {error['reason']}")
     stats = {
@@ -244,31 +346,49 @@ def index_site(settings: Settings, archived: dict, echo: Callable[[str], None] =
         "errors": [{"kind": "index", "url": e["id"], "message": e["reason"]} for e in result.errors],
         "seconds": round(time.monotonic() - started, 2),
     }
-    archive.put_json(run_key(archive.prefix, archived["run_id"], archived["site"], "index.json"), stats)
+    archive.put_json(
+        run_key(archive.prefix, archived["run_id"], archived["site"], "index.json"),
+        {**stats, "schema_version": STEP_SCHEMA_VERSION},
+    )
     echo(f"[{archived['site']}] indexed {result.indexed} documents into {settings.es_alias}, {len(result.errors)} errors")
+    # Last write of the run for this site: the manifest of everything it wrote.
+    from govpub.manifests import write_run_manifest
+
+    write_run_manifest(archive, archived["run_id"], archived["site"])
     return stats
 
 
 def reindex_all(settings: Settings, site: str | None = None, echo: Callable[[str], None] = print) -> dict:
-    """Index every latest document in the archive (optionally one site's)."""
+    """Index every latest document in the archive (optionally one site's), with its overlay."""
     archive = Archive(settings)
     es = es_index.client(settings)
     es_index.check_reachable(es, settings)
     es_index.ensure_index(es, settings.es_alias)
+    entries = archive.document_entries(site)
     documents = list(archive.iter_documents(site))
     echo(f"read {len(documents)} documents from s3://{archive.bucket}/{archive.prefix}documents/")
-    result = es_index.bulk_index(es, settings.es_alias, documents, refresh=True)
+    overlays = versions.overlays(archive, entries)
+    result = es_index.bulk_index(es, settings.es_alias, documents, refresh=True, overlays=overlays)
     echo(f"indexed {result.indexed} documents into {settings.es_alias}, {len(result.errors)} errors")
     return {"documents_indexed": result.indexed, "errors": result.errors}
 
 
-def run_site(settings: Settings, site_id: str, run_id: str | None = None, echo: Callable[[str], None] = print) -> dict:
-    """All four steps for one site, in this process (the CLI's `govpub crawl`)."""
+def run_site(
+    settings: Settings,
+    site_id: str,
+    run_id: str | None = None,
+    echo: Callable[[str], None] = print,
+    full_sweep: bool | None = None,
+) -> dict:
+    """All four steps for one site, in this process (the CLI's `govpub crawl`), then the clusters."""
+    from govpub.dedup import update_clusters
+
     run_id = run_id or new_run_id()
-    crawl = crawl_site(settings, site_id, run_id, echo=echo)
+    crawl = crawl_site(settings, site_id, run_id, echo=echo, full_sweep=full_sweep)
     parsed = parse_site(settings, crawl, echo=echo)
     archived = archive_site(settings, parsed, echo=echo)
     indexed = index_site(settings, archived, echo=echo)
+    update_clusters(settings, echo=echo)
     from govpub.stats import record_site_run  # stats record + data-quality checks (docs/operations.md)
 
     record = record_site_run(settings, site_id, run_id, run_date=crawl["crawl_date"], echo=echo)
@@ -285,6 +405,10 @@ def summarize_site(crawl: dict, parsed: dict, archived: dict, indexed: dict) -> 
         "documents_parsed": parsed["documents_parsed"],
         "documents_written": archived["documents_written"],
         "documents_unchanged": archived["documents_unchanged"],
+        "documents_new": archived.get("documents_new", 0),
+        "documents_changed": archived.get("documents_changed", 0),
+        "documents_not_modified": archived.get("documents_not_modified", 0),
+        "documents_deleted": archived.get("documents_deleted", 0),
         "documents_indexed": indexed["documents_indexed"],
         "errors": crawl["errors"] + parsed["errors"] + indexed["errors"],
     }

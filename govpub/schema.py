@@ -152,7 +152,7 @@ class SiteStats:
     Returned by tasks (XCom) and logged; the complete record (built by `govpub.stats`) is
     stored with the run as `runs/{run_id}/{site}/stats.json` in S3 and in the Elasticsearch
     stats index (`_id` = "{site}@{run_id}", so a re-run overwrites). docs/operations.md
-    documents every field; govpub/schemas/site_stats.schema.json is its JSON Schema.
+    documents every field; schemas/site-stats.schema.json is its JSON Schema.
     """
 
     site: str

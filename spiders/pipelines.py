@@ -68,6 +68,8 @@ class WarcArchivePipeline:
                 "offset": offset,
                 "length": length,
                 "record_id": record_id,
+                **_validators(item),
+                **({"links": item.context["links"], "next": item.context.get("next")} if "links" in item.context else {}),
             }
         )
         if self._writer.tell() >= self.max_bytes:
@@ -97,6 +99,14 @@ class WarcArchivePipeline:
             "failures": getattr(spider, "failures", []),
             "skipped": getattr(spider, "skipped", []),
             "finish_reason": spider.crawler.stats.get_value("finish_reason"),
+            # Incremental crawling (govpub.incremental).
+            "full_sweep": getattr(spider, "full_sweep", True),
+            "column_complete": getattr(spider, "column_complete", False),
+            "listed": sorted(getattr(spider, "listed", ())),
+            "stopped_paging": getattr(spider, "stopped_paging", []),
+            "gone": getattr(spider, "gone", []),
+            "requests": spider.crawler.stats.get_value("downloader/request_count", 0),
+            "wire_bytes": spider.crawler.stats.get_value("downloader/response_bytes", 0),
         }
         if self.report_path:
             Path(self.report_path).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -120,9 +130,21 @@ class WarcArchivePipeline:
         self._file.close()
         key = self._current_key()
         size = os.path.getsize(self._file.name)
-        self.archive.put_file(key, Path(self._file.name), "application/warc")
+        info = self.archive.put_file(key, Path(self._file.name), "application/warc")
         os.unlink(self._file.name)
-        self.parts.append({"key": key, "size": size, "records": self._writer.records})
+        self.parts.append({"key": key, "size": size, "sha256": info["sha256"], "records": self._writer.records})
         self.spider.logger.info("archived %d responses (%d bytes) to %s", self._writer.records, size, key)
         self._writer = None
         self._file = None
+
+
+def _validators(item: Fetched) -> dict:
+    """ETag / Last-Modified of a response (what a later conditional request sends back)."""
+    found = {}
+    for name, value in item.response_headers:
+        lowered = name.lower()
+        if lowered == "etag":
+            found["etag"] = value
+        elif lowered == "last-modified":
+            found["last_modified"] = value
+    return found

@@ -4,10 +4,17 @@ It walks a site's column (list pages → next list page), fetches every article 
 every further page of multi-page articles and their attachments, and yields each
 response as fetched (a govpub.warc.Fetched item). It never parses documents: the
 only things it reads from a page are the links the registry's selectors point at.
+
+Incremental crawls (govpub.incremental): `-a state=FILE` hands it what earlier crawls
+learnt. Known URLs get conditional requests (If-None-Match / If-Modified-Since); a 304 is
+archived as fetched and never followed further; a list page answering 304 is replayed from
+the state's links. Outside a full sweep the spider stops paging a column at the first list
+page that holds only known articles.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -29,7 +36,7 @@ LIST, ARTICLE, ARTICLE_PAGE, ATTACHMENT = "list", "article", "article_page", "at
 class ColumnSpider(scrapy.Spider):
     name = "column"
 
-    def __init__(self, site: str | None = None, *args, **kwargs):
+    def __init__(self, site: str | None = None, state: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not site:
             raise ValueError("the column spider needs a site id: scrapy crawl column -a site=SITE_ID")
@@ -40,32 +47,86 @@ class ColumnSpider(scrapy.Spider):
         self.failures: list[dict[str, str]] = []
         self.skipped: list[dict[str, str]] = []
         self.list_pages_seen = 0
+        # Incremental state (govpub.incremental.write_spider_state); none = a plain full crawl.
+        loaded = json.loads(open(state, encoding="utf-8").read()) if state else {}
+        self.full_sweep: bool = bool(loaded.get("full_sweep", True))
+        self.known: dict[str, dict] = loaded.get("articles", {})
+        self.validators: dict[str, dict] = loaded.get("validators", {})
+        self.known_lists: dict[str, dict] = loaded.get("lists", {})
+        self.listed: set[str] = set()  #: every article link seen on a list page
+        self.columns_ended = 0  #: columns walked to a list page without a next link
+        self.list_failures = 0
+        self.stopped_paging: list[str] = []
+        self.gone: list[dict] = []  #: known articles answering 404/410
 
     async def start(self):
         for url in self.site.start_urls:
-            yield self._request(url, LIST, callback=self.parse_list, list_page=1)
+            yield self._request(url, LIST, callback=self.parse_list, list_page=1, conditional=not self.full_sweep)
+
+    @property
+    def column_complete(self) -> bool:
+        """Every column was walked to its last list page without a failed list page."""
+        return self.columns_ended >= len(self.site.start_urls) and self.list_failures == 0
 
     # -- callbacks ------------------------------------------------------------------------
     def parse_list(self, response: Response):
-        yield self._fetched(response)
-        if response.status != 200 or not hasattr(response, "css"):
-            return
-        self.list_pages_seen += 1
-        for link in response.css(self.site.links.article):
-            url = self._link(response, link)
-            if url:
-                yield self._request(url, ARTICLE, callback=self.parse_article, page_no=1)
         list_page = response.meta["list_page"]
-        if self.site.links.next_page and list_page < self.site.links.max_list_pages:
-            for link in response.css(self.site.links.next_page)[:1]:
-                url = self._link(response, link)
-                if url:
-                    yield self._request(url, LIST, callback=self.parse_list, list_page=list_page + 1)
+        if response.status == 304 and response.url in self.known_lists:
+            remembered = self.known_lists[response.url]
+            links, next_url = list(remembered.get("links", [])), remembered.get("next")
+        elif response.status == 200 and hasattr(response, "css"):
+            links = [u for u in (self._link(response, a) for a in response.css(self.site.links.article)) if u]
+            next_url = None
+            if self.site.links.next_page:
+                for link in response.css(self.site.links.next_page)[:1]:
+                    next_url = self._link(response, link)
+        else:
+            self.list_failures += 1
+            yield self._fetched(response)
+            return
+        yield self._fetched(response, links=links, next_url=next_url)
+        self.list_pages_seen += 1
+        self.listed.update(links)
+        for url in links:
+            yield self._article_request(url)
+        if not next_url:
+            self.columns_ended += 1
+            return
+        if list_page >= self.site.links.max_list_pages:
+            return
+        if not self.full_sweep and links and all(url in self.known for url in links):
+            self.stopped_paging.append(response.url)
+            self.logger.info("[column] %s holds only known articles: paging stops (no full sweep)", response.url)
+            return
+        yield self._request(
+            next_url, LIST, callback=self.parse_list, list_page=list_page + 1, conditional=not self.full_sweep
+        )
 
     def parse_article(self, response: Response):
         meta = response.meta
         article_url = meta.get("article_url") or response.url
+        if response.status in (404, 410) and article_url in self.known and meta.get("page_no", 1) == 1:
+            self.gone.append({"url": article_url, "status": response.status})
+            yield self._fetched(response, article_url=article_url, expected=True)
+            return
         yield self._fetched(response, article_url=article_url)
+        if response.status == 304:
+            if meta.get("page_no", 1) == 1:
+                # Unchanged first page: revalidate the further pages the archive knows of.
+                pages = self.known.get(article_url, {}).get("pages", [])
+                for number, url in enumerate(pages[1:], start=2):
+                    yield self._request(
+                        url, ARTICLE_PAGE, callback=self.parse_article, article_url=article_url,
+                        page_no=number, conditional=True, revalidation=True,
+                    )
+            return
+        if meta.get("revalidation"):
+            # A further page changed behind an unchanged first page: fetch the whole article again.
+            if response.status == 200:
+                yield self._request(
+                    article_url, ARTICLE, callback=self.parse_article, page_no=1, refetch=True, dont_filter=True
+                )
+            return
         if response.status != 200 or not hasattr(response, "css"):
             return
         for link in response.css("a[href]"):
@@ -83,6 +144,7 @@ class ColumnSpider(scrapy.Spider):
                     yield self._request(
                         url, ARTICLE_PAGE, callback=self.parse_article,
                         article_url=article_url, page_no=meta.get("page_no", 1) + 1,
+                        refetch=meta.get("refetch", False), dont_filter=meta.get("refetch", False),
                     )
 
     def parse_attachment(self, response: Response):
@@ -94,17 +156,33 @@ class ColumnSpider(scrapy.Spider):
             # Politeness working as intended, not a failure of the site.
             self.skipped.append({"kind": "robots_disallowed", "url": request.url, "message": str(failure.value)})
             return
+        if request.meta.get("kind") == LIST:
+            self.list_failures += 1
         self.failures.append(
             {"kind": f"fetch:{failure.type.__name__}", "url": request.url, "message": str(failure.value)[:500]}
         )
         self.logger.warning("fetch failed for %s: %s", request.url, failure.value)
 
     # -- helpers --------------------------------------------------------------------------
-    def _request(self, url: str, kind: str, *, callback, **meta) -> scrapy.Request:
+    def _article_request(self, url: str) -> scrapy.Request:
+        return self._request(url, ARTICLE, callback=self.parse_article, page_no=1, conditional=url in self.known)
+
+    def _request(
+        self, url: str, kind: str, *, callback, conditional: bool = False, dont_filter: bool = False, **meta
+    ) -> scrapy.Request:
+        headers = {}
+        validators = self.validators.get(url) if conditional else None
+        if validators:
+            if validators.get("etag"):
+                headers["If-None-Match"] = validators["etag"]
+            if validators.get("last_modified"):
+                headers["If-Modified-Since"] = validators["last_modified"]
         return scrapy.Request(
             url,
             callback=callback,
             errback=self.on_error,
+            headers=headers,
+            dont_filter=dont_filter,
             # Keep 4xx/5xx responses: a 404 is a fact worth archiving (the page is gone).
             meta={"kind": kind, "handle_httpstatus_all": True, **meta},
         )
@@ -121,7 +199,15 @@ class ColumnSpider(scrapy.Spider):
             return None
         return url
 
-    def _fetched(self, response: Response, article_url: str | None = None) -> Fetched:
+    def _fetched(
+        self,
+        response: Response,
+        article_url: str | None = None,
+        *,
+        links: list[str] | None = None,
+        next_url: str | None = None,
+        expected: bool = False,
+    ) -> Fetched:
         meta = response.meta
         context = {
             "site": self.site.id,
@@ -133,7 +219,10 @@ class ColumnSpider(scrapy.Spider):
             context["page_no"] = meta.get("page_no", 1)
         if meta.get("name"):
             context["name"] = meta["name"]
-        if response.status >= 400:
+        if links is not None:
+            context["links"] = links
+            context["next"] = next_url
+        if response.status >= 400 and not expected:
             self.failures.append(
                 {"kind": f"http:{response.status}", "url": response.url, "message": f"HTTP {response.status}"}
             )

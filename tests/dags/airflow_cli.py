@@ -27,10 +27,12 @@ def airflow_test_env(settings: Settings, home: Path, **extra: str) -> dict[str, 
     }
 
 
-def run_dag_test(env: dict[str, str], conf: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
+def run_dag_test(
+    env: dict[str, str], conf: dict | None = None, timeout: int = 900, dag_id: str = "govpub_crawl"
+) -> subprocess.CompletedProcess:
     migrate = subprocess.run(["airflow", "db", "migrate"], env=env, capture_output=True, text=True, timeout=300)
     assert migrate.returncode == 0, migrate.stdout[-2000:] + migrate.stderr[-2000:]
-    command = ["airflow", "dags", "test", "govpub_crawl"]
+    command = ["airflow", "dags", "test", dag_id]
     if conf:
         command += ["-c", json.dumps(conf)]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, cwd=str(REPO_ROOT))

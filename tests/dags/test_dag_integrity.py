@@ -29,6 +29,8 @@ PROBE = textwrap.dedent(
                 "tasks": {{t.task_id: t.retries for t in d.tasks}},
                 "doc": bool(d.doc_md),
                 "file": d.fileloc,
+                "schedule": repr(getattr(d.timetable, "asset_condition", d.timetable)),
+                "outlets": {{t.task_id: [getattr(o, "name", str(o)) for o in t.outlets] for t in d.tasks}},
             }} for d in bag.dags.values()
         }},
     }}))
@@ -80,6 +82,15 @@ def test_crawl_dag_shape(dagbag):
     assert {"list_sites", "site.crawl", "site.parse", "site.archive", "site.index", "summarize"} <= set(tasks)
     for step in ("site.crawl", "site.parse", "site.archive", "site.index"):
         assert tasks[step] >= 2, f"{step} must retry"
+
+
+def test_archive_asset_links_crawl_to_export(dagbag):
+    from govpub.assets import ARCHIVE_DOCUMENTS
+
+    crawl = dagbag["dags"]["govpub_crawl"]
+    assert crawl["outlets"]["clusters"] == [ARCHIVE_DOCUMENTS.name]
+    assert ARCHIVE_DOCUMENTS.name in dagbag["dags"]["govpub_export"]["schedule"]
+    assert set(dagbag["dags"]["govpub_reindex"]["tasks"]) == {"reindex"}
 
 
 def test_dag_files_do_no_work_at_parse_time(dagbag):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from govpub.archive import Archive, ArchiveUnavailable, document_key, raw_key, run_key, safe_key_part
+from govpub.archive import Archive, ArchiveUnavailable, document_key, raw_key, version_key, run_key, safe_key_part
 from govpub.schema import Document, RawRef, doc_id_for, sha256_text
 
 pytestmark = pytest.mark.services
@@ -31,7 +31,8 @@ def test_keys_are_deterministic_and_safe():
     assert raw_key("", "longwan-jyj", "2026-11-23", "manual__2026-11-23T09:00:00+00:00", 0) == (
         "raw/longwan-jyj/2026-11-23/manual__2026-11-23T09_00_00_00_00-00000.warc.gz"
     )
-    assert document_key("p/", "s", "abc") == "p/documents/s/abc.json"
+    assert document_key("p/", "s", "abc") == "p/documents/s/abc/latest.json"
+    assert version_key("p/", "s", "abc", 3) == "p/documents/s/abc/v3.json"
     assert run_key("", "r1", "s", "crawl.json") == "runs/r1/s/crawl.json"
     # A hostile value cannot climb out of its prefix.
     for hostile in ("../../etc/passwd", "a/b", "..", "/abs"):
@@ -42,9 +43,9 @@ def test_keys_are_deterministic_and_safe():
 def test_document_round_trip_through_s3(settings, s3):
     archive = Archive(settings)
     doc = make_doc()
-    key = archive.put_document(doc)
-    assert key == f"documents/longwan-jyj/{doc.id}.json"
-    assert archive.get_document("longwan-jyj", doc.id) == doc
+    written = archive.put_document(doc, 1)
+    assert [w["key"] for w in written] == [f"documents/longwan-jyj/{doc.id}/v1.json", f"documents/longwan-jyj/{doc.id}/latest.json"]
+    assert archive.get_document("longwan-jyj", doc.id) == doc == archive.get_version("longwan-jyj", doc.id, 1)
     assert archive.get_document("longwan-jyj", "missing") is None
     assert doc.id in {d.id for d in archive.iter_documents("longwan-jyj")}
 
@@ -85,3 +86,23 @@ def test_wrong_credentials_name_the_endpoint(settings):
     archive = Archive(settings.with_overrides(s3_secret_key="wrong"))
     with pytest.raises(ArchiveUnavailable, match=settings.s3_endpoint):
         archive.check_reachable()
+
+
+def test_versions_are_made_only_when_content_changes(settings, s3):
+    from dataclasses import replace
+
+    from govpub.versions import store_document
+
+    archive = Archive(settings)
+    doc = make_doc(url="http://127.0.0.1:8765/v/1.html", id=doc_id_for("http://127.0.0.1:8765/v/1.html"))
+    assert store_document(archive, doc) == ("new", 1)
+    refetched = replace(doc, fetched_at="2026-11-24T09:00:00Z")
+    assert store_document(archive, refetched) == ("unchanged", 1)
+    edited = replace(doc, body="一、总体要求\n坚持立德树人。\n二、新增段落。", body_sha256="0" * 64)
+    assert store_document(archive, edited) == ("changed", 2)
+    assert archive.versions_of(doc.site, doc.id) == [1, 2]
+    assert archive.get_version(doc.site, doc.id, 1) == doc and archive.get_document(doc.site, doc.id) == edited
+    # A crash between the version PUT and the latest PUT is repaired by the retry, without a v3.
+    archive.put_bytes(archive.document_key(doc.site, doc.id), doc.to_json().encode(), "application/json")
+    assert store_document(archive, edited) == ("unchanged", 2)
+    assert archive.get_document(doc.site, doc.id) == edited

@@ -26,7 +26,7 @@ from tests.conftest import _ALIASES_USED
 
 pytestmark = pytest.mark.services
 
-SCHEMA = json.loads((REPO_ROOT / "govpub" / "schemas" / "site_stats.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((REPO_ROOT / "schemas" / "site-stats.schema.json").read_text(encoding="utf-8"))
 LONGWAN = 16  # articles of the sample longwan column (sample_site/manifest.json)
 
 ENTRY = """

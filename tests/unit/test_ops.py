@@ -18,7 +18,7 @@ from govpub.sites import QUALITY_DEFAULTS, QualityThresholds, SiteConfigError, l
 from govpub.stats import build_record, load_stats_mapping, stats_alias, summary_line
 from govpub.status import all_statuses, format_status, site_health
 
-SCHEMA = json.loads((REPO_ROOT / "govpub" / "schemas" / "site_stats.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((REPO_ROOT / "schemas" / "site-stats.schema.json").read_text(encoding="utf-8"))
 
 SITE = """
 [[site]]

@@ -1,0 +1,101 @@
+#!/usr/bin/env python
+"""Re-crawl cost on the sample site: the second crawl as a fraction of the first.
+
+Serves a private copy of sample_site/www, crawls every sample site into a fresh bucket (run 1,
+a full sweep), then adds a new longwan article and changes an existing one, and crawls again
+(run 2, incremental: conditional requests + stop paging). Prints requests, full pages (200)
+downloaded and body bytes for both runs and their ratios, the duplicate clusters found, and
+asserts that the new and the changed article were both picked up.
+
+    .venv/bin/python bench/recrawl.py          # needs `govpub services up` (S3 + Elasticsearch)
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+from govpub import sampleedit
+from govpub.archive import Archive
+from govpub.config import Settings
+from govpub.dedup import load_clusters, update_clusters
+from govpub.pipeline import archive_site, crawl_site, index_site, parse_site
+from govpub.samplesite import make_server
+
+SITES = ("fanwen", "jintan-jyj", "longwan-jyj")
+
+
+def crawl_all(settings: Settings, run_id: str, day: str) -> dict:
+    totals = {"requests": 0, "pages": 0, "not_modified": 0, "bytes": 0, "wire_bytes": 0, "new": 0, "changed": 0,
+              "unchanged": 0}
+    archive = Archive(settings)
+    for site in SITES:
+        crawl = crawl_site(settings, site, run_id, day, echo=lambda line: None)
+        records = archive.get_json_or_none(f"runs/{run_id}/{site}/crawl.json")["records"]
+        parsed = parse_site(settings, crawl, echo=lambda line: None)
+        archived = archive_site(settings, parsed, echo=lambda line: None)
+        index_site(settings, archived, echo=lambda line: None)
+        totals["requests"] += crawl["requests"]
+        totals["pages"] += sum(1 for r in records if r["status"] == 200)
+        totals["not_modified"] += crawl["not_modified"]
+        totals["bytes"] += crawl["bytes_fetched"]
+        totals["wire_bytes"] += crawl["wire_bytes"]
+        totals["new"] += archived["documents_new"]
+        totals["changed"] += archived["documents_changed"]
+        totals["unchanged"] += archived["documents_unchanged"]
+    return totals
+
+
+def main() -> int:
+    tag = uuid.uuid4().hex[:8]
+    base = Settings.from_env()
+    with tempfile.TemporaryDirectory(prefix="govpub-recrawl-") as tmp:
+        root = sampleedit.copy_sample_site(Path(tmp))
+        server = make_server("127.0.0.1", 0, root, quiet=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        settings = base.with_overrides(
+            s3_bucket=f"govpub-bench-{tag}", es_alias=f"govpub-bench-{tag}", sample_site_url=server.url
+        )
+        archive = Archive(settings)
+        archive.ensure_bucket()
+        try:
+            first = crawl_all(settings, "bench-1", "2026-11-20")
+            clusters = update_clusters(settings, echo=lambda line: None)
+            sampleedit.change_article(root)
+            sampleedit.add_article(root)
+            second = crawl_all(settings, "bench-2", "2026-11-21")
+            print(f"{'':<24}{'run 1 (full)':>14}{'run 2 (incr.)':>15}{'ratio':>8}")
+            for key, label in (("requests", "HTTP requests"), ("pages", "pages downloaded (200)"),
+                               ("bytes", "body bytes downloaded"), ("wire_bytes", "bytes on the wire")):
+                print(f"{label:<24}{first[key]:>14}{second[key]:>15}{second[key] / first[key]:>8.3f}")
+            print(f"{'304 not modified':<24}{first['not_modified']:>14}{second['not_modified']:>15}")
+            print(f"run 2 documents: {second['new']} new, {second['changed']} changed, {second['unchanged']} unchanged")
+            print(f"duplicate clusters: {clusters['clusters']} ({clusters['clustered_documents']} documents "
+                  f"of {clusters['documents']})")
+            for cluster in load_clusters(archive)["clusters"]:
+                members = ", ".join(f"{m['site']}:{m['id'][:8]} sim={m['similarity']}{' exact' if m['exact'] else ''}" for m in cluster["members"])
+                print(f"  canonical {cluster['canonical_id'][:8]}: {members}")
+            assert second["new"] == 1, "the new article was missed"
+            assert second["changed"] == 1, "the changed article was missed"
+            ratio = max(second["pages"] / first["pages"], second["bytes"] / first["bytes"])
+            print(f"recrawl ratio (max of pages, bytes): {ratio:.3f} (target <= 0.10): "
+                  f"{'OK' if ratio <= 0.10 else 'ABOVE TARGET'}")
+            from govpub.rebuild import reindex
+
+            rebuilt = reindex(settings, echo=lambda line: None, rebuild_id="bench")
+            print(f"reindex from S3: {rebuilt['documents']} documents in {rebuilt['seconds']:.2f}s "
+                  f"({rebuilt['docs_per_second']:.0f} docs/s), alias moved to {rebuilt['index']}")
+        finally:
+            from govpub import index
+
+            index.delete_alias_and_indices(index.client(settings), settings.es_alias)
+            archive.delete_bucket_contents_and_bucket()
+            server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Duplicate clusters (pure: datasketch MinHash LSH over sample texts, no services)."""
+
+import json
+
+from govpub.config import REPO_ROOT
+from govpub.dedup import THRESHOLD, DocInfo, cluster_fields, clusters_document, compute_clusters, shingles
+from govpub.schema import sha256_text
+
+MANIFEST = json.loads((REPO_ROOT / "sample_site" / "manifest.json").read_text(encoding="utf-8"))
+KIND = {"fanwen": "repost", "longwan-jyj": "official", "jintan-jyj": "official"}
+
+
+def info(article, body=None):
+    body = body if body is not None else article["body"]
+    return DocInfo(article["url"], article["site"], KIND[article["site"]], article["publish_date"],
+                   sha256_text(body), body)
+
+
+def jaccard(a, b):
+    sa, sb = shingles(a), shingles(b)
+    return len(sa & sb) / len(sa | sb)
+
+
+def test_sample_reposts_cluster_under_their_official_source():
+    clusters = compute_clusters(info(a) for a in MANIFEST["articles"])
+    expected = {(a["url"], a["repost_of"]) for a in MANIFEST["articles"] if a["repost_of"]}
+    found = {(m["id"], c["canonical_id"]) for c in clusters for m in c["members"] if m["id"] != c["canonical_id"]}
+    assert found == expected  # nothing else clusters
+
+
+def test_threshold_separates_edited_reposts_from_unrelated_documents():
+    original = next(a for a in MANIFEST["articles"] if a["url"].endswith("t20240715_1235101.html"))
+    paragraphs = original["body"].split("\n")
+    # A farm repost: its own intro and outro added, one paragraph dropped.
+    edited = "\n".join(["本文来源于网络，仅供学习参考，版权归原作者所有。"] + paragraphs[:5] + paragraphs[6:]
+                       + ["更多精彩范文请关注一流范文网工作计划栏目。"])
+    assert jaccard(original["body"], edited) > THRESHOLD + 0.2
+    repost = {**original, "url": "/fanwen/x.html", "site": "fanwen", "publish_date": "2024-07-01"}
+    clusters = compute_clusters([info(original), info(repost, edited)])
+    assert len(clusters) == 1 and clusters[0]["canonical_id"] == original["url"]  # official beats the earlier repost
+    assert clusters[0]["members"][1]["exact"] is False
+    # The most similar pair of different sample documents stays far below the threshold.
+    bodies = [(a["url"], a["body"]) for a in MANIFEST["articles"] if not a["repost_of"]]
+    closest = max(jaccard(x, y) for i, (_, x) in enumerate(bodies) for _, y in bodies[i + 1:])
+    assert closest < THRESHOLD / 3
+
+
+def test_cluster_fields_for_the_index():
+    body = "各校要落实主体责任，建立隐患台账，限期整改到位。" * 4
+    docs = [DocInfo("b", "fanwen", "repost", "2024-01-01", sha256_text(body), body),
+            DocInfo("a", "fanwen", "repost", "2024-02-01", sha256_text(body), body)]
+    fields = cluster_fields(clusters_document(compute_clusters(docs), 2))
+    assert fields["b"] == {"cluster": "b", "canonical_id": "b", "is_canonical": True, "cluster_size": 2}
+    assert fields["a"]["canonical_id"] == "b" and fields["a"]["is_canonical"] is False
