@@ -19,6 +19,7 @@ from scrapy.http import Response
 from govpub.config import Settings
 from govpub.sites import Site, get_site
 from govpub.warc import Fetched
+from spiders.middlewares import KEEP_HTTP_STATUSES, failure_kind
 
 ATTACHMENT_EXTENSIONS = (".pdf", ".ofd", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".zip", ".rar")
 
@@ -94,9 +95,7 @@ class ColumnSpider(scrapy.Spider):
             # Politeness working as intended, not a failure of the site.
             self.skipped.append({"kind": "robots_disallowed", "url": request.url, "message": str(failure.value)})
             return
-        self.failures.append(
-            {"kind": f"fetch:{failure.type.__name__}", "url": request.url, "message": str(failure.value)[:500]}
-        )
+        self.failures.append({"kind": failure_kind(failure), "url": request.url, "message": str(failure.value)[:500]})
         self.logger.warning("fetch failed for %s: %s", request.url, failure.value)
 
     # -- helpers --------------------------------------------------------------------------
@@ -105,8 +104,9 @@ class ColumnSpider(scrapy.Spider):
             url,
             callback=callback,
             errback=self.on_error,
-            # Keep 4xx/5xx responses: a 404 is a fact worth archiving (the page is gone).
-            meta={"kind": kind, "handle_httpstatus_all": True, **meta},
+            # Keep 4xx/5xx responses: a 404 is a fact worth archiving (the page is gone). Redirects
+            # are followed (and guarded: spiders/middlewares.py), so 3xx are not in the list.
+            meta={"kind": kind, "handle_httpstatus_list": KEEP_HTTP_STATUSES, **meta},
         )
 
     def _link(self, response: Response, link) -> str | None:
