@@ -147,7 +147,7 @@ def fault_articles(root: Path | None = None) -> list[dict]:
 class FaultSiteServer(SampleSiteServer):
     def __init__(self, address, root: Path, *, quiet: bool = True, slow_seconds: float = 3.0,
                  offsite_url: str = "http://127.0.0.2:9/faults/elsewhere.html",
-                 refuse_default_user_agent: bool = False) -> None:
+                 refuse_default_user_agent: bool = False, transient_faults: bool = True) -> None:
         super().__init__(address, root, quiet=quiet)
         self.RequestHandlerClass = FaultSiteHandler
         self.slow_seconds = slow_seconds
@@ -158,7 +158,8 @@ class FaultSiteServer(SampleSiteServer):
         self._count_lock = threading.Lock()
         articles = fault_articles(self.root)
         self.article_paths = [a["url"] for a in articles]
-        self.transient = {articles[i]["url"]: fault for i, fault in TRANSIENT.items() if i < len(articles)}
+        self.transient = {articles[i]["url"]: fault for i, fault in TRANSIENT.items()
+                          if i < len(articles) and transient_faults}
 
     def seen(self, path: str) -> int:
         return self.counts[path]
