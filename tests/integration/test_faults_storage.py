@@ -16,18 +16,15 @@ sample_site/manifest.json with no duplicate.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
+import secrets
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from govpub import faultsite, index, services
 from govpub.archive import Archive, ArchiveUnavailable
-from govpub.config import REPO_ROOT, Settings
+from govpub.config import REPO_ROOT
 from govpub.index import IndexUnavailable
 from govpub.pipeline import CrawlFailed, archive_site, crawl_site, index_site, parse_site
 from tests.integration.tcp_proxy import TcpProxy
@@ -41,12 +38,6 @@ RUN_ID = "storage-faults-1"
 quiet = lambda line: None  # noqa: E731
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def site_server():
     """The sample site, counting requests (the fault server without faults on the sample pages)."""
@@ -58,22 +49,12 @@ def site_server():
 
 
 @pytest.fixture(scope="module")
-def private_s3(module_settings, site_server, tmp_path_factory):
-    """Settings whose S3 is a private S3Proxy this module may stop and start."""
-    home = tmp_path_factory.mktemp("private-home")
-    # Reuse the S3Proxy jars of the shared install when there is one (else services fetches them via Maven).
-    shared_lib = Settings.from_env().home / "s3proxy" / "lib"
-    if (shared_lib / ".govpub-complete").exists():
-        (home / "s3proxy").mkdir()
-        os.symlink(shared_lib, home / "s3proxy" / "lib")
-    settings = module_settings.with_overrides(
-        home=home, s3_endpoint=f"http://127.0.0.1:{_free_port()}", s3_bucket="govpub-storage-faults",
-        sample_site_url=site_server.url,
+def private_s3(module_settings, site_server, private_s3_factory):
+    """Settings whose S3 is a private S3Proxy (non-default credentials) this module may stop and start."""
+    return private_s3_factory(
+        module_settings, "storage", s3_bucket="govpub-storage-faults", sample_site_url=site_server.url,
+        s3_access_key="faults-" + secrets.token_hex(4), s3_secret_key=secrets.token_urlsafe(24),
     )
-    services.up(settings, ["s3"])
-    yield settings
-    services.down(settings, ["s3"])  # the private server only: its own GOVPUB_HOME and port
-    shutil.rmtree(home, ignore_errors=True)
 
 
 def _stop_s3(settings):
