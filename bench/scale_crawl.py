@@ -205,6 +205,16 @@ def main(argv: list[str] | None = None) -> int:
             es.indices.refresh(index=settings.es_alias)
             indexed = es_index.count(es, settings.es_alias)
             expected_total = sum(expected_per_template[kinds[s]] for s in site_ids)
+            # Storage per document, for sizing: index (primary store) and S3 (raw WARC, document JSON).
+            stats = es.indices.stats(index=settings.es_alias, metric="store")["_all"]["primaries"]["store"]
+            sizes: dict[str, int] = {}
+            for page in archive.s3.get_paginator("list_objects_v2").paginate(Bucket=settings.s3_bucket):
+                for item in page.get("Contents", []):
+                    top = item["Key"][len(settings.s3_prefix):].split("/", 1)[0]
+                    sizes[top] = sizes.get(top, 0) + item["Size"]
+            storage = {"index_bytes_per_doc": round(stats["size_in_bytes"] / max(indexed, 1)),
+                       "s3_bytes_by_prefix": sizes,
+                       "s3_document_json_bytes_per_doc": round(sizes.get("documents", 0) / max(indexed, 1))}
         finally:
             es_index.delete_alias_and_indices(es, settings.es_alias)
             archive.delete_bucket_contents_and_bucket()
@@ -216,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = {
         "sites": args.sites, "concurrency": args.concurrency, "cpus": os.cpu_count(), "batches": batches,
         "documents_expected": expected_total, "documents_indexed": indexed, "sites_wrong": wrong,
-        "bench_process_peak_rss_mb": self_rss,
+        "bench_process_peak_rss_mb": self_rss, "storage": storage,
     }
     if args.json:
         for batch in batches:
@@ -233,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
             ratio = batches[1]["pages_per_second"] / batches[0]["pages_per_second"]
             print(f"throughput ratio concurrent/sequential: {ratio:.2f}x (pages/s)")
         print(f"this process (parse/archive/index for all sites) peak RSS: {self_rss} MB")
+        print(f"storage: index {storage['index_bytes_per_doc']} B/doc (primaries, before merges); "
+              f"S3 by prefix {storage['s3_bytes_by_prefix']} (raw holds both batches' WARC)")
         print(f"correctness: {indexed} documents indexed, {expected_total} expected; "
               f"{args.sites - len(wrong)}/{args.sites} sites with every manifest document archived")
         for line in wrong + [f for b in batches for f in b["failures"]]:

@@ -1000,7 +1000,8 @@ def _s3_status(settings: Settings) -> ServiceStatus:
             assert managed is not None
             return ServiceStatus("s3", True, managed["pid"], endpoint, managed.get("version"),
                                  f"S3Proxy {managed.get('version')} (managed, data {managed.get('base')}/data)", True)
-        pid = _listening_pid(port) if _is_local(_host_port(endpoint, 80)[0]) else None
+        host, port = _host_port(endpoint, 80)
+        pid = _listening_pid(port) if _is_local(host) else None
         server = detail or "S3 server"
         return ServiceStatus("s3", True, pid, endpoint, server, f"{server} (not started by govpub)")
     if ours:

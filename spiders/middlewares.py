@@ -199,19 +199,32 @@ class PoliteRetryMiddleware(RetryMiddleware):
         attempts = request.meta.get("retry_times", 0)
         if attempts >= request.meta.get("max_retry_times", self.max_retry_times):
             return self._retry(request, f"HTTP {response.status}") or response  # gives up, logs, stats
-        delay = self.delay(response, attempts)
-        if delay > 0:
-            from twisted.internet import reactor
-            from twisted.internet.task import deferLater
-
-            await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))
+        await _sleep(self.delay(response, attempts))
         return self._retry(request, f"HTTP {response.status}") or response
+
+    async def process_exception(self, request: Request, exception: Exception, spider=None):
+        if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
+            return None
+        attempts = request.meta.get("retry_times", 0)
+        if attempts < request.meta.get("max_retry_times", self.max_retry_times):
+            await _sleep(retry_delay("", attempts, base=self.backoff_base, cap=self.retry_after_max))
+        return self._retry(request, exception)
 
     def delay(self, response, attempts: int) -> float:
         return retry_delay(
             (response.headers.get(b"Retry-After") or b"").decode("latin-1"),
             attempts, base=self.backoff_base, cap=self.retry_after_max,
         )
+
+
+async def _sleep(seconds: float) -> None:
+    """Wait without blocking the reactor (other requests go on meanwhile)."""
+    if seconds <= 0:
+        return
+    from twisted.internet import reactor
+    from twisted.internet.task import deferLater
+
+    await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
 
 
 def retry_delay(retry_after: str, attempts: int, *, base: float, cap: float, now: datetime | None = None) -> float:
