@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import parsers
+from govpub.blocking import detect_block
 from govpub.schema import Attachment, Document, RawRef, doc_id_for, sha256_text
 from govpub.sites import Site
 from govpub.warc import StoredRecord, sha256_hex
@@ -79,6 +80,11 @@ def parse_articles(site: Site, articles: dict[str, ArticleRecords]) -> ParseOutc
                 {"kind": f"http:{first.fetched.status}", "url": first.fetched.url,
                  "message": f"article page answered HTTP {first.fetched.status}"}
             )
+            continue
+        blocked = detect_block(first.fetched.status, first.fetched.response_headers, first.fetched.body)
+        if blocked:  # a challenge page that reached the archive (older crawls): never a document
+            errors.append({"kind": blocked, "url": first.fetched.url,
+                           "message": "the site's firewall/anti-bot service answered, not the document"})
             continue
         try:
             documents.append(build_document(site, article, template))

@@ -107,7 +107,9 @@ def crawl_site(
         echo(f"[{site.id}] crawling {', '.join(site.start_urls)} ({mode}, {len(state['articles'])} known articles)")
         tail = _run_streaming(command, env, echo, prefix=f"[{site.id}] ")
         if not report_path.exists():
-            raise CrawlFailed(f"crawl of {site.id} produced no report; last output:\n" + "\n".join(tail))
+            cause = next((line.strip() for line in reversed(tail) if "Unavailable: " in line or "Error: " in line), "")
+            raise CrawlFailed(f"crawl of {site.id} produced no report ({cause or 'see output'}); last output:\n"
+                              + "\n".join(tail))
         report = json.loads(report_path.read_text(encoding="utf-8"))
     stats = {
         "site": site.id,

@@ -24,14 +24,33 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
+# Fault tolerance and safety (spiders/middlewares.py; docs/faults.md).
+DOWNLOAD_TIMEOUT = float(os.environ.get("GOVPUB_HTTP_TIMEOUT", "30"))
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024  # attachments (scanned PDFs can be large)
+GOVPUB_PAGE_MAXSIZE = 8 * 1024 * 1024  # any other page: a bigger "HTML page" is refused as too_large
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
-RETRY_TIMES = 2
+RETRY_TIMES = 2  # 3 attempts in all
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+GOVPUB_RETRY_AFTER_MAX = float(os.environ.get("GOVPUB_RETRY_AFTER_MAX", "60"))  # cap on a server's Retry-After
+GOVPUB_RETRY_BACKOFF = 1.0  # seconds before the 1st retry without Retry-After; doubles each time
 REDIRECT_MAX_TIMES = 5
 DEPTH_LIMIT = 50
+GOVPUB_MAX_ARTICLE_PAGES = 50  # pages of one multi-page article
+GOVPUB_MAX_REQUESTS = int(os.environ.get("GOVPUB_MAX_REQUESTS", "20000"))  # per crawl
+# Only http(s): no file://, data:, ftp:// or s3:// fetches, whatever a page or redirect says.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+DOWNLOADER_MIDDLEWARES = {
+    # UrlGuard replaces Scrapy's OffsiteMiddleware, which drops offsite redirects silently at
+    # scheduling time; ours refuses them (and unsafe addresses) with a reported error.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "spiders.middlewares.UrlGuardMiddleware": 45,
+    "spiders.middlewares.BlockDetectMiddleware": 585,
+    "spiders.middlewares.RedirectGuardMiddleware": 610,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.PoliteRetryMiddleware": 550,
+}
+SPIDER_MIDDLEWARES = {"spiders.middlewares.TrapGuardMiddleware": 800}
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no listening ports on workers

@@ -26,6 +26,7 @@ from scrapy.http import Response
 from govpub.config import Settings
 from govpub.sites import Site, get_site
 from govpub.warc import Fetched
+from spiders.middlewares import KEEP_HTTP_STATUSES, failure_kind
 
 ATTACHMENT_EXTENSIONS = (".pdf", ".ofd", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".zip", ".rar")
 
@@ -158,9 +159,7 @@ class ColumnSpider(scrapy.Spider):
             return
         if request.meta.get("kind") == LIST:
             self.list_failures += 1
-        self.failures.append(
-            {"kind": f"fetch:{failure.type.__name__}", "url": request.url, "message": str(failure.value)[:500]}
-        )
+        self.failures.append({"kind": failure_kind(failure), "url": request.url, "message": str(failure.value)[:500]})
         self.logger.warning("fetch failed for %s: %s", request.url, failure.value)
 
     # -- helpers --------------------------------------------------------------------------
@@ -183,8 +182,9 @@ class ColumnSpider(scrapy.Spider):
             errback=self.on_error,
             headers=headers,
             dont_filter=dont_filter,
-            # Keep 4xx/5xx responses: a 404 is a fact worth archiving (the page is gone).
-            meta={"kind": kind, "handle_httpstatus_all": True, **meta},
+            # Keep 4xx/5xx responses: a 404 is a fact worth archiving (the page is gone). Redirects
+            # are followed (and guarded: spiders/middlewares.py), so 3xx are not in the list.
+            meta={"kind": kind, "handle_httpstatus_list": KEEP_HTTP_STATUSES, **meta},
         )
 
     def _link(self, response: Response, link) -> str | None:

@@ -1,0 +1,257 @@
+"""Scale-out measurement: N sample sites crawled concurrently on this machine.
+
+The bundled sample bureaus are served under N different loopback addresses
+(127.0.0.2 … 127.0.0.{N+1}: all loopback on Linux, so each site is its own domain with its
+own robots.txt and Scrapy download slot). A temporary registry holds N sites (the three
+sample site layouts in turn). Each site runs the same four functions the DAG's mapped task
+group runs — crawl (a Scrapy child process) → parse → archive → index — on the shared
+local S3 and Elasticsearch, in a bucket and alias of the benchmark's own (deleted after).
+
+Side by side in one run: a sequential baseline (the first --baseline sites, one at a
+time) and all N sites with --concurrency crawls at once (what N Airflow worker slots do).
+Prints throughput (pages/s, documents/s), wall time, the ratio between the two, peak
+memory (RSS of the Scrapy processes: the largest one and the largest sum at one moment;
+and this process, which runs parse/archive/index), and correctness: every site's documents
+counted against sample_site/manifest.json, the index count against the total.
+
+    .venv/bin/python bench/scale_crawl.py [--sites 50] [--concurrency 8] [--baseline 5] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import threading
+import time
+import tomllib
+import uuid
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from urllib.parse import urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from govpub import index as es_index  # noqa: E402
+from govpub import services  # noqa: E402
+from govpub.archive import Archive  # noqa: E402
+from govpub.config import Settings  # noqa: E402
+from govpub.pipeline import archive_site, crawl_site, index_site, parse_site  # noqa: E402
+from govpub.samplesite import load_manifest, make_server  # noqa: E402
+
+TEMPLATES = ("longwan-jyj", "jintan-jyj", "fanwen")
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_registry(directory: Path, hosts: list[str], port: int) -> dict[str, str]:
+    """sites.toml with one site per host; returns {site id: template site id}."""
+    raw = tomllib.loads((REPO / "sites" / "sample.toml").read_text(encoding="utf-8"))
+    templates = {entry["id"]: entry for entry in raw["site"]}
+    lines, kinds = [], {}
+    for number, host in enumerate(hosts, start=1):
+        template = templates[TEMPLATES[(number - 1) % len(TEMPLATES)]]
+        site_id = f"bench-{number:03d}"
+        kinds[site_id] = template["id"]
+        path = urlsplit(template["start_urls"][0].split("}", 1)[-1]).path
+        entry = {k: v for k, v in template.items() if k != "links"}
+        entry |= {"id": site_id, "allowed_domains": [host], "start_urls": [f"http://{host}:{port}{path}"],
+                  "download_delay": 0.0}
+        lines.append("[[site]]")
+        lines += [f"{k} = {_toml_value(v)}" for k, v in entry.items()]
+        lines.append("[site.links]")
+        lines += [f"{k} = {_toml_value(v)}" for k, v in template["links"].items()]
+        lines.append("")
+    (directory / "bench.toml").write_text("\n".join(lines), encoding="utf-8")
+    return kinds
+
+
+class MemorySampler(threading.Thread):
+    """Polls /proc for the RSS of this process's descendants (the Scrapy crawls)."""
+
+    def __init__(self, interval: float = 0.1):
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.peak_total = 0
+        self.peak_single = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self._halt.is_set():
+            children: dict[int, list[int]] = {}
+            rss: dict[int, int] = {}
+            for proc in Path("/proc").iterdir():
+                if not proc.name.isdigit():
+                    continue
+                try:
+                    stat = (proc / "stat").read_text()
+                    ppid = int(stat.rsplit(")", 1)[1].split()[1])
+                    pages = int((proc / "statm").read_text().split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                children.setdefault(ppid, []).append(int(proc.name))
+                rss[int(proc.name)] = pages * os.sysconf("SC_PAGE_SIZE")
+            stack, total = list(children.get(me, [])), 0
+            while stack:
+                pid = stack.pop()
+                total += rss.get(pid, 0)
+                self.peak_single = max(self.peak_single, rss.get(pid, 0))
+                stack += children.get(pid, [])
+            self.peak_total = max(self.peak_total, total)
+            self._halt.wait(self.interval)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+
+
+def run_one(settings: Settings, site_id: str, run_id: str) -> dict:
+    quiet = lambda line: None  # noqa: E731
+    started = time.monotonic()
+    crawl = crawl_site(settings, site_id, run_id, "2026-11-23", echo=quiet)
+    parsed = parse_site(settings, crawl, echo=quiet)
+    archived = archive_site(settings, parsed, echo=quiet)
+    indexed = index_site(settings, archived, echo=quiet)
+    return {"site": site_id, "pages": crawl["pages_fetched"], "bytes": crawl["bytes_fetched"],
+            "documents": indexed["documents_indexed"], "errors": len(crawl["errors"]) + len(parsed["errors"]),
+            "seconds": round(time.monotonic() - started, 2)}
+
+
+def run_batch(settings: Settings, site_ids: list[str], concurrency: int, run_id: str, label: str) -> dict:
+    sampler = MemorySampler()
+    sampler.start()
+    started = time.monotonic()
+    results, failures = [], []
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        futures = {pool.submit(run_one, settings, site_id, run_id): site_id for site_id in site_ids}
+        for done, future in enumerate(as_completed(futures), start=1):
+            try:
+                results.append(future.result())
+            except Exception as exc:  # noqa: BLE001 - reported, counted as a failure
+                failures.append(f"{futures[future]}: {exc}".splitlines()[0])
+            print(f"    [{label}] {done}/{len(site_ids)} sites done", file=sys.stderr, flush=True)
+    wall = time.monotonic() - started
+    sampler.stop()
+    pages = sum(r["pages"] for r in results)
+    docs = sum(r["documents"] for r in results)
+    return {
+        "label": label, "sites": len(site_ids), "concurrency": concurrency, "wall_seconds": round(wall, 1),
+        "pages": pages, "documents": docs, "bytes": sum(r["bytes"] for r in results),
+        "pages_per_second": round(pages / wall, 1), "documents_per_second": round(docs / wall, 2),
+        "site_seconds_median": sorted(r["seconds"] for r in results)[len(results) // 2] if results else None,
+        "peak_crawl_rss_mb": round(sampler.peak_single / 2**20), "peak_children_rss_total_mb":
+            round(sampler.peak_total / 2**20), "failures": failures, "results": results,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sites", type=int, default=50, help="number of sample sites (≤ 250)")
+    parser.add_argument("--concurrency", type=int, default=8, help="site pipelines at once (worker slots)")
+    parser.add_argument("--baseline", type=int, default=5, help="sites run one at a time first (0 = none)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    if not 1 <= args.sites <= 250:
+        parser.error("--sites must be between 1 and 250")
+
+    base = Settings.from_env()
+    services.ensure_up(base, ("elasticsearch", "s3"))
+    tag = uuid.uuid4().hex[:8]
+    hosts = [f"127.0.0.{n}" for n in range(2, args.sites + 2)]
+    servers = [make_server(hosts[0], 0, quiet=True)]
+    port = servers[0].server_address[1]
+    servers += [make_server(host, port, quiet=True) for host in hosts[1:]]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    expected_per_template = {t: sum(1 for a in load_manifest()["articles"] if a["site"] == t) for t in TEMPLATES}
+    with TemporaryDirectory(prefix="govpub-bench-sites-") as registry:
+        kinds = write_registry(Path(registry), hosts, port)
+        settings = base.with_overrides(sites_dir=Path(registry), s3_bucket=f"govpub-bench-{tag}",
+                                       es_alias=f"govpub-bench-{tag}")
+        archive = Archive(settings)
+        archive.ensure_bucket()
+        es = es_index.client(settings)
+        site_ids = sorted(kinds)
+        print(f"==> {args.sites} sample sites on {hosts[0]} … {hosts[-1]} (port {port}); "
+              f"{os.cpu_count()} CPUs; bucket {settings.s3_bucket}", file=sys.stderr, flush=True)
+        try:
+            batches = []
+            if args.baseline:
+                print(f"==> baseline: {args.baseline} sites one at a time", file=sys.stderr, flush=True)
+                batches.append(run_batch(settings, site_ids[: args.baseline], 1, f"bench-{tag}-seq", "sequential"))
+            print(f"==> {args.sites} sites, {args.concurrency} at a time", file=sys.stderr, flush=True)
+            batches.append(run_batch(settings, site_ids, args.concurrency, f"bench-{tag}-par", "concurrent"))
+            # Correctness: every site's documents in the archive, counted against the manifest.
+            wrong = []
+            for site_id in site_ids:
+                have = sum(1 for _ in archive.list_keys(f"{settings.s3_prefix}documents/{site_id}/"))
+                want = expected_per_template[kinds[site_id]]
+                if have != want:
+                    wrong.append(f"{site_id}: {have} documents, expected {want}")
+            es.indices.refresh(index=settings.es_alias)
+            indexed = es_index.count(es, settings.es_alias)
+            expected_total = sum(expected_per_template[kinds[s]] for s in site_ids)
+            # Storage per document, for sizing: index (primary store) and S3 (raw WARC, document JSON).
+            stats = es.indices.stats(index=settings.es_alias, metric="store")["_all"]["primaries"]["store"]
+            sizes: dict[str, int] = {}
+            for page in archive.s3.get_paginator("list_objects_v2").paginate(Bucket=settings.s3_bucket):
+                for item in page.get("Contents", []):
+                    top = item["Key"][len(settings.s3_prefix):].split("/", 1)[0]
+                    sizes[top] = sizes.get(top, 0) + item["Size"]
+            storage = {"index_bytes_per_doc": round(stats["size_in_bytes"] / max(indexed, 1)),
+                       "s3_bytes_by_prefix": sizes,
+                       "s3_document_json_bytes_per_doc": round(sizes.get("documents", 0) / max(indexed, 1))}
+        finally:
+            es_index.delete_alias_and_indices(es, settings.es_alias)
+            archive.delete_bucket_contents_and_bucket()
+            for server in servers:
+                server.shutdown()
+                server.server_close()
+
+    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    summary = {
+        "sites": args.sites, "concurrency": args.concurrency, "cpus": os.cpu_count(), "batches": batches,
+        "documents_expected": expected_total, "documents_indexed": indexed, "sites_wrong": wrong,
+        "bench_process_peak_rss_mb": self_rss, "storage": storage,
+    }
+    if args.json:
+        for batch in batches:
+            batch.pop("results")
+        print(json.dumps(summary, indent=1))
+    else:
+        print(f"{'batch':<11} {'sites':>5} {'conc':>4} {'wall s':>7} {'pages':>6} {'docs':>5} {'pages/s':>8} "
+              f"{'docs/s':>7} {'site s (median)':>15} {'crawl RSS max MB':>16} {'crawls RSS sum MB':>17}")
+        for b in batches:
+            print(f"{b['label']:<11} {b['sites']:>5} {b['concurrency']:>4} {b['wall_seconds']:>7} {b['pages']:>6} "
+                  f"{b['documents']:>5} {b['pages_per_second']:>8} {b['documents_per_second']:>7} "
+                  f"{b['site_seconds_median']:>15} {b['peak_crawl_rss_mb']:>16} {b['peak_children_rss_total_mb']:>17}")
+        if len(batches) == 2:
+            ratio = batches[1]["pages_per_second"] / batches[0]["pages_per_second"]
+            print(f"throughput ratio concurrent/sequential: {ratio:.2f}x (pages/s)")
+        print(f"this process (parse/archive/index for all sites) peak RSS: {self_rss} MB")
+        print(f"storage: index {storage['index_bytes_per_doc']} B/doc (primaries, before merges); "
+              f"S3 by prefix {storage['s3_bytes_by_prefix']} (raw holds both batches' WARC)")
+        print(f"correctness: {indexed} documents indexed, {expected_total} expected; "
+              f"{args.sites - len(wrong)}/{args.sites} sites with every manifest document archived")
+        for line in wrong + [f for b in batches for f in b["failures"]]:
+            print(f"  ! {line}")
+    ok = not wrong and indexed == expected_total and not any(b["failures"] for b in batches)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
