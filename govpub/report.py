@@ -28,13 +28,13 @@ def run_state(record: SiteStats) -> str:
 
 
 def yield_chart(site: str, records: list[SiteStats]) -> str:
-    """SVG line chart of documents_parsed per run (oldest left), markers coloured by run state."""
+    """SVG line chart of documents_seen (the yield) per run (oldest left), markers coloured by run state."""
     e = html.escape
     runs = sorted(records, key=lambda r: r.recorded_at)
     if not runs:
         return f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="40" role="img" ' \
                f'aria-label="{e(site)}: no runs"><text x="4" y="24" font-size="12">no runs recorded</text></svg>'
-    top = max(max(r.documents_parsed for r in runs), 1)
+    top = max(max(r.documents_seen for r in runs), 1)
     plot_w, plot_h = WIDTH - PAD_L - PAD_R, HEIGHT - PAD_T - PAD_B
     step = plot_w / max(len(runs) - 1, 1)
 
@@ -42,7 +42,7 @@ def yield_chart(site: str, records: list[SiteStats]) -> str:
         x = PAD_L + (i * step if len(runs) > 1 else plot_w / 2)
         return round(x, 1), round(PAD_T + plot_h - value / top * plot_h, 1)
 
-    points = [xy(i, r.documents_parsed) for i, r in enumerate(runs)]
+    points = [xy(i, r.documents_seen) for i, r in enumerate(runs)]
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'role="img" aria-label="{e(site)}: documents per run" class="chart" data-site="{e(site)}">',
@@ -54,7 +54,7 @@ def yield_chart(site: str, records: list[SiteStats]) -> str:
     ]
     for (x, y), r in zip(points, runs):
         state = run_state(r)
-        title = (f"{r.run_id} ({r.recorded_at}): {r.documents_parsed} documents, {r.pages_fetched} pages, "
+        title = (f"{r.run_id} ({r.recorded_at}): {r.documents_seen} documents, {r.pages_fetched} pages, "
                  f"{r.errors_total} errors — {state}")
         parts.append(f'<circle cx="{x}" cy="{y}" r="3.5" fill="{COLOURS[state]}" class="run {state}">'
                      f'<title>{e(title)}</title></circle>')
@@ -76,7 +76,7 @@ def render_report(statuses: list[SiteStatus], records: dict[str, list[SiteStats]
         if r is None:
             cells += ["-"] * 6
         else:
-            cells += [e(r.run_id), e(r.recorded_at), str(r.pages_fetched), str(r.documents_parsed),
+            cells += [e(r.run_id), e(r.recorded_at), str(r.pages_fetched), str(r.documents_seen),
                       str(r.errors_total), f"{r.duration_seconds:g}"]
         cells.append(e("; ".join(s.reasons)))
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")

@@ -159,7 +159,7 @@ class SiteStats:
     pages_fetched: int = 0
     bytes_fetched: int = 0
     articles_found: int = 0
-    documents_parsed: int = 0  #: the site's yield this run
+    documents_parsed: int = 0  #: documents parsed this run (new or re-fetched pages)
     documents_written: int = 0  #: new or changed documents written to S3
     documents_unchanged: int = 0
     documents_indexed: int = 0
@@ -172,6 +172,9 @@ class SiteStats:
     recorded_at: str = ""  #: ISO 8601 UTC time the run was first recorded (kept when the run is re-run)
     outcome: str = "completed"  #: "completed" (all four steps ran) or "failed"
     failed_step: str | None = None  #: first step without a result when outcome == "failed"
+    full_sweep: bool = True  #: the crawl walked every list page (False: incremental, stopped at known items)
+    documents_not_modified: int = 0  #: known articles that answered 304 (incremental crawl): seen, not re-parsed
+    documents_seen: int = 0  #: the site's yield this run: documents_parsed + documents_not_modified
     documents_new: int | None = None  #: None when the archive step does not tell new from changed
     documents_changed: int | None = None
     documents_deleted: int | None = None  #: None when the archive step does not track deletions
@@ -185,7 +188,7 @@ class SiteStats:
     step_seconds: dict[str, float] = field(default_factory=dict)  #: per step, when the step reported it
     quality_ok: bool = True
     quality_issues: list[dict[str, Any]] = field(default_factory=list)  #: [{"check", "message", "value", "threshold"}]
-    usual_yield: float | None = None  #: median documents_parsed of the site's previous completed runs
+    usual_yield: float | None = None  #: median documents_seen of the site's previous completed runs
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -64,13 +64,13 @@ def is_blocked_kind(kind: str | None) -> bool:
 
 # -- building (pure) ------------------------------------------------------------------------
 def crawl_succeeded(crawl: dict | None) -> bool:
-    """Same rule as the crawl step: at least one column (list) page answered 200."""
+    """Same rule as the crawl step: at least one column (list) page answered 200 (or 304: unchanged)."""
     if crawl is None:
         return False
     records = crawl.get("records")
     if records is None:  # a crawl result without records (the task's XCom) is a finished crawl
         return True
-    return any(r.get("kind") == "list" and r.get("status") == 200 for r in records)
+    return any(r.get("kind") == "list" and r.get("status") in (200, 304) for r in records)
 
 
 def build_record(
@@ -111,6 +111,9 @@ def build_record(
         bytes_fetched=int((crawl or {}).get("bytes_fetched", 0)),
         articles_found=int((parse or {}).get("articles_found", (crawl or {}).get("articles_found", 0))),
         documents_parsed=int((parse or {}).get("documents_parsed", 0)),
+        full_sweep=bool((crawl or {}).get("full_sweep", True)),
+        documents_not_modified=int((parse or {}).get("documents_not_modified", 0)),
+        documents_seen=int((parse or {}).get("documents_parsed", 0)) + int((parse or {}).get("documents_not_modified", 0)),
         documents_written=int(archived.get("documents_written", 0)),
         documents_unchanged=int(archived.get("documents_unchanged", 0)),
         documents_new=_int_or_none(archived.get("documents_new")),
@@ -127,14 +130,16 @@ def build_record(
         duration_seconds=round(sum(step_seconds.values()), 2),
         step_seconds=step_seconds,
     )
-    record.usual_yield = usual_yield(previous_yields, thresholds)
+    # An incremental crawl stops paging at known articles, so its yield is not comparable with
+    # a full sweep's: "far below its usual" is judged on full sweeps only (docs/operations.md).
+    record.usual_yield = usual_yield(previous_yields, thresholds) if record.full_sweep else None
     issues = []
     blocked = blocked_issue(site, record.blocked_pages, [k for k in kinds if is_blocked_kind(k)])
     if blocked is not None:
         issues.append(blocked)
     if record.outcome == "completed":  # a failed run already failed its step; nothing to measure
         issues += check_run(
-            site=site, documents=record.documents_parsed, articles=record.articles_found,
+            site=site, documents=record.documents_seen, articles=record.articles_found,
             parse_errors=record.parse_errors, future_dated=record.future_dated,
             empty_bodies=record.empty_bodies, usual=record.usual_yield, thresholds=thresholds,
         )
@@ -169,7 +174,7 @@ def summary_line(record: SiteStats) -> str:
     usual = f" (usual {r.usual_yield:g})" if r.usual_yield is not None else ""
     return (
         f"[{r.site}] stats run={r.run_id} {state}: fetched {r.pages_fetched} pages ({_size(r.bytes_fetched)}), "
-        f"{r.documents_parsed} documents{usual} ({docs}), {r.documents_indexed} indexed, "
+        f"{r.documents_seen} documents{usual} ({docs}), {r.documents_indexed} indexed, "
         f"errors {r.errors_total} ({kinds}), {r.duration_seconds:g}s"
     )
 
@@ -219,18 +224,19 @@ def index_record(es, alias: str, record: SiteStats, refresh: bool = True) -> Non
 
 
 def es_previous_yields(es, alias: str, site: str, run_id: str, size: int) -> list[int]:
-    """documents_parsed of the site's previous completed runs, newest first (from ES)."""
+    """documents_seen of the site's previous completed runs, newest first (from ES)."""
     from elasticsearch import NotFoundError
 
     try:
         resp = es.search(
-            index=alias, size=size, sort=[{"recorded_at": "desc"}], source_includes=["documents_parsed"],
+            index=alias, size=size, sort=[{"recorded_at": "desc"}], source_includes=["documents_seen", "documents_parsed"],
             query={"bool": {"filter": [{"term": {"site": site}}, {"term": {"outcome": "completed"}}],
-                            "must_not": [{"term": {"run_id": run_id}}]}},
+                            "must_not": [{"term": {"run_id": run_id}}, {"term": {"full_sweep": False}}]}},
         )
     except NotFoundError:
         return []
-    return [int(h["_source"]["documents_parsed"]) for h in resp["hits"]["hits"]]
+    # records written before documents_seen existed count their parsed documents
+    return [int(h["_source"].get("documents_seen", h["_source"].get("documents_parsed", 0))) for h in resp["hits"]["hits"]]
 
 
 def es_recent_records(es, alias: str, per_site: int) -> dict[str, list[SiteStats]]:
@@ -283,9 +289,10 @@ def s3_recent_records(archive: Archive, per_site: int) -> dict[str, list[SiteSta
 
 
 def s3_previous_yields(archive: Archive, site: str, run_id: str, size: int) -> list[int]:
-    records = [r for r in iter_s3_records(archive, site) if r.outcome == "completed" and r.run_id != run_id]
+    records = [r for r in iter_s3_records(archive, site)
+               if r.outcome == "completed" and r.run_id != run_id and r.full_sweep]
     records.sort(key=lambda r: r.recorded_at, reverse=True)
-    return [r.documents_parsed for r in records[:size]]
+    return [r.documents_seen or r.documents_parsed for r in records[:size]]
 
 
 def recent_records(settings: Settings, per_site: int) -> tuple[dict[str, list[SiteStats]], str | None]:

@@ -108,7 +108,7 @@ def format_status(statuses: list[SiteStatus], note: str | None = None) -> str:
         usual = "-" if r.usual_yield is None else f"{r.usual_yield:g}"
         lines.append(
             f"{flag} {s.site:<20} {s.health:<9} {r.run_id[:34]:<34} {r.recorded_at[:19]:<20} {r.pages_fetched:>5} "
-            f"{r.documents_parsed:>5} {usual:>5} {new_changed:>7} {r.documents_unchanged:>5} {deleted:>4} "
+            f"{r.documents_seen:>5} {usual:>5} {new_changed:>7} {r.documents_unchanged:>5} {deleted:>4} "
             f"{r.errors_total:>6} {r.duration_seconds:>6g}"
         )
     flagged = [s for s in statuses if s.reasons and s.health != "ok"]

@@ -188,7 +188,7 @@ def test_stats_alias_follows_the_documents_alias(monkeypatch):
 
 # -- health ---------------------------------------------------------------------------------
 def rec(run: str, docs: int = 9, **kw) -> SiteStats:
-    return SiteStats(site="s", run_id=run, recorded_at=f"2026-11-{run[-2:]}T00:00:00Z", documents_parsed=docs, **kw)
+    return SiteStats(site="s", run_id=run, recorded_at=f"2026-11-{run[-2:]}T00:00:00Z", documents_parsed=docs, documents_seen=docs, **kw)
 
 
 ZERO = [{"check": "zero_yield", "message": "s yielded no documents", "value": 0, "threshold": 1}]
