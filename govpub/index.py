@@ -42,6 +42,7 @@ from govpub.query import (  # noqa: F401  (re-exported: the query language lives
     build_search,
     export_body,
     parse_query,
+    query_clause,
     read_facets,
     to_simplified,
 )

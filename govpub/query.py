@@ -558,7 +558,7 @@ def export_body(params: SearchParams) -> dict[str, Any]:
     `collapse` keeps each cluster's canonical document (`is_canonical`), which is the same set.
     """
     extra = [{"term": {"is_canonical": True}}] if params.collapse else []
-    sort = sort_clause(params.effective_sort())[:-1] + [{"_shard_doc": "asc"}]
+    sort = sort_clause(params.effective_sort()) + [{"_shard_doc": "asc"}]  # same order as /search
     return {"query": query_clause(params, extra_filters=extra), "sort": sort}
 
 
