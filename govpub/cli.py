@@ -41,13 +41,14 @@ def _is_user_facing(exc: Exception) -> bool:
     import parsers
     from govpub.archive import ArchiveUnavailable
     from govpub.index import IndexUnavailable
+    from govpub.query import QueryError
     from govpub.pipeline import CrawlFailed
     from govpub.services import ServiceError
     from govpub.sites import SiteConfigError, UnknownSite
 
     expected = (
         ArchiveUnavailable, IndexUnavailable, ServiceError, CrawlFailed, SiteConfigError, UnknownSite,
-        parsers.ParseError, FileNotFoundError,
+        parsers.ParseError, FileNotFoundError, QueryError,
     )
     return isinstance(exc, expected)
 
@@ -93,18 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", help="only this site's documents")
     p.set_defaults(handler=cmd_index)
 
-    p = commands.add_parser(
-        "search",
-        help="full-text search (Chinese, simplified or traditional)",
-        description='Search the index. Quote phrases ("课后服务"); prefix a word with - to exclude it.',
-    )
-    p.add_argument("query", metavar="QUERY")
-    p.add_argument("--site", help="only this site id")
-    p.add_argument("--from", dest="date_from", help="published on or after YYYY-MM-DD")
-    p.add_argument("--to", dest="date_to", help="published on or before YYYY-MM-DD")
-    p.add_argument("--size", type=int, default=10, help="number of hits (default 10)")
-    p.add_argument("--json", action="store_true", help="print hits as JSON")
-    p.set_defaults(handler=cmd_search)
+    from govpub import search_cli
+
+    search_cli.add_commands(commands)  # search, serve
 
     p = commands.add_parser("sites", help="list the site registry", description="List the sites in the registry.")
     p.add_argument("--json", action="store_true", help="print as JSON")
@@ -196,32 +188,6 @@ def cmd_index(args) -> int:
 
     result = reindex_all(Settings.from_env(), args.site)
     return 1 if result["errors"] else 0
-
-
-def cmd_search(args) -> int:
-    from govpub import index
-
-    settings = Settings.from_env()
-    for value, flag in ((args.date_from, "--from"), (args.date_to, "--to")):
-        if value:
-            try:
-                datetime.strptime(value, "%Y-%m-%d")
-            except ValueError:
-                print(f"govpub: error: {flag} wants a date as YYYY-MM-DD, got {value!r}", file=sys.stderr)
-                return 2
-    es = index.client(settings)
-    index.check_reachable(es, settings)
-    result = index.search(
-        es, settings.es_alias, args.query, site=args.site, date_from=args.date_from, date_to=args.date_to,
-        size=args.size,
-    )
-    if args.json:
-        from dataclasses import asdict
-
-        print(json.dumps(asdict(result), ensure_ascii=False, indent=2))
-    else:
-        print(index.format_hits_table(result))
-    return 0
 
 
 def cmd_sites(args) -> int:
