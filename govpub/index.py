@@ -33,6 +33,7 @@ from elastic_transport import ConnectionTimeout, TransportError
 from govpub.config import REPO_ROOT, Settings
 from govpub.query import (  # noqa: F401  (re-exported: the query language lives in govpub.query)
     EXACT_FIELDS,
+    HIGHLIGHT_FIELDS,
     HIGHLIGHT_POST,
     HIGHLIGHT_PRE,
     TEXT_FIELDS,
@@ -383,11 +384,21 @@ def _run_search(es: Elasticsearch, alias: str, body: dict[str, Any]) -> Any | No
         raise
 
 
+_ADJACENT_MARKS = HIGHLIGHT_POST + HIGHLIGHT_PRE
+
+
+def _merge_marks(snippet: str) -> str:
+    # The .exact subfields hold one token per character, so a phrase comes back as
+    # <em>课</em><em>后</em>…: adjacent marks become one, <em>课后服务</em>.
+    return snippet.replace(_ADJACENT_MARKS, "")
+
+
 def parse_hit(h: dict[str, Any]) -> Hit:
     src = h.get("_source", {})
     hl = h.get("highlight", {})
-    title_hl = hl.get("title", [None])[0]
-    snippets = list(hl.get("body", [])) + list(hl.get("attachments.text", []))
+    title_hl = hl.get(HIGHLIGHT_FIELDS["title"], [None])[0]
+    title_hl = _merge_marks(title_hl) if title_hl else None
+    snippets = [_merge_marks(s) for s in (*hl.get(HIGHLIGHT_FIELDS["body"], ()), *hl.get(HIGHLIGHT_FIELDS["attachments"], ()))]
     copies = []
     inner = h.get("inner_hits", {}).get("copies", {}).get("hits", {})
     for c in inner.get("hits", []):

@@ -237,7 +237,10 @@ def test_highlight_settings():
     assert hl["encoder"] == "html"
     assert (hl["pre_tags"], hl["post_tags"]) == (["<em>"], ["</em>"])
     assert hl["fragment_size"] == 80 and hl["number_of_fragments"] == 3
-    assert "body" in hl["fields"] and "title" in hl["fields"]
+    assert "body.exact" in hl["fields"] and "title.exact" in hl["fields"]
+    marked = build_query('课后 "工作 要点" -收费 site:x')["highlight"]["highlight_query"]["bool"]["should"]
+    assert [c["multi_match"]["query"] for c in marked] == ["课后", "工作 要点"]  # not the excluded word
+    assert "highlight_query" not in build_query("")["highlight"]
 
 
 def test_render_highlight_escapes_and_marks():
