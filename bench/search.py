@@ -203,7 +203,10 @@ def measure(settings: Settings, alias: str, api_url: str, rounds: int) -> dict:
     times: dict[str, list[float]] = {"api": [], "es": []}
     per_label: dict[str, dict[str, list[float]]] = {}
     totals: dict[str, int] = {}
+    started = time.monotonic()
     for round_no in range(rounds + 1):  # round 0 warms caches and connections
+        if round_no and round_no % 5 == 0:
+            print(f"  round {round_no}/{rounds} ({time.monotonic() - started:.0f}s)", flush=True)
         for n, (label, q, path, body) in enumerate(prepared):
             order = ("api", "es") if (round_no + n) % 2 else ("es", "api")
             for side in order:

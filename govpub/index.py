@@ -23,7 +23,6 @@ import json
 import re
 import sys
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from typing import Any, Iterable, Iterator
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers

@@ -296,10 +296,28 @@ def has_text_terms(node: Node | None) -> bool:
 # --------------------------------------------------------------------------- tree → ES query
 
 
+BIGRAM_PHRASE_FIELDS = tuple(f for f in TEXT_FIELDS if not f.startswith("attachments.name"))
+
+
+def _cjk_only(text: str) -> bool:
+    """Two or more CJK characters and nothing searchable besides (spaces/punctuation are dropped)."""
+    chars = [ch for ch in text if ch.isalnum()]
+    return len(chars) >= 2 and all("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in chars)
+
+
 def _word_clause(word: str) -> dict[str, Any]:
-    # Bigram match (all bigrams of the word, in any field's best match) OR the exact
-    # character sequence: the exact leg rescues single characters and Latin words, which
-    # only exist as unigrams in the `.exact` subfields.
+    if _cjk_only(word):
+        # All bigrams of the word in one field; documents holding the word as written (its
+        # bigrams in a row: a phrase on the bigram fields, far cheaper than on single
+        # characters) score higher.
+        return {
+            "bool": {
+                "must": [{"multi_match": {"query": word, "fields": list(TEXT_FIELDS), "operator": "and"}}],
+                "should": [{"multi_match": {"query": word, "fields": list(BIGRAM_PHRASE_FIELDS), "type": "phrase"}}],
+            }
+        }
+    # Single characters and Latin words exist only as unigrams (the `.exact` subfields):
+    # the bigram match OR the exact character sequence.
     return {
         "bool": {
             "should": [
@@ -312,6 +330,10 @@ def _word_clause(word: str) -> dict[str, Any]:
 
 
 def _phrase_clause(phrase: str) -> dict[str, Any]:
+    # For CJK text a phrase of bigrams is the same constraint as a phrase of characters
+    # (adjacent, in order) and much cheaper to run; anything else uses the `.exact` subfields.
+    if _cjk_only(phrase):
+        return {"multi_match": {"query": phrase, "fields": list(BIGRAM_PHRASE_FIELDS), "type": "phrase"}}
     return {"multi_match": {"query": phrase, "fields": list(EXACT_FIELDS), "type": "phrase"}}
 
 

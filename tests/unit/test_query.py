@@ -48,7 +48,12 @@ def test_words_are_anded_and_use_bigram_fields():
 def test_quoted_phrase_is_match_phrase_on_exact_fields():
     assert parse_query('"课后服务 工作" 通知') == And((Term("课后服务 工作", phrase=True), Term("通知")))
     phrases = [c for c in _clauses(build_query('"课后服务"'), "multi_match") if c.get("type") == "phrase"]
-    assert phrases == [{"query": "课后服务", "fields": list(index.EXACT_FIELDS), "type": "phrase"}]
+    # CJK: a phrase of bigrams (adjacent, in order — the same constraint, cheaper than characters)
+    assert phrases == [{"query": "课后服务", "fields": list(query.BIGRAM_PHRASE_FIELDS), "type": "phrase"}]
+    # anything else (Latin, digits, a single character): a phrase on the single-token `.exact` subfields
+    for text in ('"COVID 19"', '"毒"', '"2024年"'):
+        latin = [c for c in _clauses(build_query(text), "multi_match") if c.get("type") == "phrase"]
+        assert latin[0]["fields"] == list(index.EXACT_FIELDS), text
     assert "body.exact" in index.EXACT_FIELDS and "title.exact^3" in index.EXACT_FIELDS
     # CJK quotes work too
     assert parse_query("“工作要点”") == Term("工作要点", phrase=True)
@@ -66,6 +71,16 @@ def test_or_and_grouping():
     assert either["minimum_should_match"] == 1 and len(either["should"]) == 2
     # lower-case "or" is a word, not an operator
     assert parse_query("a or b") == And((Term("a"), Term("or"), Term("b")))
+
+
+def test_cjk_words_need_all_bigrams_and_prefer_the_word_as_written():
+    clause = build_query("课后服务")["query"]["bool"]
+    assert clause["must"][0]["multi_match"]["operator"] == "and"
+    assert clause["should"][0]["multi_match"]["type"] == "phrase"
+    assert clause["should"][0]["multi_match"]["fields"] == list(query.BIGRAM_PHRASE_FIELDS)
+    # single characters and Latin words: bigram match OR the exact characters
+    single = build_query("毒")["query"]["bool"]
+    assert single["minimum_should_match"] == 1 and single["should"][1]["multi_match"]["fields"] == list(index.EXACT_FIELDS)
 
 
 def test_leading_minus_and_not_exclude():
