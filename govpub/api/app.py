@@ -224,10 +224,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "cluster": {"id": cluster, "size": doc.get("cluster_size") or 1 + len(copies),
                         "is_canonical": doc.get("is_canonical", True), "canonical_id": doc.get("canonical_id"),
                         "copies": copies},
-            # The index knows the latest version number and status; the archive keeps the history.
-            "versions": {"latest": doc.get("version") or 1, "status": doc.get("status") or "active",
-                         "status_date": doc.get("status_date")},
+            "versions": versions(doc),
         }
+
+    def versions(doc: dict[str, Any]) -> dict[str, Any]:
+        """The index's latest version number and status; the archived versions when the archive lists them."""
+        from govpub.archive import Archive, ArchiveUnavailable
+
+        info: dict[str, Any] = {"latest": doc.get("version") or 1, "status": doc.get("status") or "active",
+                                "status_date": doc.get("status_date"), "archived": None}
+        archive = Archive(settings)
+        list_versions = getattr(archive, "versions_of", None)  # archives with per-version objects
+        if list_versions is not None:
+            try:
+                info["archived"] = [
+                    {"version": n, "s3_uri": _s3_uri(archive.version_key(doc.get("site", ""), doc["id"], n))}
+                    for n in list_versions(doc.get("site", ""), doc["id"])
+                ]
+            except ArchiveUnavailable as exc:
+                log.warning("versions of %s: %s", doc["id"], exc)
+        return info
 
     @app.get(
         "/documents/{doc_id}/raw",

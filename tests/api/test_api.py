@@ -206,8 +206,14 @@ def test_document_with_provenance_and_raw_record(http, loaded):
     assert prov["url"] == loaded.sample_site_url + a["url"] and prov["fetched_at"]
     raw = prov["raw"]
     assert raw["s3_uri"] == f"s3://{loaded.s3_bucket}/{raw['key']}" and raw["length"] > 0
-    assert prov["archived_document"].endswith(f"documents/longwan-jyj/{the_id}.json")
+    from govpub.archive import Archive, document_key
+
+    assert prov["archived_document"] == f"s3://{loaded.s3_bucket}/" + document_key(loaded.s3_prefix, "longwan-jyj", the_id)
     assert prov["versions"]["latest"] == 1 and prov["versions"]["status"] == "active"
+    if hasattr(Archive, "versions_of"):  # an archive that keeps every version lists them
+        assert [v["version"] for v in prov["versions"]["archived"]] == [1]
+    else:
+        assert prov["versions"]["archived"] is None
     record = http.get(raw["download"])
     assert record.status_code == 200 and record.headers["content-type"] == "application/gzip"
     records = list(ArchiveIterator(io.BytesIO(record.content)))
