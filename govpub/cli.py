@@ -41,6 +41,7 @@ def _is_user_facing(exc: Exception) -> bool:
     import parsers
     from govpub.archive import ArchiveUnavailable
     from govpub.index import IndexUnavailable
+    from govpub.query import QueryError
     from govpub.pipeline import CrawlFailed
     from govpub.rebuild import RebuildFailed
     from govpub.services import ServiceError
@@ -48,7 +49,7 @@ def _is_user_facing(exc: Exception) -> bool:
 
     expected = (
         ArchiveUnavailable, IndexUnavailable, ServiceError, CrawlFailed, SiteConfigError, UnknownSite,
-        parsers.ParseError, FileNotFoundError, RebuildFailed,
+        parsers.ParseError, FileNotFoundError, RebuildFailed, QueryError,
     )
     return isinstance(exc, expected)
 
@@ -125,18 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--download", type=Path, metavar="DIR", help="also copy the snapshot into DIR")
     p.set_defaults(handler=cmd_export)
 
-    p = commands.add_parser(
-        "search",
-        help="full-text search (Chinese, simplified or traditional)",
-        description='Search the index. Quote phrases ("课后服务"); prefix a word with - to exclude it.',
-    )
-    p.add_argument("query", metavar="QUERY")
-    p.add_argument("--site", help="only this site id")
-    p.add_argument("--from", dest="date_from", help="published on or after YYYY-MM-DD")
-    p.add_argument("--to", dest="date_to", help="published on or before YYYY-MM-DD")
-    p.add_argument("--size", type=int, default=10, help="number of hits (default 10)")
-    p.add_argument("--json", action="store_true", help="print hits as JSON")
-    p.set_defaults(handler=cmd_search)
+    from govpub import search_cli
+
+    search_cli.add_commands(commands)  # search, serve
 
     p = commands.add_parser(
         "status",
@@ -308,32 +300,6 @@ def cmd_export(args) -> int:
     if args.download:
         manifest = download_snapshot(Archive(settings), args.download)
         print(f"copied {len(manifest['files'])} files of snapshot {manifest['export_id']} into {args.download}")
-    return 0
-
-
-def cmd_search(args) -> int:
-    from govpub import index
-
-    settings = Settings.from_env()
-    for value, flag in ((args.date_from, "--from"), (args.date_to, "--to")):
-        if value:
-            try:
-                datetime.strptime(value, "%Y-%m-%d")
-            except ValueError:
-                print(f"govpub: error: {flag} wants a date as YYYY-MM-DD, got {value!r}", file=sys.stderr)
-                return 2
-    es = index.client(settings)
-    index.check_reachable(es, settings)
-    result = index.search(
-        es, settings.es_alias, args.query, site=args.site, date_from=args.date_from, date_to=args.date_to,
-        size=args.size,
-    )
-    if args.json:
-        from dataclasses import asdict
-
-        print(json.dumps(asdict(result), ensure_ascii=False, indent=2))
-    else:
-        print(index.format_hits_table(result))
     return 0
 
 

@@ -9,8 +9,10 @@ no ngram filters). `title`/`body` use `zh_bigram` (standard tokenizer = one toke
 then shingles of 2 joined with ""), i.e. overlapping bigrams; the `.exact` subfields keep
 single-character tokens so quoted phrases match exactly as written (match_phrase).
 
-User query text never goes through `query_string`: `build_query` turns it into match /
-multi_match / match_phrase clauses, which analyse text and have no query syntax.
+User query text never goes through `query_string`: govpub.query parses it (phrases, AND/OR/NOT,
+fields) and builds bool / match / multi_match / match_phrase / term clauses, which have no syntax.
+This module runs those requests: search with facets and collapsing, export through a point in
+time, single documents with their cluster, and series (agency × doc_type ordered by year).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import json
 import re
 import sys
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from typing import Any, Iterable, Iterator
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
@@ -29,6 +30,22 @@ from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout, TransportError
 
 from govpub.config import REPO_ROOT, Settings
+from govpub.query import (  # noqa: F401  (re-exported: the query language lives in govpub.query)
+    EXACT_FIELDS,
+    HIGHLIGHT_FIELDS,
+    HIGHLIGHT_POST,
+    HIGHLIGHT_PRE,
+    TEXT_FIELDS,
+    QueryError,
+    SearchParams,
+    build_query,
+    build_search,
+    export_body,
+    parse_query,
+    query_clause,
+    read_facets,
+    to_simplified,
+)
 from govpub.schema import INDEX_ONLY_FIELDS, Document
 
 MAPPING_PATH = REPO_ROOT / "mappings" / "documents.json"
@@ -37,14 +54,6 @@ MAPPING_PATH = REPO_ROOT / "mappings" / "documents.json"
 DERIVED_FIELDS = tuple(INDEX_ONLY_FIELDS)
 
 BULK_CHUNK_SIZE = 500
-
-#: searched by unquoted words (zh_bigram analysed) and, for exact phrases, their `.exact` subfields
-TEXT_FIELDS = ("title^3", "body", "attachments.text^0.5")
-EXACT_FIELDS = ("title.exact^3", "body.exact", "attachments.text.exact^0.5")
-
-HIGHLIGHT_PRE, HIGHLIGHT_POST = "<em>", "</em>"
-
-_HIT_SOURCE_FIELDS = ["id", "title", "url", "site", "source", "publish_date", "doc_type"]
 
 
 class IndexUnavailable(RuntimeError):
@@ -231,6 +240,16 @@ def to_es_source(doc: Document, overlay: dict[str, Any] | None = None) -> dict[s
     without it the document stands alone: active, version 1, its own cluster.
     """
     source = doc.to_dict()
+    # Search is script-insensitive because both sides are simplified: queries are converted in
+    # govpub.query, the parser stores body/title/source simplified, and the short fields are
+    # converted again here so documents from any parser version facet and match the same way.
+    for name in ("title", "source"):
+        if source.get(name):
+            source[name] = to_simplified(source[name])
+    for attachment in source.get("attachments") or ():
+        for name in ("name", "text"):
+            if attachment.get(name):
+                attachment[name] = to_simplified(attachment[name])
     match = _YEAR_RE.match(doc.publish_date or "")
     source["publish_year"] = int(match.group(1)) if match else None
     source.update(
@@ -326,167 +345,6 @@ def update_overlays(es: Elasticsearch, alias: str, overlays: dict[str, dict[str,
     return updated
 
 
-# --------------------------------------------------------------------------- query building
-
-
-@dataclass(frozen=True)
-class ParsedQuery:
-    phrases: tuple[str, ...] = ()  #: "quoted parts"
-    words: tuple[str, ...] = ()  #: unquoted words
-    excluded: tuple[str, ...] = ()  #: -word or -"phrase"
-
-    @property
-    def empty(self) -> bool:
-        return not (self.phrases or self.words)
-
-
-_t2s = None
-
-
-def to_simplified(text: str) -> str:
-    """Traditional → simplified Chinese (OpenCC t2s); other text is returned unchanged."""
-    global _t2s
-    if _t2s is None:
-        import opencc
-
-        _t2s = opencc.OpenCC("t2s")
-    return _t2s.convert(text)
-
-
-# ASCII and CJK quotes: "…", “…”, 「…」, 『…』
-_QUOTE_PAIRS = {'"': '"', "\u201c": "\u201d", "\u300c": "\u300d", "\u300e": "\u300f"}
-_ALL_QUOTES = set(_QUOTE_PAIRS) | set(_QUOTE_PAIRS.values())
-
-
-def _searchable(text: str) -> bool:
-    """True when the analyser would keep something (letters, digits, CJK) — pure punctuation is dropped."""
-    return any(ch.isalnum() for ch in text)
-
-
-def parse_query(text: str) -> ParsedQuery:
-    """Split user text into quoted phrases, plain words and -exclusions (after t2s conversion).
-
-    Unbalanced quotes are treated as plain text; characters with meaning in Lucene syntax
-    (`*`, `(`, `\\`, `:` …) are plain text too — the analyser drops them.
-    """
-    text = to_simplified(text or "").replace("\u3000", " ")
-    phrases: list[str] = []
-    words: list[str] = []
-    excluded: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
-            continue
-        negate = ch in "-\uff0d" and i + 1 < n and not text[i + 1].isspace()
-        start = i + 1 if negate else i
-        opener = text[start] if start < n else ""
-        closer = _QUOTE_PAIRS.get(opener)
-        end = text.find(closer, start + 1) if closer else -1
-        if closer and end != -1:
-            part, i = text[start + 1 : end].strip(), end + 1
-            if _searchable(part):
-                (excluded if negate else phrases).append(" ".join(part.split()))
-            continue
-        # a plain word runs to the next whitespace; stray quote characters are dropped
-        j = start
-        while j < n and not text[j].isspace():
-            j += 1
-        # stray (unbalanced) quote characters separate words
-        parts, i = "".join(" " if c in _ALL_QUOTES else c for c in text[start:j]).split(), j
-        for k, part in enumerate(parts):
-            if _searchable(part):
-                (excluded if negate and k == 0 else words).append(part)
-    return ParsedQuery(tuple(phrases), tuple(words), tuple(excluded))
-
-
-def _word_clause(word: str) -> dict[str, Any]:
-    # Bigram match (all bigrams of the word, in any field's best match) OR the exact
-    # character sequence: the exact leg rescues single characters and Latin words, which
-    # only exist as unigrams in the `.exact` subfields.
-    return {
-        "bool": {
-            "should": [
-                {"multi_match": {"query": word, "fields": list(TEXT_FIELDS), "operator": "and"}},
-                {"multi_match": {"query": word, "fields": list(EXACT_FIELDS), "type": "phrase"}},
-            ],
-            "minimum_should_match": 1,
-        }
-    }
-
-
-def _phrase_clause(phrase: str) -> dict[str, Any]:
-    return {"multi_match": {"query": phrase, "fields": list(EXACT_FIELDS), "type": "phrase"}}
-
-
-def _date(value: str | date | None) -> str | None:
-    if value is None or value == "":
-        return None
-    return value.isoformat() if isinstance(value, date) else str(value)
-
-
-def build_query(
-    query: str,
-    *,
-    site: str | None = None,
-    date_from: str | date | None = None,
-    date_to: str | date | None = None,
-    size: int = 10,
-    offset: int = 0,
-) -> dict[str, Any]:
-    """The search request body for `search` (pure function; no client needed).
-
-    Returns keyword arguments for `Elasticsearch.search`: query, sort (only without
-    positive terms), highlight, from_, size, track_total_hits, _source.
-    """
-    parsed = parse_query(query)
-    must: list[dict[str, Any]] = [_phrase_clause(p) for p in parsed.phrases]
-    must += [_word_clause(w) for w in parsed.words]
-    must_not = [_phrase_clause(x) for x in parsed.excluded]
-    filters: list[dict[str, Any]] = []
-    if site:
-        filters.append({"term": {"site": site}})
-    date_range = {k: v for k, v in (("gte", _date(date_from)), ("lte", _date(date_to))) if v}
-    if date_range:
-        filters.append({"range": {"publish_date": {**date_range, "format": "yyyy-MM-dd"}}})
-
-    bool_query: dict[str, Any] = {"must": must or [{"match_all": {}}]}
-    if must_not:
-        bool_query["must_not"] = must_not
-    if filters:
-        bool_query["filter"] = filters
-
-    body: dict[str, Any] = {
-        "query": {"bool": bool_query},
-        "highlight": _highlight(),
-        "from_": max(0, int(offset)),
-        "size": max(0, int(size)),
-        "track_total_hits": True,
-        "source_includes": list(_HIT_SOURCE_FIELDS),
-    }
-    if parsed.empty:
-        body["sort"] = [{"publish_date": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
-    return body
-
-
-def _highlight() -> dict[str, Any]:
-    return {
-        "type": "unified",
-        "encoder": "html",
-        "pre_tags": [HIGHLIGHT_PRE],
-        "post_tags": [HIGHLIGHT_POST],
-        "fragment_size": 80,
-        "number_of_fragments": 3,
-        "fields": {
-            # matched_fields: bigram and exact-phrase matches both show up in the one body snippet
-            "body": {"matched_fields": ["body", "body.exact"], "no_match_size": 80},
-            "title": {"matched_fields": ["title", "title.exact"], "number_of_fragments": 0},
-            "attachments.text": {"matched_fields": ["attachments.text", "attachments.text.exact"]},
-        },
-    }
-
-
 # --------------------------------------------------------------------------- search
 
 
@@ -502,6 +360,15 @@ class Hit:
     score: float | None
     highlights: list[str] = field(default_factory=list)  #: HTML-escaped snippets, matches in <em>…</em>
     title_highlight: str | None = None  #: HTML-escaped title with <em> marks, when the title matched
+    agency: str | None = None
+    region: str | None = None
+    year: int | None = None  #: the year the document is about (`year`, else the publish year)
+    doc_number: str | None = None
+    status: str | None = None
+    version: int | None = None
+    cluster: str | None = None
+    cluster_size: int | None = None
+    copies: list[dict[str, Any]] = field(default_factory=list)  #: other documents of its cluster (collapse)
 
 
 @dataclass
@@ -509,60 +376,257 @@ class SearchResult:
     total: int
     took_ms: int
     hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    groups: int | None = None  #: distinct duplicate clusters among the matches (collapse only)
+    offset: int = 0
+    size: int = 10
+    sort: str = "relevance"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-@_translate_connection_errors
-def search(
-    es: Elasticsearch,
-    alias: str,
-    query: str,
-    *,
-    site: str | None = None,
-    date_from: str | date | None = None,
-    date_to: str | date | None = None,
-    size: int = 10,
-    offset: int = 0,
-) -> SearchResult:
-    body = build_query(query, site=site, date_from=date_from, date_to=date_to, size=size, offset=offset)
+def _effective_year(src: dict[str, Any]) -> int | None:
+    return src.get("year") if src.get("year") is not None else src.get("publish_year")
+
+
+def _bad_request(exc: ApiError) -> QueryError:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    causes = error.get("root_cause") or []
+    reason = (causes[0].get("reason") if causes and isinstance(causes[0], dict) else None) or error.get("reason")
+    return QueryError(f"Elasticsearch rejected the query: {reason or exc.message}"[:300])
+
+
+def _run_search(es: Elasticsearch, alias: str, body: dict[str, Any]) -> Any | None:
     try:
-        resp = es.search(index=alias, **body)
+        return es.search(index=alias, **body)
     except NotFoundError:
-        return SearchResult(total=0, took_ms=0, hits=[])  # nothing indexed yet under this alias
-    hits = []
-    for h in resp["hits"]["hits"]:
-        src = h.get("_source", {})
-        hl = h.get("highlight", {})
-        title_hl = hl.get("title", [None])[0]
-        snippets = list(hl.get("body", [])) + list(hl.get("attachments.text", []))
-        hits.append(
-            Hit(
-                id=src.get("id") or h["_id"],
-                title=src.get("title", ""),
-                url=src.get("url", ""),
-                site=src.get("site", ""),
-                source=src.get("source"),
-                publish_date=src.get("publish_date"),
-                doc_type=src.get("doc_type"),
-                score=h.get("_score"),
-                highlights=snippets,
-                title_highlight=title_hl if title_hl and HIGHLIGHT_PRE in title_hl else None,
-            )
-        )
+        return None  # nothing indexed yet under this alias
+    except ApiError as exc:
+        if exc.meta.status == 400:
+            raise _bad_request(exc) from exc
+        raise
+
+
+_ADJACENT_MARKS = HIGHLIGHT_POST + HIGHLIGHT_PRE
+
+
+def _merge_marks(snippet: str) -> str:
+    # The .exact subfields hold one token per character, so a phrase comes back as
+    # <em>课</em><em>后</em>…: adjacent marks become one, <em>课后服务</em>.
+    return snippet.replace(_ADJACENT_MARKS, "")
+
+
+def parse_hit(h: dict[str, Any]) -> Hit:
+    src = h.get("_source", {})
+    hl = h.get("highlight", {})
+    title_hl = hl.get(HIGHLIGHT_FIELDS["title"], [None])[0]
+    title_hl = _merge_marks(title_hl) if title_hl else None
+    snippets = [_merge_marks(s) for s in (*hl.get(HIGHLIGHT_FIELDS["body"], ()), *hl.get(HIGHLIGHT_FIELDS["attachments"], ()))]
+    copies = []
+    inner = h.get("inner_hits", {}).get("copies", {}).get("hits", {})
+    for c in inner.get("hits", []):
+        csrc = c.get("_source", {})
+        if csrc.get("id", c.get("_id")) != src.get("id", h.get("_id")):
+            copies.append({k: csrc.get(k) for k in ("id", "url", "site", "title", "publish_date")})
+    score = h.get("_score")
+    return Hit(
+        id=src.get("id") or h["_id"],
+        title=src.get("title", ""),
+        url=src.get("url", ""),
+        site=src.get("site", ""),
+        source=src.get("source"),
+        publish_date=src.get("publish_date"),
+        doc_type=src.get("doc_type"),
+        score=float(score) if isinstance(score, (int, float)) else None,
+        highlights=snippets,
+        title_highlight=title_hl if title_hl and HIGHLIGHT_PRE in title_hl else None,
+        agency=src.get("agency"),
+        region=src.get("region"),
+        year=_effective_year(src),
+        doc_number=src.get("doc_number"),
+        status=src.get("status"),
+        version=src.get("version"),
+        cluster=src.get("cluster"),
+        cluster_size=src.get("cluster_size"),
+        copies=copies,
+    )
+
+
+def read_search_response(resp: Any | None, params: SearchParams) -> SearchResult:
+    sort = params.effective_sort()
+    if resp is None:
+        return SearchResult(total=0, took_ms=0, offset=params.offset, size=params.size, sort=sort)
     total = resp["hits"]["total"]
+    aggs = resp.get("aggregations") or {}
     return SearchResult(
         total=int(total["value"] if isinstance(total, dict) else total),
         took_ms=int(resp.get("took", 0)),
-        hits=hits,
+        hits=[parse_hit(h) for h in resp["hits"]["hits"]],
+        facets=read_facets(aggs) if params.facets else {},
+        groups=int(aggs["clusters"]["value"]) if params.collapse and "clusters" in aggs else None,
+        offset=params.offset,
+        size=params.size,
+        sort=sort,
     )
+
+
+@_translate_connection_errors
+def search(es: Elasticsearch, alias: str, query: str | SearchParams = "", **kwargs) -> SearchResult:
+    """Run one search. `query` is user text (kwargs: SearchParams fields) or a SearchParams.
+
+    Raises QueryError for input that cannot be searched (also when Elasticsearch answers 400).
+    """
+    params = query if isinstance(query, SearchParams) else SearchParams.make(query, **kwargs)
+    return read_search_response(_run_search(es, alias, build_search(params)), params)
+
+
+# --------------------------------------------------------------------------- documents
+
+
+@_translate_connection_errors
+def get_document(es: Elasticsearch, alias: str, doc_id: str) -> dict[str, Any] | None:
+    """The indexed `_source` of one document (an ids query works on an alias over several indices)."""
+    resp = _run_search(es, alias, {"query": {"ids": {"values": [doc_id]}}, "size": 1})
+    hits = resp["hits"]["hits"] if resp is not None else []
+    return hits[0]["_source"] if hits else None
+
+
+@_translate_connection_errors
+def cluster_members(es: Elasticsearch, alias: str, cluster: str, *, exclude: str | None = None,
+                    size: int = 50) -> list[dict[str, Any]]:
+    """The other documents of a duplicate cluster (canonical first, then oldest first)."""
+    query: dict[str, Any] = {"bool": {"filter": [{"term": {"cluster": cluster}}]}}
+    if exclude:
+        query["bool"]["must_not"] = [{"ids": {"values": [exclude]}}]
+    resp = _run_search(es, alias, {
+        "query": query, "size": size,
+        "sort": [{"is_canonical": "desc"}, {"publish_date": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
+        "source_includes": ["id", "url", "site", "title", "publish_date", "is_canonical", "fetched_at"],
+    })
+    return [h["_source"] for h in resp["hits"]["hits"]] if resp is not None else []
+
+
+# --------------------------------------------------------------------------- export
+
+EXPORT_BATCH = 500
+
+
+@_translate_connection_errors
+def iter_export(es: Elasticsearch, alias: str, params: SearchParams, *, batch: int = EXPORT_BATCH,
+                source_excludes: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Every matching document's `_source`, in the search's order, however many there are.
+
+    Pages with a point in time + search_after (consistent while it runs; no result-window limit).
+    The point in time is closed when the iterator finishes or is closed early.
+    """
+    body = export_body(params)
+    try:
+        pit = es.open_point_in_time(index=alias, keep_alive="2m")["id"]
+    except NotFoundError:
+        return
+    except ApiError as exc:
+        if exc.meta.status == 400:
+            raise _bad_request(exc) from exc
+        raise
+    try:
+        after = None
+        while True:
+            request: dict[str, Any] = {
+                "query": body["query"], "sort": body["sort"], "size": batch, "track_total_hits": False,
+                "pit": {"id": pit, "keep_alive": "2m"},
+            }
+            if source_excludes:
+                request["source_excludes"] = source_excludes
+            if after is not None:
+                request["search_after"] = after
+            try:
+                resp = es.search(**request)
+            except ApiError as exc:
+                if exc.meta.status == 400:
+                    raise _bad_request(exc) from exc
+                raise
+            pit = resp.get("pit_id", pit)
+            hits = resp["hits"]["hits"]
+            for h in hits:
+                yield h["_source"]
+            if len(hits) < batch:
+                return
+            after = hits[-1]["sort"]
+    finally:
+        try:
+            es.close_point_in_time(id=pit)
+        except Exception:  # pragma: no cover - the PIT expires by itself after keep_alive
+            pass
+
+
+# --------------------------------------------------------------------------- series
+
+SERIES_DOCS_PER_TYPE = 100  #: top_hits cap (index.max_inner_result_window)
+
+
+@_translate_connection_errors
+def series(es: Elasticsearch, alias: str, params: SearchParams, *, agencies: int = 30,
+           doc_types: int = 30) -> list[dict[str, Any]]:
+    """Documents grouped by agency, then doc_type, each group ordered by the year it is about.
+
+    Returns [{"agency", "count", "years": [2019, …], "series": [{"doc_type", "count",
+    "documents": [{id, title, year, publish_date, url, site}, … oldest first]}]}], biggest agency
+    first. The agency is the site registry's (`agency`), else the page's `source`.
+    `params` filters as in search (q, site, doc_type, year, dates…); with `collapse`, only each
+    cluster's canonical copy is listed.
+    """
+    extra = [{"term": {"is_canonical": True}}] if params.collapse else []
+    top = {
+        "top_hits": {
+            "size": SERIES_DOCS_PER_TYPE,
+            "sort": [{"year": {"order": "asc", "missing": "_last"}}, {"publish_date": {"order": "asc", "missing": "_last"}}],
+            "_source": ["id", "title", "year", "publish_year", "publish_date", "url", "site", "doc_number"],
+        }
+    }
+    by_type = {"terms": {"field": "doc_type", "size": doc_types}, "aggs": {"docs": top}}
+    body = {
+        "query": query_clause(params, extra_filters=extra),
+        "size": 0,
+        "aggs": {
+            "agency": {"terms": {"field": "agency", "size": agencies}, "aggs": {"types": by_type}},
+            "no_agency": {
+                "filter": {"bool": {"must_not": [{"exists": {"field": "agency"}}]}},
+                "aggs": {"source": {"terms": {"field": "source", "size": agencies}, "aggs": {"types": by_type}}},
+            },
+        },
+    }
+    resp = _run_search(es, alias, body)
+    if resp is None:
+        return []
+    aggs = resp["aggregations"]
+    buckets = list(aggs["agency"]["buckets"]) + list(aggs["no_agency"]["source"]["buckets"])
+    groups = []
+    for bucket in buckets:
+        types, years = [], set()
+        for tb in bucket["types"]["buckets"]:
+            docs = []
+            for h in tb["docs"]["hits"]["hits"]:
+                src = h["_source"]
+                year = _effective_year(src)
+                if year is not None:
+                    years.add(year)
+                docs.append({"id": src.get("id"), "title": src.get("title"), "year": year,
+                             "publish_date": src.get("publish_date"), "url": src.get("url"),
+                             "site": src.get("site"), "doc_number": src.get("doc_number")})
+            docs.sort(key=lambda d: (d["year"] is None, d["year"] or 0, d["publish_date"] or ""))
+            types.append({"doc_type": tb["key"], "count": tb["doc_count"], "documents": docs})
+        groups.append({"agency": bucket["key"], "count": bucket["doc_count"], "years": sorted(years),
+                       "series": types})
+    groups.sort(key=lambda g: -g["count"])
+    return groups
 
 
 # --------------------------------------------------------------------------- output
 
 
-_BOLD, _RESET = "\033[1m", "\033[0m"
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
 def render_highlight(snippet: str, *, ansi: bool = False) -> str:
@@ -573,16 +637,68 @@ def render_highlight(snippet: str, *, ansi: bool = False) -> str:
     return " ⏎ ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def format_hits_table(result: SearchResult, *, ansi: bool | None = None) -> str:
-    """Human-readable result list for the CLI (ANSI bold marks when stdout is a TTY)."""
+def display_width(text: str) -> int:
+    """Terminal columns: East Asian wide/fullwidth characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut (with …) or padded to exactly `width` terminal columns."""
+    out, used = [], 0
+    for ch in text:
+        w = display_width(ch)
+        if used + w > width - (1 if display_width(text) > width else 0):
+            out.append("…")
+            used += 1
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + " " * max(0, width - used)
+
+
+def format_hits_table(result: SearchResult, *, ansi: bool | None = None, width: int | None = None) -> str:
+    """Human-readable result list for the CLI (ANSI bold marks when stdout is a TTY).
+
+    One row per hit — rank, score, date, site, type, title — then its URL and snippets.
+    """
+    import shutil
+
     if ansi is None:
         ansi = sys.stdout.isatty()
-    lines = [f"{result.total} result(s) in {result.took_ms} ms"]
-    for rank, hit in enumerate(result.hits, start=1):
+    width = width or max(80, min(160, shutil.get_terminal_size((120, 24)).columns))
+    first, last = result.offset + 1, result.offset + len(result.hits)
+    groups = f", {result.groups} clusters" if result.groups is not None else ""
+    shown = f"; showing {first}–{last}" if result.hits else ""
+    lines = [f"{result.total} result(s){groups} in {result.took_ms} ms (sorted by {result.sort}){shown}"]
+    if result.hits:
+        head = f"{'#':>4}  {'score':>6}  {'date':<10}  {fit('site', 12)}  {fit('type', 8)}  title"
+        lines.append(head if not ansi else f"{_DIM}{head}{_RESET}")
+    title_width = max(20, width - 50)
+    for rank, hit in enumerate(result.hits, start=first):
         score = f"{hit.score:6.2f}" if hit.score is not None else "     -"
-        title = render_highlight(hit.title_highlight, ansi=ansi) if hit.title_highlight else hit.title
-        lines.append(f"{rank:>3}. {score}  {hit.publish_date or '----------'}  {hit.site}  {title}")
-        lines.append(f"     {hit.url}")
+        title = render_highlight(hit.title_highlight, ansi=False) if hit.title_highlight else hit.title
+        title = fit(title, title_width).rstrip()
+        if ansi and hit.title_highlight:
+            title = title.replace("【", _BOLD).replace("】", _RESET)
+        extra = f"  (+{len(hit.copies)} copies)" if hit.copies else ""
+        lines.append(
+            f"{rank:>4}. {score}  {hit.publish_date or '----------':<10}  {fit(hit.site, 12)}  "
+            f"{fit(hit.doc_type or '', 8)}  {title}{extra}"
+        )
+        lines.append(f"      {hit.url}")
         for snippet in hit.highlights:
-            lines.append(f"       … {render_highlight(snippet, ansi=ansi)} …")
+            lines.append(f"        … {render_highlight(snippet, ansi=ansi)} …")
+    return "\n".join(lines)
+
+
+def format_facets(facets: dict[str, list[dict[str, Any]]], *, limit: int = 6) -> str:
+    """One line per facet: `doc_type: 工作要点 7 · 通知 5 · …`."""
+    lines = []
+    for name, values in facets.items():
+        if values:
+            items = " · ".join(f"{v['value']} {v['count']}" for v in values[:limit])
+            more = f" · (+{len(values) - limit})" if len(values) > limit else ""
+            lines.append(f"  {name}: {items}{more}")
     return "\n".join(lines)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up of a fresh Debian/Ubuntu machine for govpub (no Docker needed):
-#   - apt-get installs what is missing: a JDK (openjdk-17-jdk-headless), maven, curl, python3-venv
+#   - apt-get installs what is missing: a JDK (openjdk-17-jdk-headless), maven, curl, python3-venv,
+#     chromium + chromium-driver (the search page's browser tests)
 #   - creates <repo>/.venv with the system python3 (>= 3.11)
 #   - pip install -r requirements.lock, then pip install --no-deps -e .
 #     (skipped when .venv/.bootstrap-stamp holds the same sha256 of requirements.lock + pyproject.toml)
@@ -46,10 +47,13 @@ command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v mvn  >/dev/null 2>&1 || missing+=(maven)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# headless Chromium for the search page's browser tests (Debian's build; never a downloaded one)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_install "${missing[@]}"
 else
-  say "system packages present (java, mvn, curl, python3)"
+  say "system packages present (java, mvn, curl, python3, chromium)"
 fi
 
 PY="$(command -v python3)"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 GOVPUB = str(Path(sys.executable).parent / "govpub")
-COMMANDS = ["parse", "crawl", "index", "search", "sites", "services", "sample-site", "demo"]
+COMMANDS = ["parse", "crawl", "index", "search", "serve", "sites", "services", "sample-site", "demo"]
 
 
 def run(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:

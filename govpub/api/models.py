@@ -1,0 +1,120 @@
+"""Response shapes of the search API (documentation: they feed /openapi.json).
+
+Handlers return JSON directly (no per-request validation cost); tests/integration check
+that the responses match these models.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorResponse(BaseModel):
+    error: str = Field(description="one line saying what is wrong")
+
+
+class Copy(BaseModel):
+    id: str
+    url: str | None = None
+    site: str | None = None
+    title: str | None = None
+    publish_date: str | None = None
+
+
+class SearchHit(BaseModel):
+    id: str
+    title: str
+    title_highlight: str | None = Field(None, description="HTML-escaped title, matches in <em>…</em>")
+    url: str
+    site: str
+    source: str | None = None
+    agency: str | None = None
+    region: str | None = None
+    publish_date: str | None = None
+    year: int | None = Field(None, description="the year the document is about (else its publish year)")
+    doc_type: str | None = None
+    doc_number: str | None = None
+    status: str | None = None
+    version: int | None = None
+    cluster: str | None = None
+    cluster_size: int | None = None
+    score: float | None = Field(None, description="relevance score; null when sorted by date")
+    highlights: list[str] = Field(default_factory=list, description="HTML-escaped snippets, matches in <em>…</em>")
+    copies: list[Copy] = Field(default_factory=list, description="other documents of its cluster (collapse=true)")
+
+
+class FacetValue(BaseModel):
+    value: str | int
+    count: int
+
+
+class SearchResponse(BaseModel):
+    query: str
+    total: int = Field(description="matching documents")
+    groups: int | None = Field(None, description="distinct duplicate clusters among them (collapse=true)")
+    took_ms: int
+    page: int
+    size: int
+    pages: int
+    sort: str
+    hits: list[SearchHit]
+    facets: dict[str, list[FacetValue]] = Field(
+        description="counts per value among the matches: site, agency, source, region, doc_type, status, year"
+    )
+
+
+class RawLocation(BaseModel):
+    bucket: str
+    key: str
+    offset: int
+    length: int
+    record_id: str | None = None
+    url: str | None = None
+    s3_uri: str
+    download: str = Field(description="API path that returns this WARC record (gzip member)")
+
+
+class Provenance(BaseModel):
+    url: str
+    page_urls: list[str]
+    fetched_at: str | None
+    parser_version: str | None
+    raw: RawLocation | None
+    archived_document: str = Field(description="s3:// URI of the normalised document JSON")
+    attachments: list[dict[str, Any]]
+    cluster: dict[str, Any]
+    versions: dict[str, Any]
+
+
+class DocumentResponse(BaseModel):
+    document: dict[str, Any] = Field(description="the indexed document (govpub.schema.Document + index-only fields)")
+    provenance: Provenance
+
+
+class SeriesDocument(BaseModel):
+    id: str
+    title: str | None
+    year: int | None
+    publish_date: str | None
+    url: str | None
+    site: str | None
+    doc_number: str | None = None
+
+
+class SeriesType(BaseModel):
+    doc_type: str
+    count: int
+    documents: list[SeriesDocument]
+
+
+class SeriesGroup(BaseModel):
+    agency: str
+    count: int
+    years: list[int]
+    series: list[SeriesType]
+
+
+class SeriesResponse(BaseModel):
+    groups: list[SeriesGroup]

@@ -1,0 +1,291 @@
+// govpub search page: plain JavaScript, no build step. State lives in the URL hash:
+//   #/search?q=…&site=…&page=2   #/doc/<id>   #/series?agency=…
+"use strict";
+
+const FACETS = [
+  ["doc_type", "文种"], ["year", "年份"], ["agency", "机构"], ["source", "来源"],
+  ["site", "网站"], ["region", "地区"], ["status", "状态"],
+];
+const MULTI = ["site", "agency", "source", "region", "doc_type", "year", "status"];
+const SINGLE = ["q", "from", "to", "sort", "collapse", "page"];
+const PAGE_SIZE = 10;
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "text") node.textContent = v;
+    else if (k === "class") node.className = v;
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+// Highlights arrive HTML-escaped with <em> marks (Elasticsearch encoder "html"). Rebuild them as
+// DOM nodes: text through textContent, only <em> as markup — nothing else can become HTML.
+const decoder = document.createElement("textarea");
+function highlighted(html) {
+  const frag = document.createDocumentFragment();
+  let inside = false;
+  for (const part of String(html).split(/(<em>|<\/em>)/)) {
+    if (part === "<em>") { inside = true; continue; }
+    if (part === "</em>") { inside = false; continue; }
+    decoder.innerHTML = part;
+    const text = document.createTextNode(decoder.value);
+    frag.append(inside ? el("em", {}, text) : text);
+  }
+  return frag;
+}
+
+// -- state <-> URL ---------------------------------------------------------------------------
+function parseHash() {
+  const hash = location.hash.replace(/^#/, "") || "/";
+  const [path, query] = hash.split("?");
+  return { path, params: new URLSearchParams(query || "") };
+}
+
+function stateFrom(params) {
+  const state = {};
+  for (const k of SINGLE) state[k] = params.get(k) || "";
+  for (const k of MULTI) state[k] = params.getAll(k);
+  return state;
+}
+
+function toParams(state, extra) {
+  const p = new URLSearchParams();
+  for (const k of SINGLE) if (state[k]) p.set(k, state[k]);
+  for (const k of MULTI) for (const v of state[k] || []) p.append(k, v);
+  for (const [k, v] of Object.entries(extra || {})) {
+    if (v === null || v === "") p.delete(k); else p.set(k, v);
+  }
+  return p;
+}
+
+function go(state, extra) {
+  const hash = "#/search?" + toParams(state, extra).toString();
+  if (location.hash === hash) route(); else location.hash = hash;
+}
+
+// -- API -------------------------------------------------------------------------------------
+async function api(path) {
+  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  let data = null;
+  try { data = await response.json(); } catch (e) { /* not JSON */ }
+  if (!response.ok) throw new Error((data && data.error) || `HTTP ${response.status}`);
+  return data;
+}
+
+function showError(container, err) {
+  container.replaceChildren(el("p", { class: "error", role: "alert", text: "出错了：" + err.message }));
+}
+
+function show(view) {
+  for (const id of ["view-search", "view-doc", "view-series"]) $(id).hidden = id !== view;
+  $("nav-series").classList.toggle("active", view === "view-series");
+}
+
+// -- search view -----------------------------------------------------------------------------
+let currentState = stateFrom(new URLSearchParams());
+
+async function renderSearch(state) {
+  currentState = state;
+  show("view-search");
+  $("q").value = state.q;
+  $("date-from").value = state.from;
+  $("date-to").value = state.to;
+  $("sort").value = state.sort;
+  $("collapse").checked = state.collapse === "true";
+  const page = Math.max(1, parseInt(state.page || "1", 10) || 1);
+  const apiParams = toParams(state, { page: String(page), size: String(PAGE_SIZE) });
+  const exportParams = toParams(state, { page: null });
+  $("export-csv").href = "/export?" + new URLSearchParams([...exportParams, ["format", "csv"]]);
+  $("export-jsonl").href = "/export?" + new URLSearchParams([...exportParams, ["format", "jsonl"]]);
+  $("summary").textContent = "检索中…";
+  let data;
+  try {
+    data = await api("/search?" + apiParams.toString());
+  } catch (err) {
+    showError($("results"), err);
+    $("summary").textContent = "";
+    $("facets").replaceChildren();
+    $("pager").replaceChildren();
+    return;
+  }
+  renderActiveFilters(state);
+  renderFacets(state, data.facets || {});
+  const groups = data.groups !== null && data.groups !== undefined ? `，合并为 ${data.groups} 组` : "";
+  const order = { relevance: "按相关度", date: "按发布时间（新→旧）", date_asc: "按发布时间（旧→新）" }[data.sort] || "";
+  $("summary").textContent = `共 ${data.total} 篇${groups}，${order}，用时 ${data.took_ms} 毫秒`;
+  $("results").replaceChildren(...data.hits.map((hit, i) => renderHit(hit, (page - 1) * PAGE_SIZE + i + 1)));
+  if (!data.hits.length) $("results").append(el("li", { class: "empty", text: "没有找到相关文件。" }));
+  renderPager(state, page, data.pages);
+}
+
+function renderHit(hit, rank) {
+  const title = el("a", { class: "title", href: "#/doc/" + encodeURIComponent(hit.id) });
+  title.append(hit.title_highlight ? highlighted(hit.title_highlight) : document.createTextNode(hit.title || "（无标题）"));
+  const meta = el("div", { class: "meta" },
+    el("span", { text: hit.publish_date || "日期不详" }),
+    hit.doc_type && hit.doc_type !== "other" ? el("span", { text: hit.doc_type }) : null,
+    hit.agency || hit.source ? el("span", { text: hit.agency || hit.source }) : null,
+    el("span", { text: hit.site }),
+    hit.doc_number ? el("span", { text: hit.doc_number }) : null,
+    hit.status === "deleted" ? el("span", { class: "badge deleted", text: "已撤下" }) : null,
+  );
+  const item = el("li", { "data-id": hit.id, "data-rank": String(rank) }, title, meta);
+  for (const snippet of hit.highlights || []) item.append(el("p", { class: "snippet" }, "… ", highlighted(snippet), " …"));
+  if (hit.copies && hit.copies.length) {
+    const copies = el("div", { class: "copies" }, `另有 ${hit.copies.length} 份副本：`);
+    hit.copies.forEach((c, i) => {
+      if (i) copies.append("、");
+      copies.append(el("a", { href: "#/doc/" + encodeURIComponent(c.id), text: `${c.site} ${c.publish_date || ""}`.trim() }));
+    });
+    item.append(copies);
+  }
+  return item;
+}
+
+function renderFacets(state, facets) {
+  const box = $("facets");
+  box.replaceChildren();
+  for (const [name, label] of FACETS) {
+    const values = facets[name] || [];
+    if (!values.length) continue;
+    const list = el("ul", { "data-facet": name });
+    for (const { value, count } of values.slice(0, 15)) {
+      const selected = (state[name] || []).includes(String(value));
+      const next = { ...state, page: "" };
+      next[name] = selected ? state[name].filter((v) => v !== String(value)) : [...(state[name] || []), String(value)];
+      const link = el("a", { href: "#/search?" + toParams(next).toString(), class: selected ? "active" : null,
+                             "data-value": String(value) },
+        el("span", { text: value === "" ? "（空）" : String(value) }), el("span", { class: "count", text: String(count) }));
+      list.append(el("li", {}, link));
+    }
+    box.append(el("h3", { text: label }), list);
+  }
+}
+
+function renderActiveFilters(state) {
+  const box = $("active-filters");
+  box.replaceChildren();
+  const labels = Object.fromEntries(FACETS);
+  for (const name of MULTI) {
+    for (const value of state[name] || []) {
+      const next = { ...state, page: "" };
+      next[name] = state[name].filter((v) => v !== value);
+      box.append(el("a", { class: "chip", href: "#/search?" + toParams(next).toString(), title: "移除此筛选" },
+        `${labels[name] || name}：${value} ×`));
+    }
+  }
+}
+
+function renderPager(state, page, pages) {
+  const nav = $("pager");
+  nav.replaceChildren();
+  if (pages <= 1) return;
+  const link = (p, text) => el("a", { href: "#/search?" + toParams(state, { page: String(p) }).toString(), text });
+  if (page > 1) nav.append(link(page - 1, "上一页"));
+  const first = Math.max(1, page - 4), last = Math.min(pages, first + 9);
+  for (let p = first; p <= last; p++) nav.append(p === page ? el("span", { class: "current", text: String(p) }) : link(p, String(p)));
+  if (page < pages) nav.append(link(page + 1, "下一页"));
+}
+
+// -- document view ---------------------------------------------------------------------------
+async function renderDoc(id) {
+  show("view-doc");
+  const box = $("view-doc");
+  box.replaceChildren(el("p", { text: "加载中…" }));
+  let data;
+  try { data = await api("/documents/" + encodeURIComponent(id)); } catch (err) { showError(box, err); return; }
+  const d = data.document, p = data.provenance;
+  const back = el("a", { href: "#/search?" + toParams(currentState).toString(), text: "← 返回结果" });
+  const rows = [
+    ["发布日期", d.publish_date], ["文种", d.doc_type], ["所属年份", d.year ?? d.publish_year],
+    ["发文字号", d.doc_number], ["索引号", d.index_no], ["来源", d.source], ["机构", d.agency],
+    ["地区", d.region], ["网站", d.site],
+  ].filter(([, v]) => v !== null && v !== undefined && v !== "" && v !== "other");
+  const meta = el("table", { class: "fields" }, ...rows.map(([k, v]) => el("tr", {}, el("th", { text: k }), el("td", { text: String(v) }))));
+  const body = el("div", { class: "body" }, ...String(d.body || "").split("\n").filter(Boolean).map((line) => el("p", { text: line })));
+  const attachments = (d.attachments || []).length
+    ? el("div", {}, el("h2", { text: "附件" }), el("ul", {}, ...d.attachments.map((a) =>
+        el("li", {}, el("a", { href: a.url, rel: "noopener noreferrer", target: "_blank", text: a.name || a.url }),
+          a.text ? el("details", {}, el("summary", { text: "附件文字" }), el("pre", { text: a.text })) : null))))
+    : null;
+  const prov = el("table", { class: "provenance" },
+    el("tr", {}, el("th", { text: "原文链接" }), el("td", {}, el("a", { id: "original-url", href: p.url, rel: "noopener noreferrer", target: "_blank", text: p.url }))),
+    el("tr", {}, el("th", { text: "抓取时间" }), el("td", { text: p.fetched_at || "" })),
+    p.page_urls && p.page_urls.length > 1 ? el("tr", {}, el("th", { text: "分页" }), el("td", {}, ...p.page_urls.map((u) => el("div", {}, el("a", { href: u, rel: "noopener noreferrer", target: "_blank", text: u }))))) : null,
+    p.raw ? el("tr", {}, el("th", { text: "原始存档" }), el("td", {},
+      el("code", { text: `${p.raw.s3_uri} @ ${p.raw.offset} (+${p.raw.length} 字节)` }), " ",
+      el("a", { id: "raw-link", href: p.raw.download, text: "下载原始记录 (WARC)" }))) : null,
+    el("tr", {}, el("th", { text: "规范化存档" }), el("td", {}, el("code", { text: p.archived_document }))),
+    el("tr", {}, el("th", { text: "版本" }), el("td", {},
+      `第 ${p.versions.latest} 版 · ${p.versions.status === "deleted" ? "已撤下" : "在线"}${p.versions.status_date ? " · " + p.versions.status_date : ""}`,
+      ...(p.versions.archived || []).map((v) => el("div", {}, el("code", { text: `v${v.version}: ${v.s3_uri}` }))))),
+    el("tr", {}, el("th", { text: "解析器" }), el("td", { text: p.parser_version || "" })),
+    el("tr", {}, el("th", { text: "重复簇" }), el("td", {},
+      `${p.cluster.size} 份${p.cluster.is_canonical ? "（本文为主副本）" : ""}`,
+      ...(p.cluster.copies || []).map((c) => el("div", {}, el("a", { href: "#/doc/" + encodeURIComponent(c.id), text: `${c.site} · ${c.publish_date || ""} · ${c.title || c.url}` }))))),
+  );
+  const seriesLink = d.agency || d.source
+    ? el("a", { href: "#/series?" + new URLSearchParams({ agency: d.agency || d.source }).toString(), text: "查看该机构的文件系列 →" })
+    : null;
+  box.replaceChildren(el("article", { class: "doc" }, back, el("h1", { text: d.title || "（无标题）" }), meta, body,
+    attachments, el("h2", { text: "来源与存档" }), prov, seriesLink));
+  document.title = `${d.title} · govpub`;
+}
+
+// -- series view -----------------------------------------------------------------------------
+async function renderSeries(params) {
+  show("view-series");
+  const box = $("view-series");
+  box.replaceChildren(el("p", { text: "加载中…" }));
+  const agency = params.get("agency") || "";
+  let data;
+  try { data = await api("/series?" + params.toString()); } catch (err) { showError(box, err); return; }
+  let groups = data.groups;
+  if (agency) groups = groups.filter((g) => g.agency === agency);
+  const intro = el("p", {}, "按机构和文种排列，各年份并列：同一机构的工作总结、工作要点、工作计划按所属年份对照。",
+    agency ? el("a", { href: "#/series", text: " 查看全部机构" }) : null);
+  const blocks = groups.map((g) => {
+    const years = [...g.years];
+    const undated = g.series.some((s) => s.documents.some((d) => d.year === null || d.year === undefined));
+    const head = el("tr", {}, el("th", { text: "文种" }), ...years.map((y) => el("th", { text: String(y) })),
+      undated ? el("th", { text: "年份不详" }) : null);
+    const rows = g.series.map((s) => el("tr", { "data-doc-type": s.doc_type }, el("th", { text: `${s.doc_type} (${s.count})` }),
+      ...[...years, ...(undated ? [null] : [])].map((y) => el("td", {}, ...s.documents
+        .filter((d) => (y === null ? d.year === null || d.year === undefined : d.year === y))
+        .map((d) => el("a", { href: "#/doc/" + encodeURIComponent(d.id), title: d.publish_date || "", text: d.title }))))));
+    return el("div", { class: "series-group", "data-agency": g.agency },
+      el("h3", {}, el("a", { href: "#/series?" + new URLSearchParams({ agency: g.agency }).toString(), text: g.agency }), ` · ${g.count} 篇`),
+      el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows)));
+  });
+  box.replaceChildren(el("h2", { text: "文件系列" }), intro, ...blocks);
+  if (!blocks.length) box.append(el("p", { text: "没有文件。" }));
+}
+
+// -- wiring ----------------------------------------------------------------------------------
+function route() {
+  const { path, params } = parseHash();
+  document.title = "政府公开文件检索 · govpub";
+  if (path.startsWith("/doc/")) return renderDoc(decodeURIComponent(path.slice(5)));
+  if (path.startsWith("/series")) return renderSeries(params);
+  return renderSearch(stateFrom(params));
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const state = { ...currentState, q: $("q").value.trim(), from: $("date-from").value, to: $("date-to").value,
+                    sort: $("sort").value, collapse: $("collapse").checked ? "true" : "", page: "" };
+    go(state);
+  });
+  window.addEventListener("hashchange", route);
+  route();
+});

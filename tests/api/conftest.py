@@ -1,0 +1,76 @@
+"""The search API and page against the real Elasticsearch and S3, loaded with the sample site by the
+real pipeline (spider over HTTP → WARC in S3 → parse → archive → index), once for this package."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import pytest
+
+from govpub.config import REPO_ROOT, Settings
+
+MANIFEST = json.loads((REPO_ROOT / "sample_site" / "manifest.json").read_text(encoding="utf-8"))
+SAMPLE_SITES = sorted({a["site"] for a in MANIFEST["articles"]})
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="package")
+def api_settings(session_settings: Settings, s3, es) -> Settings:
+    from govpub.archive import Archive
+    from tests import conftest as root
+
+    scoped = session_settings.with_overrides(
+        s3_bucket=f"{session_settings.s3_bucket}-api", es_alias=f"{session_settings.es_alias}-api"
+    )
+    root._ALIASES_USED.add(scoped.es_alias)
+    root._BUCKETS_USED.add(scoped.s3_bucket)
+    Archive(scoped).ensure_bucket()
+    return scoped
+
+
+@pytest.fixture(scope="package")
+def loaded(api_settings: Settings) -> Settings:
+    """Every sample site crawled, archived and indexed into this package's alias."""
+    from govpub.pipeline import archive_site, crawl_site, index_site, parse_site
+
+    quiet = lambda line: None  # noqa: E731
+    for site_id in SAMPLE_SITES:
+        crawl = crawl_site(api_settings, site_id, "api-test-run", "2026-11-23", echo=quiet)
+        parsed = parse_site(api_settings, crawl, echo=quiet)
+        archived = archive_site(api_settings, parsed, echo=quiet)
+        indexed = index_site(api_settings, archived, echo=quiet)
+        assert indexed["errors"] == [], indexed["errors"]
+    return api_settings
+
+
+@pytest.fixture(scope="package")
+def api_url(loaded: Settings):
+    """The app served by a real uvicorn on a free port (thread in this process)."""
+    import uvicorn
+
+    from govpub.api import create_app
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(loaded), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="api", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the API server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def url_of(path: str, settings: Settings) -> str:
+    return settings.sample_site_url + path

@@ -1,0 +1,154 @@
+"""The search page in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright) against
+the real API, Elasticsearch and S3 loaded with the sample site: type a query, apply a facet, open
+a document, export, page, and the series view."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.services
+
+CHROMIUM = os.environ.get("GOVPUB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+]
+SHOTS = os.environ.get("GOVPUB_E2E_SCREENSHOTS")  # a directory: save a screenshot of each step
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} missing: run infra/bootstrap.sh (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        # a persistent context in a fresh, empty profile directory (nothing from a previous run)
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, accept_downloads=True,
+            locale="zh-CN", viewport={"width": 1280, "height": 900},
+        )
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser, api_url):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(api_url + "/")
+    yield page
+    page.close()
+    # no JavaScript errors, no CSP violations, no failed requests (a 400 is the page showing a message)
+    assert [e for e in errors if "status of 400" not in e] == [], errors
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+
+def results(page) -> list[str]:
+    return page.locator("#results li[data-id]").evaluate_all("els => els.map(e => e.dataset.id)")
+
+
+def search_for(page, text: str) -> None:
+    page.fill("#q", text)
+    page.click("#search-button")
+    expect(page.locator("#summary")).to_have_text(re.compile("^共"))
+
+
+def test_type_a_query_apply_a_facet_open_a_document_and_export(page, tmp_path):
+    search_for(page, '"课后服务"')
+    assert "q=" in page.url
+    total = int(page.inner_text("#summary").split("共 ")[1].split(" 篇")[0])
+    assert total >= 3 and len(results(page)) == min(total, 10)
+    marks = page.locator("#results em").all_inner_texts()
+    assert marks and all("课后服务" in m for m in marks)
+    shot(page, "1-search")
+
+    # apply a facet: the first 文种 value
+    facet = page.locator('#facets ul[data-facet="doc_type"] a').first
+    value = facet.get_attribute("data-value")
+    count = int(facet.locator(".count").inner_text())
+    facet.click()
+    expect(page.locator("#summary")).to_have_text(re.compile(f"^共 {count} 篇"))
+    assert page.locator("#active-filters .chip").inner_text().startswith("文种：" + value)
+    assert page.locator('#facets a.active').count() == 1
+    shot(page, "2-facet")
+
+    # export what is on screen (query + facet) as CSV through the button
+    with page.expect_download() as info:
+        page.click("#export-csv")
+    path = tmp_path / "export.csv"
+    info.value.save_as(path)
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert len(rows) == count and all(r["doc_type"] == value for r in rows)
+
+    # open the first document
+    first_title = page.locator("#results li a.title").first.inner_text()
+    page.locator("#results li a.title").first.click()
+    page.wait_for_selector(".doc h1")
+    assert page.inner_text(".doc h1") == first_title
+    assert page.locator(".doc .body p").count() > 0 or page.locator(".doc details").count() > 0
+    original = page.get_attribute("#original-url", "href")
+    assert original and original.startswith("http://127.0.0.1:")
+    raw = page.get_attribute("#raw-link", "href")
+    assert raw and raw.endswith("/raw")
+    assert page.locator("text=原始存档").count() == 1 and page.locator("text=s3://").count() >= 1
+    shot(page, "3-document")
+
+    # back to the results keeps the query and the facet
+    page.click("text=← 返回结果")
+    expect(page.locator("#summary")).to_have_text(re.compile(f"^共 {count} 篇"))
+    assert page.input_value("#q") == '"课后服务"'
+
+
+def test_traditional_query_pagination_and_removing_a_filter(page):
+    search_for(page, "教育")
+    first_page = results(page)
+    total = int(page.inner_text("#summary").split("共 ")[1].split(" 篇")[0])
+    assert total > 10 and len(first_page) == 10
+    page.click("#pager >> text=下一页")
+    expect(page.locator("#pager span.current")).to_have_text("2")
+    assert not set(results(page)) & set(first_page)
+    search_for(page, "教育 -學前")
+    fewer = int(page.inner_text("#summary").split("共 ")[1].split(" 篇")[0])
+    assert 0 < fewer < total
+    page.locator('#facets ul[data-facet="site"] a').first.click()
+    page.wait_for_selector("#active-filters .chip")
+    page.click("#active-filters .chip")
+    expect(page.locator("#active-filters .chip")).to_have_count(0)
+    assert page.locator("#results li[data-id]").count() == 10
+
+
+def test_malformed_query_shows_the_message(page):
+    search_for_error = "year:20x4"
+    page.fill("#q", search_for_error)
+    page.click("#search-button")
+    page.wait_for_selector("#results .error")
+    assert "year" in page.inner_text("#results .error")
+
+
+def test_series_view_lines_years_up(page):
+    page.click("#nav-series")
+    page.wait_for_selector('.series-group[data-agency="温州市龙湾区教育局"]')
+    group = page.locator('.series-group[data-agency="温州市龙湾区教育局"]')
+    headers = group.locator("thead th").all_inner_texts()
+    years = [h for h in headers[1:] if h.isdigit()]
+    assert years == sorted(years) and years
+    assert group.locator('tr[data-doc-type="工作要点"] a').count() >= 1
+    assert group.locator('tr[data-doc-type="工作总结"] a').count() >= 1
+    shot(page, "4-series")
+    group.locator('tr[data-doc-type="工作要点"] a').first.click()
+    page.wait_for_selector(".doc h1")
