@@ -16,10 +16,10 @@ bootstrap:
 	@bash infra/bootstrap.sh
 
 demo: bootstrap
-	$(VENV)/bin/govpub demo
+	$(PY) -m govpub_dev demo
 
 test: bootstrap
-	$(VENV)/bin/govpub services up
+	$(PY) -m govpub_dev services up
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
 
 # Dependency audit of requirements.lock (govpub/audit.py): 0 clean, 1 vulnerable, 3 NOT audited (service unreachable).
@@ -30,13 +30,13 @@ test-unit: bootstrap
 	$(VENV)/bin/pytest -q tests/unit
 
 services-up: bootstrap
-	$(VENV)/bin/govpub services up
+	$(PY) -m govpub_dev services up
 
 services-down:
-	$(VENV)/bin/govpub services down
+	$(PY) -m govpub_dev services down
 
 services-status:
-	$(VENV)/bin/govpub services status
+	$(PY) -m govpub_dev services status
 
 sample-site: bootstrap
-	$(VENV)/bin/govpub sample-site --port 8765
+	$(PY) -m govpub_dev sample-site --port 8765

@@ -7,7 +7,7 @@ a full sweep), then adds a new longwan article and changes an existing one, and 
 downloaded and body bytes for both runs and their ratios, the duplicate clusters found, and
 asserts that the new and the changed article were both picked up.
 
-    .venv/bin/python bench/recrawl.py          # needs `govpub services up` (S3 + Elasticsearch)
+    .venv/bin/python bench/recrawl.py          # needs `python -m govpub_dev services up` (S3 + Elasticsearch)
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ import threading
 import uuid
 from pathlib import Path
 
-from govpub import sampleedit
+from govpub_dev import sampleedit
 from govpub.archive import Archive
-from govpub.config import Settings
-from govpub.dedup import load_clusters, update_clusters
-from govpub.pipeline import archive_site, crawl_site, index_site, parse_site
-from govpub.samplesite import make_server
+from govpub.settings import Settings
+from govpub.archive.clusters import load_clusters
+from govpub.pipeline.clusters import update_clusters
+from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+from govpub_dev.samplesite import make_server
 
 SITES = ("fanwen", "jintan-jyj", "longwan-jyj")
 
@@ -83,7 +84,7 @@ def main() -> int:
             ratio = max(second["pages"] / first["pages"], second["bytes"] / first["bytes"])
             print(f"recrawl ratio (max of pages, bytes): {ratio:.3f} (target <= 0.10): "
                   f"{'OK' if ratio <= 0.10 else 'ABOVE TARGET'}")
-            from govpub.rebuild import reindex
+            from govpub.pipeline.rebuild import reindex
 
             rebuilt = reindex(settings, echo=lambda line: None, rebuild_id="bench")
             print(f"reindex from S3: {rebuilt['documents']} documents in {rebuilt['seconds']:.2f}s "

@@ -26,7 +26,9 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from govpub import index  # noqa: E402
-from govpub.config import Settings  # noqa: E402
+from govpub.search import engine
+from govpub.search import render
+from govpub.settings import Settings
 from govpub.schema import doc_id_for  # noqa: E402
 
 JUDGMENTS = Path(__file__).resolve().parent / "relevance_judgments.json"
@@ -53,7 +55,7 @@ def evaluate(es, alias: str, base_url: str, judgments: list[dict] | None = None)
     rows = []
     for item in judgments or load_judgments():
         relevant = {doc_id_for(base_url + path): grade for path, grade in item["relevant"].items()}
-        result = index.search(es, alias, item["q"], size=K, facets=False)
+        result = engine.search(es, alias, item["q"], size=K, facets=False)
         ranked = [h.id for h in result.hits]
         first_relevant = next((i + 1 for i, doc in enumerate(ranked) if doc in relevant), None)
         rows.append({
@@ -75,7 +77,7 @@ def format_report(report: dict) -> str:
     lines = [f"{'query':<34} {'hits':>5} {'first':>5} {'R@10':>5} {'nDCG@10':>7}  note"]
     for r in report["rows"]:
         first = str(r["first_relevant_rank"] or "-")
-        q = r["q"] + " " * max(0, 34 - index.display_width(r["q"]))
+        q = r["q"] + " " * max(0, 34 - render.display_width(r["q"]))
         lines.append(f"{q} {r['total']:>5} {first:>5} {r['recall']:>5.2f} {r['ndcg']:>7.3f}  {r['note']}")
     lines.append(
         f"{report['queries']} judged queries: recall@10 = {report['recall_at_10']:.3f}, "
@@ -86,7 +88,7 @@ def format_report(report: dict) -> str:
 
 def load_sample_site(settings: Settings, echo=print) -> None:
     """The real pipeline for every sample site into `settings`' bucket and alias."""
-    from govpub.pipeline import archive_site, crawl_site, index_site, parse_site
+    from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
 
     manifest = json.loads((REPO / "sample_site" / "manifest.json").read_text(encoding="utf-8"))
     for site_id in sorted({a["site"] for a in manifest["articles"]}):
@@ -112,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.alias:
         report = evaluate(es, args.alias, args.base_url or settings.sample_site_url)
     else:
-        from govpub.samplesite import make_server
+        from govpub_dev.samplesite import make_server
 
         tag = uuid.uuid4().hex[:8]
         server = make_server("127.0.0.1", 0, quiet=True)

@@ -37,11 +37,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from govpub import index as es_index  # noqa: E402
-from govpub import services  # noqa: E402
+from govpub_dev import services
 from govpub.archive import Archive  # noqa: E402
-from govpub.config import Settings  # noqa: E402
-from govpub.pipeline import archive_site, crawl_site, index_site, parse_site  # noqa: E402
-from govpub.samplesite import load_manifest, make_server  # noqa: E402
+from govpub.settings import Settings
+from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+from govpub_dev.samplesite import load_manifest, make_server
 
 TEMPLATES = ("longwan-jyj", "jintan-jyj", "fanwen")
 

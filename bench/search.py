@@ -45,9 +45,8 @@ if str(REPO) not in sys.path:
 import httpx  # noqa: E402
 
 from govpub import index  # noqa: E402
-from govpub.config import Settings  # noqa: E402
-from govpub.pipeline import settings_to_env  # noqa: E402
-from govpub.query import SearchParams, build_search  # noqa: E402
+from govpub.settings import Settings
+from govpub.search.query import SearchParams, build_search
 from govpub.schema import Document, doc_id_for, sha256_text  # noqa: E402
 
 TEXTS = REPO / "sample_site" / "texts"
@@ -175,7 +174,7 @@ def search_params(q: str, extra: dict) -> SearchParams:
 
 
 def start_api(settings: Settings, port: int) -> subprocess.Popen:
-    env = {**os.environ, **settings_to_env(settings)}
+    env = {**os.environ, **settings.to_env()}
     govpub = str(Path(sys.executable).parent / "govpub")
     proc = subprocess.Popen([govpub, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)

@@ -1,10 +1,10 @@
 """
 ### govpub_export — Parquet snapshot of every latest document
 
-Scheduled on the archive Asset (`govpub.assets.ARCHIVE_DOCUMENTS`): runs after each crawl run
+Scheduled on the archive Asset (`govpub.airflow.assets.ARCHIVE_DOCUMENTS`): runs after each crawl run
 that updated the archive. Writes `exports/snapshots/{export_id}/…` (hive-partitioned by site)
 and its manifest, then moves the `exports/latest.json` pointer; an unchanged archive writes
-nothing (the export id is a digest of the content). Logic: `govpub.export`.
+nothing (the export id is a digest of the content). Logic: `govpub.archive.export`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from datetime import datetime
 
 from airflow.sdk import dag, task
 
-from govpub.airflow_support import task_settings
-from govpub.assets import ARCHIVE_DOCUMENTS
+from govpub.airflow.tasks import task_settings
+from govpub.airflow.assets import ARCHIVE_DOCUMENTS
 
 
 @dag(
@@ -30,7 +30,7 @@ from govpub.assets import ARCHIVE_DOCUMENTS
 def govpub_export():
     @task
     def export() -> dict:
-        from govpub.export import export_snapshot
+        from govpub.archive.export import export_snapshot
 
         return export_snapshot(task_settings())
 

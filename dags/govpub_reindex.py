@@ -4,7 +4,7 @@
 Manual (trigger it after a mapping change, a `govpub reparse`, or a lost index). Indexes
 every latest document with its overlay (version, status, cluster) into a new index
 `<alias>-v<N>-<rebuild id>`, checks the count against the archive, then moves the alias
-in one `_aliases` call (no downtime) and deletes the previous index. Logic: `govpub.rebuild`.
+in one `_aliases` call (no downtime) and deletes the previous index. Logic: `govpub.pipeline.rebuild`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 
 from airflow.sdk import dag, task
 
-from govpub.airflow_support import task_settings
+from govpub.airflow.tasks import task_settings
 
 
 @dag(
@@ -31,7 +31,7 @@ def govpub_reindex():
     def reindex() -> dict:
         from airflow.sdk import get_current_context
 
-        from govpub.rebuild import reindex as rebuild
+        from govpub.pipeline.rebuild import reindex as rebuild
 
         run_id = get_current_context()["dag_run"].run_id
         return rebuild(task_settings(), rebuild_id=run_id)

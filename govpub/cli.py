@@ -1,4 +1,6 @@
-"""`govpub` — the command line: parse a page, crawl a site, index, search, run local services.
+"""`govpub` — the command line: parse a page, crawl a site, index, search, status.
+
+Local services, the sample sites and the demo are dev tooling: `python -m govpub_dev`.
 
 Exit codes: 0 success, 1 the work ran but reported errors, 2 bad input or an
 unreachable service (a one-line message on stderr names the problem).
@@ -12,7 +14,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from govpub.config import Settings
+from govpub.settings import Settings
 
 EPILOG = """environment: GOVPUB_S3_ENDPOINT, GOVPUB_S3_BUCKET, GOVPUB_ES_URL, GOVPUB_ES_ALIAS,
 GOVPUB_SITES_DIR, GOVPUB_HOME … (see README.md, "Configuration")"""
@@ -41,14 +43,13 @@ def _is_user_facing(exc: Exception) -> bool:
     import parsers
     from govpub.archive import ArchiveUnavailable
     from govpub.index import IndexUnavailable
-    from govpub.query import QueryError
-    from govpub.pipeline import CrawlFailed
-    from govpub.rebuild import RebuildFailed
-    from govpub.services import ServiceError
-    from govpub.sites import SiteConfigError, UnknownSite
+    from govpub.search.query import QueryError
+    from govpub.crawl.runner import CrawlFailed
+    from govpub.pipeline.rebuild import RebuildFailed
+    from govpub.registry import SiteConfigError, UnknownSite
 
     expected = (
-        ArchiveUnavailable, IndexUnavailable, ServiceError, CrawlFailed, SiteConfigError, UnknownSite,
+        ArchiveUnavailable, IndexUnavailable, CrawlFailed, SiteConfigError, UnknownSite,
         parsers.ParseError, FileNotFoundError, RebuildFailed, QueryError,
     )
     return isinstance(exc, expected)
@@ -126,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--download", type=Path, metavar="DIR", help="also copy the snapshot into DIR")
     p.set_defaults(handler=cmd_export)
 
-    from govpub import search_cli
+    from govpub.search import cli as search_cli
 
     search_cli.add_commands(commands)  # search, serve
 
@@ -156,36 +157,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print as JSON")
     p.set_defaults(handler=cmd_sites)
 
-    p = commands.add_parser(
-        "services",
-        help="start/stop/check the local Elasticsearch and S3 servers",
-        description="Manage local services (no Docker): Elasticsearch (integ-test-zip from Maven Central), "
-        "S3Proxy (filesystem-nio2 backend), and optionally the Airflow UI. Installs what is missing.",
-    )
-    p.add_argument("action", choices=["up", "down", "status"])
-    p.add_argument(
-        "names", nargs="*", metavar="SERVICE",
-        help="elasticsearch, s3, airflow (default: elasticsearch s3)",
-    )
-    p.set_defaults(handler=cmd_services)
-
-    p = commands.add_parser(
-        "sample-site",
-        help="serve the bundled sample bureau sites on 127.0.0.1",
-        description="Serve sample_site/www (three sample bureaus) over HTTP until interrupted.",
-    )
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
-    p.set_defaults(handler=cmd_sample_site)
-
-    p = commands.add_parser(
-        "demo",
-        help="the main job end to end on the sample site, then a sample search",
-        description="Start services, serve the sample site, run the govpub_crawl DAG with "
-        "`airflow dags test`, then print a sample search and where to look.",
-    )
-    p.add_argument("--query", default="课后服务", help="the sample search (default: 课后服务)")
-    p.set_defaults(handler=cmd_demo)
     return parser
 
 
@@ -193,8 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_parse(args) -> int:
     import parsers
     from govpub.documents import ArticleRecords, Located, build_document
-    from govpub.sites import Site, SiteLinks
-    from govpub.warc import Fetched, StoredRecord
+    from govpub.registry import Site, SiteLinks
+    from govpub.archive.warc import Fetched, StoredRecord
 
     if args.url and len(args.url) != len(args.pages):
         print(f"govpub: error: got {len(args.pages)} pages but {len(args.url)} --url values", file=sys.stderr)
@@ -225,7 +196,7 @@ def cmd_parse(args) -> int:
 
 
 def cmd_crawl(args) -> int:
-    from govpub.pipeline import format_summary, run_site
+    from govpub.pipeline.run import format_summary, run_site
 
     stats = run_site(
         Settings.from_env(), args.site_id, args.run_id, echo=lambda line: print(line, file=sys.stderr),
@@ -245,8 +216,8 @@ def cmd_crawl(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from govpub.stats import rebuild_index
-    from govpub.status import ATTENTION, collect, format_status
+    from govpub.ops.stats import rebuild_index
+    from govpub.ops.status import ATTENTION, collect, format_status
 
     settings = Settings.from_env()
     if args.reindex:
@@ -260,8 +231,8 @@ def cmd_status(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from govpub.report import render_report
-    from govpub.status import collect
+    from govpub.ops.report import render_report
+    from govpub.ops.status import collect
 
     statuses, records, note = collect(Settings.from_env(), runs=max(1, args.runs))
     args.out.write_text(render_report(statuses, records, note), encoding="utf-8")
@@ -271,21 +242,21 @@ def cmd_report(args) -> int:
 
 
 def cmd_index(args) -> int:
-    from govpub.pipeline import reindex_all
+    from govpub.pipeline.rebuild import reindex_all
 
     result = reindex_all(Settings.from_env(), args.site)
     return 1 if result["errors"] else 0
 
 
 def cmd_reindex(args) -> int:
-    from govpub.rebuild import reindex
+    from govpub.pipeline.rebuild import reindex
 
     reindex(Settings.from_env(), rebuild_id=args.rebuild_id, keep_old=args.keep_old)
     return 0
 
 
 def cmd_reparse(args) -> int:
-    from govpub.rebuild import reparse
+    from govpub.pipeline.rebuild import reparse
 
     result = reparse(Settings.from_env(), site=args.site, index=not args.no_index)
     return 1 if result["errors"] else 0
@@ -293,7 +264,7 @@ def cmd_reparse(args) -> int:
 
 def cmd_export(args) -> int:
     from govpub.archive import Archive
-    from govpub.export import download_snapshot, export_snapshot
+    from govpub.archive.export import download_snapshot, export_snapshot
 
     settings = Settings.from_env()
     export_snapshot(settings)
@@ -304,7 +275,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_sites(args) -> int:
-    from govpub.sites import load_sites
+    from govpub.registry import load_sites
 
     sites = load_sites(Settings.from_env().sites_dir)
     if args.json:
@@ -315,37 +286,6 @@ def cmd_sites(args) -> int:
         for url in site.start_urls:
             print(f"{'':<20} {url}")
     return 0
-
-
-def cmd_services(args) -> int:
-    from govpub import services
-
-    settings = Settings.from_env()
-    names = tuple(args.names) or ("elasticsearch", "s3")
-    if args.action == "up":
-        services.up(settings, names)
-    elif args.action == "down":
-        services.down(settings, names if args.names else ("airflow", "elasticsearch", "s3"))
-    statuses = services.status(settings)
-    for s in statuses:
-        state = "running" if s.running else "stopped"
-        print(f"{s.name:<14} {state:<8} {s.url or '':<28} {s.detail or ''}")
-    if args.action == "status":
-        return 0 if all(s.running for s in statuses if s.name in names) else 1
-    return 0
-
-
-def cmd_sample_site(args) -> int:
-    from govpub.samplesite import serve
-
-    serve(args.host, args.port)
-    return 0
-
-
-def cmd_demo(args) -> int:
-    from govpub.demo import run_demo
-
-    return run_demo(Settings.from_env(), query=args.query)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+from parsers.normalise import to_simplified
 
 # Bump on any change to the JSON shape of Document (docs/archive.md lists the history).
 SCHEMA_VERSION = 1
@@ -141,6 +144,52 @@ INDEX_ONLY_FIELDS: dict[str, str] = {
 }
 
 
+#: fields added by `to_es_source` that are not on `Document` (tests/unit/test_schema_mapping.py)
+DERIVED_FIELDS = tuple(INDEX_ONLY_FIELDS)
+
+_YEAR_RE = re.compile(r"^(\d{4})-")
+
+
+def to_es_source(doc: Document, overlay: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The `_source` indexed for `doc`: Document.to_dict() plus the index-only fields (the one place).
+
+    `overlay` carries what the archive knows beyond this version (cluster, status, version);
+    without it the document stands alone: active, version 1, its own cluster.
+    """
+    source = doc.to_dict()
+    # Search is script-insensitive because both sides are simplified: queries are converted in
+    # govpub.search.query, the parser stores body/title/source simplified, and the short fields are
+    # converted again here so documents from any parser version facet and match the same way.
+    for name in ("title", "source"):
+        if source.get(name):
+            source[name] = to_simplified(source[name])
+    for attachment in source.get("attachments") or ():
+        for name in ("name", "text"):
+            if attachment.get(name):
+                attachment[name] = to_simplified(attachment[name])
+    match = _YEAR_RE.match(doc.publish_date or "")
+    source["publish_year"] = int(match.group(1)) if match else None
+    source.update(
+        {"version": 1, "status": "active", "status_date": None, "cluster": doc.id, "canonical_id": doc.id,
+         "is_canonical": True, "cluster_size": 1}
+    )
+    if overlay:
+        unknown = set(overlay) - set(INDEX_ONLY_FIELDS)
+        if unknown:
+            raise ValueError(f"not index-only fields: {sorted(unknown)}")
+        source.update(overlay)
+    return source
+
+
+def same_content(a: Document, b: Document) -> bool:
+    """True when two versions differ only in when/where they were fetched."""
+    ignore = {"fetched_at", "raw", "attachments"}
+    da = {k: v for k, v in a.to_dict().items() if k not in ignore}
+    db = {k: v for k, v in b.to_dict().items() if k not in ignore}
+    strip = lambda d: [{k: v for k, v in x.items() if k != "raw"} for x in d]  # noqa: E731
+    return da == db and strip(a.to_dict()["attachments"]) == strip(b.to_dict()["attachments"])
+
+
 #: Bump on any change to the JSON shape of SiteStats (docs/operations.md lists the history).
 STATS_SCHEMA_VERSION = 1
 
@@ -149,7 +198,7 @@ STATS_SCHEMA_VERSION = 1
 class SiteStats:
     """What one run did for one site.
 
-    Returned by tasks (XCom) and logged; the complete record (built by `govpub.stats`) is
+    Returned by tasks (XCom) and logged; the complete record (built by `govpub.ops.stats`) is
     stored with the run as `runs/{run_id}/{site}/stats.json` in S3 and in the Elasticsearch
     stats index (`_id` = "{site}@{run_id}", so a re-run overwrites). docs/operations.md
     documents every field; schemas/site-stats.schema.json is its JSON Schema.

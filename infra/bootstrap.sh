@@ -5,7 +5,7 @@
 #   - creates <repo>/.venv with the system python3 (>= 3.11)
 #   - pip install -r requirements.lock, then pip install --no-deps -e .
 #     (skipped when .venv/.bootstrap-stamp holds the same sha256 of requirements.lock + pyproject.toml)
-# Elasticsearch and S3Proxy themselves are fetched later by `govpub services up` (Maven Central).
+# Elasticsearch and S3Proxy themselves are fetched later by `python -m govpub_dev services up` (Maven Central).
 # Works without a TTY, as root (CI) or as a user with sudo. Safe to run again.
 set -euo pipefail
 
@@ -83,4 +83,4 @@ else
   printf '%s\n' "$want" > "$STAMP"
   say "python packages installed"
 fi
-say "bootstrap done; start services with: $VENV/bin/govpub services up"
+say "bootstrap done; start services with: $VENV/bin/python -m govpub_dev services up"

@@ -5,11 +5,11 @@ Downloader middlewares (see settings.DOWNLOADER_MIDDLEWARES for their places):
 - `UrlGuardMiddleware` (45, first on the way out): every request — links, redirects,
   retries — must be http(s), inside the site's `allowed_domains`, and must not point at
   link-local / cloud-metadata (or, unless the site lives there, loopback/private)
-  addresses (govpub.urlsafety). Pages other than attachments get a smaller size cap.
+  addresses (govpub.crawl.urlsafety). Pages other than attachments get a smaller size cap.
 - `RedirectGuardMiddleware` (610, before Scrapy's RedirectMiddleware): a redirect back
   to a URL already in its own chain is a loop; a redirect to a non-http scheme is refused.
 - `BlockDetectMiddleware` (585, after decompression, before retry): firewall/anti-bot
-  answers (govpub.blocking) become `blocked:<vendor>` failures and never reach the spider,
+  answers (govpub.crawl.blocking) become `blocked:<vendor>` failures and never reach the spider,
   so a challenge page is never archived or parsed as a document, and is not retried.
 - `PoliteRetryMiddleware` (550, replaces Scrapy's RetryMiddleware): the same bounded
   retries (RETRY_TIMES), waiting for the server's `Retry-After` (capped at
@@ -50,8 +50,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import error as twisted_error
 from twisted.web._newclient import ResponseFailed
 
-from govpub.blocking import detect_block
-from govpub.urlsafety import check_url, site_is_private
+from govpub.crawl.blocking import detect_block
+from govpub.crawl.urlsafety import check_url, site_is_private
 
 log = logging.getLogger("govpub.crawl")
 

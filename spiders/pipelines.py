@@ -16,8 +16,8 @@ from pathlib import Path
 
 
 from govpub.archive import Archive, raw_key
-from govpub.config import Settings
-from govpub.warc import Fetched, WarcFileWriter
+from govpub.settings import Settings
+from govpub.archive.warc import Fetched, WarcFileWriter
 
 
 class WarcArchivePipeline:
@@ -99,7 +99,7 @@ class WarcArchivePipeline:
             "failures": getattr(spider, "failures", []),
             "skipped": getattr(spider, "skipped", []),
             "finish_reason": spider.crawler.stats.get_value("finish_reason"),
-            # Incremental crawling (govpub.incremental).
+            # Incremental crawling (govpub.crawl.state).
             "full_sweep": getattr(spider, "full_sweep", True),
             "column_complete": getattr(spider, "column_complete", False),
             "listed": sorted(getattr(spider, "listed", ())),

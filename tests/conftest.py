@@ -1,7 +1,7 @@
 """Shared fixtures: real services, never mocks.
 
 The suite starts what it needs (Elasticsearch, S3Proxy, the sample site) through the
-same code paths as `govpub services up`; already-running healthy services are reused.
+same code paths as `python -m govpub_dev services up`; already-running healthy services are reused.
 Each test session gets its own S3 bucket and Elasticsearch alias, so a test run never
 touches the demo's data and two runs never see each other's documents.
 """
@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from govpub.config import Settings
+from govpub.settings import Settings
 
 SESSION_TAG = uuid.uuid4().hex[:8]
 
@@ -26,7 +26,7 @@ def base_settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def services_up(base_settings: Settings) -> Settings:
-    from govpub import services
+    from govpub_dev import services
 
     services.ensure_up(base_settings, ("elasticsearch", "s3"))
     return base_settings
@@ -53,9 +53,9 @@ def settings(session_settings: Settings) -> Settings:
 @pytest.fixture(scope="session")
 def settings_env(session_settings: Settings) -> dict[str, str]:
     """Environment variables that make a subprocess (scrapy, airflow, govpub CLI) use `settings`."""
-    from govpub.pipeline import settings_to_env
+    pass  # (import removed by migration)
 
-    return {**os.environ, **settings_to_env(session_settings)}
+    return {**os.environ, **session_settings.to_env()}
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +66,7 @@ def es(session_settings: Settings):
     yield client
     for alias in _ALIASES_USED:
         index.delete_alias_and_indices(client, alias)
-        index.delete_alias_and_indices(client, f"{alias}-stats")  # govpub.stats.stats_alias of a test alias
+        index.delete_alias_and_indices(client, f"{alias}-stats")  # govpub.ops.stats.stats_alias of a test alias
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +100,7 @@ def module_settings(request, session_settings: Settings, s3, es) -> Settings:
 
 @pytest.fixture(scope="session")
 def sample_site_url() -> str:
-    from govpub.samplesite import make_server
+    from govpub_dev.samplesite import make_server
 
     server = make_server("127.0.0.1", 0, quiet=True)
     thread = threading.Thread(target=server.serve_forever, name="sample-site", daemon=True)

@@ -2,10 +2,10 @@
 
 It walks a site's column (list pages → next list page), fetches every article and
 every further page of multi-page articles and their attachments, and yields each
-response as fetched (a govpub.warc.Fetched item). It never parses documents: the
+response as fetched (a govpub.archive.warc.Fetched item). It never parses documents: the
 only things it reads from a page are the links the registry's selectors point at.
 
-Incremental crawls (govpub.incremental): `-a state=FILE` hands it what earlier crawls
+Incremental crawls (govpub.crawl.state): `-a state=FILE` hands it what earlier crawls
 learnt. Known URLs get conditional requests (If-None-Match / If-Modified-Since); a 304 is
 archived as fetched and never followed further; a list page answering 304 is replayed from
 the state's links. Outside a full sweep the spider stops paging a column at the first list
@@ -23,9 +23,9 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from govpub.config import Settings
-from govpub.sites import Site, get_site
-from govpub.warc import Fetched
+from govpub.settings import Settings
+from govpub.registry import Site, get_site
+from govpub.archive.warc import Fetched
 from spiders.middlewares import KEEP_HTTP_STATUSES, failure_kind
 
 ATTACHMENT_EXTENSIONS = (".pdf", ".ofd", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".zip", ".rar")
@@ -48,7 +48,7 @@ class ColumnSpider(scrapy.Spider):
         self.failures: list[dict[str, str]] = []
         self.skipped: list[dict[str, str]] = []
         self.list_pages_seen = 0
-        # Incremental state (govpub.incremental.write_spider_state); none = a plain full crawl.
+        # Incremental state (govpub.crawl.state.write_spider_state); none = a plain full crawl.
         loaded = json.loads(open(state, encoding="utf-8").read()) if state else {}
         self.full_sweep: bool = bool(loaded.get("full_sweep", True))
         self.known: dict[str, dict] = loaded.get("articles", {})

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from govpub.config import REPO_ROOT, Settings
+from govpub.settings import REPO_ROOT, Settings
 
 MANIFEST = json.loads((REPO_ROOT / "sample_site" / "manifest.json").read_text(encoding="utf-8"))
 SAMPLE_SITES = sorted({a["site"] for a in MANIFEST["articles"]})
@@ -39,7 +39,7 @@ def api_settings(session_settings: Settings, s3, es) -> Settings:
 @pytest.fixture(scope="package")
 def loaded(api_settings: Settings) -> Settings:
     """Every sample site crawled, archived and indexed into this package's alias."""
-    from govpub.pipeline import archive_site, crawl_site, index_site, parse_site
+    from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
 
     quiet = lambda line: None  # noqa: E731
     for site_id in SAMPLE_SITES:
@@ -56,7 +56,7 @@ def api_url(loaded: Settings):
     """The app served by a real uvicorn on a free port (thread in this process)."""
     import uvicorn
 
-    from govpub.api import create_app
+    from govpub.search.api import create_app
 
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(loaded), host="127.0.0.1", port=port, log_level="warning"))

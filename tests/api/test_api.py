@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from govpub import index
-from govpub.api import models
-from govpub.query import SearchParams
+from govpub.search import engine
+from govpub.search.api import models
+from govpub.search.query import SearchParams
 from govpub.schema import doc_id_for
 from tests.api.conftest import MANIFEST
 
@@ -251,12 +252,12 @@ def test_export_csv_and_jsonl_stream_the_whole_result_set(http, loaded):
 
 def test_export_pages_past_one_batch_in_search_order(es, loaded):
     params = SearchParams.make("", size=0, facets=False)
-    exported = [d["id"] for d in index.iter_export(es, loaded.es_alias, params, batch=4)]
-    listed = [h.id for h in index.search(es, loaded.es_alias, "", size=100).hits]
+    exported = [d["id"] for d in engine.iter_export(es, loaded.es_alias, params, batch=4)]
+    listed = [h.id for h in engine.search(es, loaded.es_alias, "", size=100).hits]
     assert exported == listed and len(exported) == len(MANIFEST["articles"])
     scored = SearchParams.make("教育", size=0, facets=False)
-    by_score = [d["id"] for d in index.iter_export(es, loaded.es_alias, scored, batch=3)]
-    assert sorted(by_score) == sorted(h.id for h in index.search(es, loaded.es_alias, "教育", size=100).hits)
+    by_score = [d["id"] for d in engine.iter_export(es, loaded.es_alias, scored, batch=3)]
+    assert sorted(by_score) == sorted(h.id for h in engine.search(es, loaded.es_alias, "教育", size=100).hits)
 
 
 def test_series_lines_documents_up_by_year(http):

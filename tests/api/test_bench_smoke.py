@@ -9,14 +9,13 @@ import sys
 import pytest
 
 from govpub import index
-from govpub.config import REPO_ROOT
-from govpub.pipeline import settings_to_env
+from govpub.settings import REPO_ROOT
 
 pytestmark = pytest.mark.services
 
 
 def test_search_bench_runs_and_cleans_up(session_settings, es):
-    env = {**os.environ, **settings_to_env(session_settings)}
+    env = {**os.environ, **session_settings.to_env()}
     result = subprocess.run(
         [sys.executable, str(REPO_ROOT / "bench" / "search.py"), "--docs", "300", "--rounds", "1"],
         capture_output=True, text=True, timeout=300, env=env,

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from govpub.pipeline import settings_to_env
 
 pytestmark = pytest.mark.services
 
@@ -22,7 +21,7 @@ GOVPUB = str(Path(sys.executable).parent / "govpub")
 
 @pytest.fixture(scope="module")
 def run(loaded):
-    env = {**os.environ, **settings_to_env(loaded)}
+    env = {**os.environ, **loaded.to_env()}
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([GOVPUB, "search", *args], capture_output=True, text=True, timeout=120, env=env)

@@ -7,7 +7,7 @@ import importlib.util
 
 import pytest
 
-from govpub.config import REPO_ROOT
+from govpub.settings import REPO_ROOT
 
 pytestmark = pytest.mark.services
 

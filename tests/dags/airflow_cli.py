@@ -7,18 +7,17 @@ import os
 import subprocess
 from pathlib import Path
 
-from govpub.config import REPO_ROOT, Settings
-from govpub.pipeline import settings_to_env
+from govpub.settings import REPO_ROOT, Settings
 
 
 def airflow_test_env(settings: Settings, home: Path, **extra: str) -> dict[str, str]:
     """Environment for `airflow …` with a home (and SQLite DB) of the test's own."""
-    from govpub import services
+    from govpub_dev import services
 
     return {
         **os.environ,
         **services.airflow_env(settings),
-        **settings_to_env(settings),
+        **settings.to_env(),
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
         # Retries still happen (retries=2 in the DAG); the test does not wait minutes for them.

@@ -15,8 +15,8 @@ import pytest
 
 from govpub import index
 from govpub.archive import Archive
-from govpub.config import REPO_ROOT
-from govpub.stats import iter_s3_records, stats_alias
+from govpub.settings import REPO_ROOT
+from govpub.ops.stats import iter_s3_records, stats_alias
 from tests.alert_receiver import AlertReceiver
 from tests.conftest import _ALIASES_USED
 from tests.dags.airflow_cli import airflow_test_env, run_dag_test

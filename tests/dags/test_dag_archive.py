@@ -6,7 +6,7 @@ import pytest
 
 from govpub import index
 from govpub.archive import Archive
-from govpub.contract import validate_archive
+from govpub_dev.contract import validate_archive
 from tests.dags.airflow_cli import airflow_test_env, run_dag_test
 
 pytestmark = [pytest.mark.services, pytest.mark.airflow]

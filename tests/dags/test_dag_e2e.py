@@ -6,8 +6,9 @@ import json
 import pytest
 
 from govpub import index
+from govpub.search import engine
 from govpub.archive import Archive
-from govpub.config import REPO_ROOT
+from govpub.settings import REPO_ROOT
 from govpub.schema import doc_id_for
 from tests.dags.airflow_cli import airflow_test_env, run_dag_test
 
@@ -64,7 +65,7 @@ def test_archive_and_index_hold_every_sample_article(module_settings, airflow_ru
 @pytest.mark.parametrize("site_id", SITES)
 def test_phrase_search_finds_a_document_of_each_site(module_settings, airflow_run, es, site_id):
     article = next(a for a in MANIFEST["articles"] if a["site"] == site_id and not a.get("attachments"))
-    result = index.search(es, module_settings.es_alias, f'"{article["phrase"]}"')
+    result = engine.search(es, module_settings.es_alias, f'"{article["phrase"]}"')
     expected = doc_id_for(module_settings.sample_site_url + article["url"])
     assert expected in [hit.id for hit in result.hits], f'"{article["phrase"]}" did not find {article["url"]}'
     hit = next(h for h in result.hits if h.id == expected)

@@ -9,7 +9,7 @@ import pytest
 
 from govpub import index
 from govpub.archive import Archive
-from govpub.config import REPO_ROOT
+from govpub.settings import REPO_ROOT
 from tests.dags.airflow_cli import airflow_test_env, run_dag_test
 
 pytestmark = [pytest.mark.services, pytest.mark.airflow]

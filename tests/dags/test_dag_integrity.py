@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from govpub.config import REPO_ROOT
+from govpub.settings import REPO_ROOT
 
 DAG_FILES = sorted((REPO_ROOT / "dags").glob("*.py"))
 
@@ -85,7 +85,7 @@ def test_crawl_dag_shape(dagbag):
 
 
 def test_archive_asset_links_crawl_to_export(dagbag):
-    from govpub.assets import ARCHIVE_DOCUMENTS
+    from govpub.airflow.assets import ARCHIVE_DOCUMENTS
 
     crawl = dagbag["dags"]["govpub_crawl"]
     assert crawl["outlets"]["clusters"] == [ARCHIVE_DOCUMENTS.name]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from govpub import services
-from govpub.config import Settings
+from govpub_dev import services
+from govpub.settings import Settings
 
 
 def _free_port() -> int:

@@ -7,7 +7,7 @@ import logging
 import socket
 import time
 
-from govpub.alerts import alert, send_alert
+from govpub.ops.alerts import alert, send_alert
 from tests.alert_receiver import AlertReceiver
 
 PAYLOAD = {"kind": "quality", "site": "longwan-jyj", "message": "longwan-jyj yielded no documents"}
@@ -39,7 +39,7 @@ def test_a_dead_or_slow_receiver_never_raises_and_gives_up_in_bounded_time(caplo
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{sock.getsockname()[1]}/hook?token=s3cret"
-    caplog.set_level(logging.INFO, logger="govpub.alerts")
+    caplog.set_level(logging.INFO, logger="govpub.ops.alerts")
     started = time.monotonic()
     assert send_alert(dead, PAYLOAD, attempts=3, backoff=0.01, timeout=1) is False
     with AlertReceiver(delay=0.8) as slow:
@@ -50,6 +50,6 @@ def test_a_dead_or_slow_receiver_never_raises_and_gives_up_in_bounded_time(caplo
 
 def test_without_a_webhook_alerts_are_only_logged(monkeypatch, caplog):
     monkeypatch.delenv("GOVPUB_ALERT_WEBHOOK", raising=False)
-    caplog.set_level(logging.INFO, logger="govpub.alerts")
+    caplog.set_level(logging.INFO, logger="govpub.ops.alerts")
     assert alert(dict(PAYLOAD)) is False
     assert "ALERT quality: longwan-jyj yielded no documents" in caplog.text

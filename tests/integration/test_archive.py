@@ -53,7 +53,7 @@ def test_document_round_trip_through_s3(settings, s3):
 def test_range_read_of_one_warc_record(settings, s3):
     import io
 
-    from govpub.warc import Fetched, WarcFileWriter, read_one
+    from govpub.archive.warc import Fetched, WarcFileWriter, read_one
 
     buffer = io.BytesIO()
     writer = WarcFileWriter(buffer, software="test")
@@ -91,7 +91,7 @@ def test_wrong_credentials_name_the_endpoint(settings):
 def test_versions_are_made_only_when_content_changes(settings, s3):
     from dataclasses import replace
 
-    from govpub.versions import store_document
+    from govpub.archive.versions import store_document
 
     archive = Archive(settings)
     doc = make_doc(url="http://127.0.0.1:8765/v/1.html", id=doc_id_for("http://127.0.0.1:8765/v/1.html"))

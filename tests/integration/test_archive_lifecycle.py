@@ -10,15 +10,18 @@ import threading
 import pytest
 
 from govpub import index
+from govpub.search import engine
 from govpub.archive import Archive
-from govpub.config import REPO_ROOT
-from govpub.contract import validate_archive
-from govpub.dedup import load_clusters, update_clusters
-from govpub.manifests import manifest_key
-from govpub.pipeline import archive_site, crawl_site, index_site, parse_site, summarize_site
-from govpub.samplesite import make_server
+from govpub.settings import REPO_ROOT
+from govpub_dev.contract import validate_archive
+from govpub.archive.clusters import load_clusters
+from govpub.pipeline.clusters import update_clusters
+from govpub.archive import manifest_key
+from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+from govpub.pipeline.run import summarize_site
+from govpub_dev.samplesite import make_server
 from govpub.schema import doc_id_for
-from govpub import sampleedit
+from govpub_dev import sampleedit
 
 pytestmark = pytest.mark.services
 
@@ -61,7 +64,7 @@ def search_ids(es, settings, ordered=False):
     """Query → (total, hit ids). Unordered by default: the live index's BM25 statistics still count
     overwritten (deleted) copies, a freshly built one does not, so close scores may swap places."""
     return {q: (r.total, [h.id for h in r.hits] if ordered else sorted(h.id for h in r.hits)) for q in QUERIES
-            for r in [index.search(es, settings.es_alias, q, size=50)]}
+            for r in [engine.search(es, settings.es_alias, q, size=50)]}
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +116,7 @@ def test_changed_and_new_articles_are_picked_up(settings, history, es):
     assert "更正" in latest.body and "更正" not in v1.body
     source = es.get(index=settings.es_alias, id=changed_id)["_source"]
     assert source["version"] == 2
-    result = index.search(es, settings.es_alias, f'"{sampleedit.NEW_PHRASE}"')
+    result = engine.search(es, settings.es_alias, f'"{sampleedit.NEW_PHRASE}"')
     assert [h.id for h in result.hits] == [doc_id_for(history["url"] + "/" + history["new_path"])]
 
 
@@ -188,7 +191,7 @@ def test_rerunning_a_run_writes_no_new_object(settings, history, es):
 
 
 def test_reindex_from_s3_gives_identical_results(settings, history, es):
-    from govpub.rebuild import reindex
+    from govpub.pipeline.rebuild import reindex
 
     archive = Archive(settings)
     before = search_ids(es, settings)
@@ -206,7 +209,7 @@ def test_reindex_from_s3_gives_identical_results(settings, history, es):
 
 
 def test_reparse_without_parser_change_writes_nothing(settings, history):
-    from govpub.rebuild import reparse
+    from govpub.pipeline.rebuild import reparse
 
     archive = Archive(settings)
     before = sorted(archive.list_keys("documents/"))
@@ -219,7 +222,7 @@ def test_parquet_export_reads_with_pyarrow_and_duckdb(settings, history, tmp_pat
     import duckdb
     import pyarrow.dataset as ds
 
-    from govpub.export import download_snapshot, export_snapshot
+    from govpub.archive.export import download_snapshot, export_snapshot
 
     archive = Archive(settings)
     first = export_snapshot(settings, echo=lambda line: None)

@@ -9,11 +9,13 @@ from collections import Counter
 import pytest
 
 from govpub import index
+from govpub.search import engine
 from govpub.archive import Archive, run_key
-from govpub.config import REPO_ROOT
-from govpub.pipeline import archive_site, crawl_site, index_site, parse_site, summarize_site
+from govpub.settings import REPO_ROOT
+from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+from govpub.pipeline.run import summarize_site
 from govpub.schema import doc_id_for
-from govpub.sites import load_sites
+from govpub.registry import load_sites
 
 pytestmark = pytest.mark.services
 
@@ -75,7 +77,7 @@ def test_robots_txt_is_obeyed(settings, runs):
 
 @pytest.mark.parametrize("site_id", SAMPLE_SITES)
 def test_raw_warc_in_s3_holds_every_fetched_response(settings, runs, site_id):
-    from govpub.warc import read_records
+    from govpub.archive.warc import read_records
 
     archive = Archive(settings)
     crawl = runs[site_id]["crawl"]
@@ -109,7 +111,7 @@ def test_every_article_becomes_one_archived_document(settings, runs, site_id):
 def test_each_site_is_found_by_a_chinese_phrase_search(settings, runs, es):
     for site_id in SAMPLE_SITES:
         article = next(a for a in MANIFEST["articles"] if a["site"] == site_id)
-        result = index.search(es, settings.es_alias, f'"{article["phrase"]}"', site=site_id)
+        result = engine.search(es, settings.es_alias, f'"{article["phrase"]}"', site=site_id)
         assert doc_id_for(settings.sample_site_url + article["url"]) in [h.id for h in result.hits]
 
 

@@ -1,4 +1,4 @@
-"""The README's first command, as a user runs it (`govpub demo`, which `make demo` calls after
+"""The README's first command, as a user runs it (`python -m govpub_dev demo`, which `make demo` calls after
 bootstrap): twice, against this test module's own bucket, alias and Airflow home."""
 
 import json
@@ -13,11 +13,10 @@ import pytest
 
 from govpub import index
 from govpub.archive import Archive
-from govpub.config import REPO_ROOT
+from govpub.settings import REPO_ROOT
 
 pytestmark = [pytest.mark.services, pytest.mark.airflow]
 
-GOVPUB = str(Path(sys.executable).parent / "govpub")
 ARTICLES = len(json.loads((REPO_ROOT / "sample_site" / "manifest.json").read_text(encoding="utf-8"))["articles"])
 
 
@@ -38,7 +37,7 @@ def demo_runs(module_settings, tmp_path_factory):
     }
     runs = []
     for _ in range(2):
-        result = subprocess.run([GOVPUB, "demo"], env=env, capture_output=True, text=True, timeout=900)
+        result = subprocess.run([sys.executable, "-m", "govpub_dev", "demo"], env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
         runs.append(result)
     return runs
 

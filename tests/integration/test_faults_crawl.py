@@ -1,5 +1,5 @@
 """Network faults, traps, unsafe redirects and anti-bot pages, against a real fault-injecting
-HTTP server (govpub.faultsite) — crawled by the real spider, archived in real S3, indexed in
+HTTP server (govpub_dev.faultsite) — crawled by the real spider, archived in real S3, indexed in
 real Elasticsearch, with the same four functions the DAG runs.
 
 Each test proves by counting against sample_site/manifest.json and against the requests the
@@ -14,9 +14,11 @@ from collections import Counter
 
 import pytest
 
-from govpub import faultsite, index
+from govpub_dev import faultsite
+from govpub import index
 from govpub.archive import Archive, run_key
-from govpub.pipeline import CrawlFailed, archive_site, crawl_site, index_site, parse_site
+from govpub.crawl.runner import CrawlFailed
+from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
 from govpub.schema import doc_id_for
 
 pytestmark = pytest.mark.services

@@ -1,7 +1,7 @@
 """Storage faults: the S3 server stopped mid-run and restarted, Elasticsearch gone mid-index and back.
 
 S3: a PRIVATE S3Proxy (own GOVPUB_HOME, own port) started and stopped through
-govpub.services — the shared server on :9000 is never touched. Elasticsearch: the shared
+govpub_dev.services — the shared server on :9000 is never touched. Elasticsearch: the shared
 server is reached through a TCP proxy in this process that dies in the middle of the
 `_bulk` request and refuses connections until restarted (tests/integration/tcp_proxy.py) —
 a real outage on the real connection path; starting a private Elasticsearch would cost
@@ -22,11 +22,13 @@ import time
 
 import pytest
 
-from govpub import faultsite, index, services
+from govpub_dev import faultsite, services
+from govpub import index
 from govpub.archive import Archive, ArchiveUnavailable
-from govpub.config import REPO_ROOT
+from govpub.settings import REPO_ROOT
 from govpub.index import IndexUnavailable
-from govpub.pipeline import CrawlFailed, archive_site, crawl_site, index_site, parse_site
+from govpub.crawl.runner import CrawlFailed
+from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
 from tests.integration.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.services

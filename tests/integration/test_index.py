@@ -7,6 +7,8 @@ import dataclasses
 import pytest
 
 from govpub import index
+from govpub.search import engine
+from govpub.search import render
 from govpub.schema import Attachment, Document, RawRef, doc_id_for, sha256_text
 
 pytestmark = pytest.mark.services
@@ -108,7 +110,7 @@ def alias(es, settings) -> str:
     return settings.es_alias
 
 
-def ids(result: index.SearchResult) -> list[str]:
+def ids(result: engine.SearchResult) -> list[str]:
     return [h.id for h in result.hits]
 
 
@@ -124,75 +126,75 @@ def test_count(es, alias):
 
 
 def test_phrase_query_requires_adjacent_words(es, alias):
-    result = index.search(es, alias, '"课后服务"')
+    result = engine.search(es, alias, '"课后服务"')
     assert ids(result) == [BY_PATH["kehou"].id]  # "zuoye" has 课后 … 服务 apart
     # unquoted, bigram-and: still not the doc with the characters apart (后服 is missing there)
-    assert ids(index.search(es, alias, "课后服务")) == [BY_PATH["kehou"].id]
+    assert ids(engine.search(es, alias, "课后服务")) == [BY_PATH["kehou"].id]
     # two separate words match both
-    assert set(ids(index.search(es, alias, "课后 服务"))) == {BY_PATH["kehou"].id, BY_PATH["zuoye"].id}
+    assert set(ids(engine.search(es, alias, "课后 服务"))) == {BY_PATH["kehou"].id, BY_PATH["zuoye"].id}
 
 
 def test_phrase_with_numbers_and_title(es, alias):
-    result = index.search(es, alias, '"2024年学校工作要点"')
+    result = engine.search(es, alias, '"2024年学校工作要点"')
     assert ids(result) == [BY_PATH["yaodian"].id]
     assert result.hits[0].title_highlight and "<em>" in result.hits[0].title_highlight
 
 
 def test_traditional_query_finds_simplified_doc(es, alias):
-    assert ids(index.search(es, alias, "課後服務")) == [BY_PATH["kehou"].id]
-    assert ids(index.search(es, alias, '"食品安全"')) == [BY_PATH["shipin"].id]
-    assert ids(index.search(es, alias, "學校工作要點")) == [BY_PATH["yaodian"].id]
+    assert ids(engine.search(es, alias, "課後服務")) == [BY_PATH["kehou"].id]
+    assert ids(engine.search(es, alias, '"食品安全"')) == [BY_PATH["shipin"].id]
+    assert ids(engine.search(es, alias, "學校工作要點")) == [BY_PATH["yaodian"].id]
 
 
 def test_single_character_and_latin_words(es, alias):
     # single characters and Latin words exist only as unigrams (the .exact subfields)
-    assert BY_PATH["shipin"].id in ids(index.search(es, alias, "毒"))
-    assert ids(index.search(es, alias, "covid")) == [BY_PATH["yaodian"].id]
+    assert BY_PATH["shipin"].id in ids(engine.search(es, alias, "毒"))
+    assert ids(engine.search(es, alias, "covid")) == [BY_PATH["yaodian"].id]
 
 
 def test_exclusion(es, alias):
-    with_both = set(ids(index.search(es, alias, "工作")))
+    with_both = set(ids(engine.search(es, alias, "工作")))
     assert {BY_PATH["yaodian"].id, BY_PATH["zongjie"].id, BY_PATH["kehou"].id} <= with_both
-    excluded = set(ids(index.search(es, alias, "工作 -要点")))
+    excluded = set(ids(engine.search(es, alias, "工作 -要点")))
     assert BY_PATH["yaodian"].id not in excluded and BY_PATH["zongjie"].id in excluded
 
 
 def test_site_and_date_filters(es, alias):
-    result = index.search(es, alias, "", site="site-b")
+    result = engine.search(es, alias, "", site="site-b")
     assert ids(result) == [BY_PATH["yaodian"].id, BY_PATH["zongjie"].id]  # newest first
     assert result.total == 2 and result.hits[0].score is None
-    recent = index.search(es, alias, "", date_from="2024-01-01", date_to="2024-06-30")
+    recent = engine.search(es, alias, "", date_from="2024-01-01", date_to="2024-06-30")
     assert ids(recent) == [BY_PATH["yaodian"].id, BY_PATH["kehou"].id]
-    assert ids(index.search(es, alias, "课后", site="site-b")) == []
-    assert ids(index.search(es, alias, "工作", date_to="2022-12-31")) == [BY_PATH["zongjie"].id]
+    assert ids(engine.search(es, alias, "课后", site="site-b")) == []
+    assert ids(engine.search(es, alias, "工作", date_to="2022-12-31")) == [BY_PATH["zongjie"].id]
 
 
 def test_empty_query_lists_everything_newest_first_with_undated_last(es, alias):
-    result = index.search(es, alias, "", size=100)
+    result = engine.search(es, alias, "", size=100)
     assert result.total == len(DOCS)
     dates = [h.publish_date for h in result.hits]
     assert dates[-1] is None and dates[:-1] == sorted(dates[:-1], reverse=True)
-    page = index.search(es, alias, "", size=2, offset=2)
+    page = engine.search(es, alias, "", size=2, offset=2)
     assert ids(page) == ids(result)[2:4]
 
 
 def test_highlights_mark_matches_and_escape_html(es, alias):
-    result = index.search(es, alias, "课后服务")
+    result = engine.search(es, alias, "课后服务")
     hit = result.hits[0]
     assert hit.highlights and all("<em>" in s for s in hit.highlights[:1])
     joined = "".join(hit.highlights)
     assert "<em>课后服务</em>" in joined
     assert "<script>" not in joined
     # the <script> line is escaped when it is part of a snippet
-    script_hit = index.search(es, alias, '"alert"').hits[0]
+    script_hit = engine.search(es, alias, '"alert"').hits[0]
     assert "&lt;script&gt;" in "".join(script_hit.highlights)
     assert "<script>" not in "".join(script_hit.highlights)
-    table = index.format_hits_table(result, ansi=False)
+    table = render.format_hits_table(result, ansi=False)
     assert "【课后服务】" in table and BY_PATH["kehou"].url in table
 
 
 def test_attachment_text_is_searchable(es, alias):
-    result = index.search(es, alias, "教学成果")
+    result = engine.search(es, alias, "教学成果")
     assert ids(result) == [BY_PATH["fujian"].id]
     assert any("<em>" in s for s in result.hits[0].highlights)
 
@@ -207,7 +209,7 @@ def test_bulk_reports_the_bad_document_and_indexes_the_others(es, alias):
     assert result.indexed == 2
     assert [e["id"] for e in result.errors] == [bad.id]
     assert "publish_date" in result.errors[0]["reason"]
-    found = index.search(es, alias, "", site="site-d")
+    found = engine.search(es, alias, "", site="site-d")
     assert set(ids(found)) == {good[0].id, good[1].id}
     for doc in good:  # (no _delete_by_query: the reindex module is absent in this distribution)
         es.delete(index=alias, id=doc.id, refresh=True)
@@ -219,7 +221,7 @@ def test_reindexing_is_idempotent(es, alias):
     result = index.bulk_index(es, alias, [*DOCS[:3], changed, *DOCS[4:]], refresh=True)
     assert result.indexed == len(DOCS) and not result.errors
     assert index.count(es, alias) == before
-    assert index.search(es, alias, "修订").hits[0].id == changed.id
+    assert engine.search(es, alias, "修订").hits[0].id == changed.id
     index.bulk_index(es, alias, DOCS, refresh=True)
 
 
@@ -243,7 +245,7 @@ def test_ensure_index_and_delete_on_fresh_alias(es, settings):
         assert index.count(es, aux) == 0
         # a missing alias reads as empty; bulk_index creates the versioned index, never a bare one
         missing = f"{aux}-missing"
-        assert index.count(es, missing) == 0 and index.search(es, missing, "课后").total == 0
+        assert index.count(es, missing) == 0 and engine.search(es, missing, "课后").total == 0
         assert index.bulk_index(es, missing, DOCS[:1], refresh=True).indexed == 1
         assert index.alias_indices(es, missing) == [f"{missing}-v{index.mapping_version()}"]
     finally:
@@ -260,4 +262,4 @@ def test_unreachable_elasticsearch(settings):
         index.check_reachable(client, bad)
     assert "\n" not in str(info.value) and "connection refused" in str(info.value)
     with pytest.raises(index.IndexUnavailable, match=r"127\.0\.0\.1:1"):
-        index.search(client, bad.es_alias, "课后")
+        engine.search(client, bad.es_alias, "课后")

@@ -19,9 +19,10 @@ import pytest
 
 from govpub import cli, index
 from govpub.archive import Archive, run_key
-from govpub.config import REPO_ROOT
-from govpub.pipeline import CrawlFailed, run_site, settings_to_env
-from govpub.stats import record_site_run, stats_alias, stats_doc_id
+from govpub.settings import REPO_ROOT
+from govpub.crawl.runner import CrawlFailed
+from govpub.pipeline.run import run_site
+from govpub.ops.stats import record_site_run, stats_alias, stats_doc_id
 from tests.conftest import _ALIASES_USED
 
 pytestmark = pytest.mark.services
@@ -144,7 +145,7 @@ def test_stats_index_holds_one_document_per_site_and_run_and_reruns_overwrite(se
 
 
 def _cli(settings, monkeypatch, capsys, *argv) -> tuple[int, str]:
-    for name, value in settings_to_env(settings).items():
+    for name, value in settings.to_env().items():
         monkeypatch.setenv(name, value)
     code = cli.main(list(argv))
     return code, capsys.readouterr().out

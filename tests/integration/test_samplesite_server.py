@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from govpub.config import REPO_ROOT
-from govpub.samplesite import make_server
+from govpub.settings import REPO_ROOT
+from govpub_dev.samplesite import make_server
 
 MANIFEST = json.loads((REPO_ROOT / "sample_site" / "manifest.json").read_text(encoding="utf-8"))
 GBK_ARTICLE = next(a for a in MANIFEST["articles"] if a["encoding"] == "gbk")

@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 
 from govpub.archive import Archive
-from govpub.config import REPO_ROOT
-from govpub.pipeline import settings_to_env
+from govpub.settings import REPO_ROOT
 from tests.dags.airflow_cli import airflow_test_env, run_dag_test
 
 pytestmark = [pytest.mark.services, pytest.mark.airflow]
@@ -51,7 +50,7 @@ def _govpub(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_cli_crawl_never_prints_credentials(settings):
-    env = {**os.environ, **settings_to_env(settings), "GOVPUB_SCRAPY_LOG_LEVEL": "DEBUG"}
+    env = {**os.environ, **settings.to_env(), "GOVPUB_SCRAPY_LOG_LEVEL": "DEBUG"}
     assert env["AWS_SECRET_ACCESS_KEY"] == S3_SECRET and env["GOVPUB_ES_PASSWORD"] == ES_PASSWORD
     ok = _govpub(env, "--debug", "crawl", SITE, "--run-id", "secrets-cli")
     assert ok.returncode == 0, ok.stderr[-3000:]

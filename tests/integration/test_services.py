@@ -1,7 +1,7 @@
-"""Local services (govpub.services) against the real Elasticsearch and S3Proxy.
+"""Local services (govpub_dev.services) against the real Elasticsearch and S3Proxy.
 
 The shared services are started (or reused) through the same code path as
-`govpub services up`; these tests never stop them. Error cases use other ports.
+`python -m govpub_dev services up`; these tests never stop them. Error cases use other ports.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from govpub import services
-from govpub.config import REPO_ROOT, Settings
-from govpub.services import ServiceError
+from govpub_dev import services
+from govpub.settings import REPO_ROOT, Settings
+from govpub_dev.services import ServiceError
 
 pytestmark = pytest.mark.services
 
@@ -54,7 +54,7 @@ def _by_name(settings: Settings) -> dict[str, services.ServiceStatus]:
 def test_ensure_up_is_idempotent(services_up: Settings):
     before = _by_name(services_up)
     services.ensure_up(services_up, ("elasticsearch", "s3"))
-    services.up(services_up)  # the CLI's `govpub services up`
+    services.up(services_up)  # the CLI's `python -m govpub_dev services up`
     after = _by_name(services_up)
     for name in ("elasticsearch", "s3"):
         assert before[name].running and after[name].running, after[name]
@@ -111,7 +111,7 @@ def test_s3_put_get_through_boto3(services_up: Settings):
 def test_cli_status_exit_code(services_up: Settings):
     env = {**os.environ, "GOVPUB_HOME": str(services_up.home), "GOVPUB_ES_URL": services_up.es_url,
            "GOVPUB_S3_ENDPOINT": services_up.s3_endpoint or ""}
-    result = subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "python"), "-m", "govpub.services", "status"],
+    result = subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "python"), "-m", "govpub_dev.services", "status"],
                             capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}

@@ -1,9 +1,9 @@
-"""govpub.blocking.detect_block: firewall / anti-bot answers are named, ordinary pages are not."""
+"""govpub.crawl.blocking.detect_block: firewall / anti-bot answers are named, ordinary pages are not."""
 
 import pytest
 
-from govpub.blocking import detect_block
-from govpub.faultsite import CLOUDFLARE_PAGE, JIASULE_PAGE, RUISHU_PAGE
+from govpub.crawl.blocking import detect_block
+from govpub_dev.faultsite import CLOUDFLARE_PAGE, JIASULE_PAGE, RUISHU_PAGE
 
 GOVPUB_UA = "govpub/0.1 (+https://github.com/govpub/govpub; archive of public government documents)"
 ARTICLE = "<html><head><meta charset='utf-8'><title>关于做好网站防火墙安全验证工作的通知</title></head><body>" \

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 GOVPUB = str(Path(sys.executable).parent / "govpub")
-COMMANDS = ["parse", "crawl", "index", "search", "serve", "sites", "services", "sample-site", "demo"]
+COMMANDS = ["parse", "crawl", "index", "reindex", "reparse", "export", "search", "serve", "status", "report", "sites"]
+DEV_COMMANDS = ["services", "sample-site", "demo"]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -23,6 +25,17 @@ def test_top_level_help_lists_every_command():
     assert result.returncode == 0
     for command in COMMANDS:
         assert command in result.stdout
+
+
+def test_dev_tooling_has_its_own_command_with_help():
+    result = subprocess.run([sys.executable, "-m", "govpub_dev", "--help"], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    for command in DEV_COMMANDS:
+        assert command in result.stdout
+        sub = subprocess.run([sys.executable, "-m", "govpub_dev", command, "--help"], capture_output=True, text=True,
+                             cwd=REPO)
+        assert sub.returncode == 0 and "usage:" in sub.stdout, sub.stderr
+    assert "services" not in run("--help").stdout  # the runtime command carries no dev tooling
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -14,7 +14,7 @@ import subprocess
 
 import yaml
 
-from govpub.config import REPO_ROOT
+from govpub.settings import REPO_ROOT
 
 COMPOSE_FILE = REPO_ROOT / "infra" / "docker-compose.yml"
 AIRFLOW_COMPONENTS = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",

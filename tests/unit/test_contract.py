@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from govpub.contract import SCHEMA_DIR, SCHEMAS, ContractViolation, load_schema, schema_for, validate
-from govpub.dedup import compute_clusters, DocInfo, clusters_document
-from govpub.incremental import empty_state
+from govpub_dev.contract import SCHEMA_DIR, SCHEMAS, ContractViolation, load_schema, schema_for, validate
+from govpub.documents.dedup import compute_clusters, DocInfo, clusters_document
+from govpub.crawl.state import empty_state
 from govpub.schema import DOCUMENT_FIELDS, Document, doc_id_for, sha256_text
 
 

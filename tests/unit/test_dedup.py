@@ -2,8 +2,9 @@
 
 import json
 
-from govpub.config import REPO_ROOT
-from govpub.dedup import THRESHOLD, DocInfo, cluster_fields, clusters_document, compute_clusters, shingles
+from govpub.settings import REPO_ROOT
+from govpub.documents.dedup import THRESHOLD, DocInfo, clusters_document, compute_clusters, shingles
+from govpub.archive.clusters import cluster_fields
 from govpub.schema import sha256_text
 
 MANIFEST = json.loads((REPO_ROOT / "sample_site" / "manifest.json").read_text(encoding="utf-8"))

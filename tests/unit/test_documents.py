@@ -3,10 +3,11 @@ name the URL without stopping the other articles."""
 
 import io
 
-from govpub.config import REPO_ROOT
-from govpub.documents import group_articles, parse_articles, same_content
-from govpub.sites import load_sites
-from govpub.warc import Fetched, WarcFileWriter, read_records
+from govpub.settings import REPO_ROOT
+from govpub.documents import group_articles, parse_articles
+from govpub.schema import same_content
+from govpub.registry import load_sites
+from govpub.archive.warc import Fetched, WarcFileWriter, read_records
 
 WWW = REPO_ROOT / "sample_site" / "www"
 BASE = "http://127.0.0.1:8765"

@@ -2,9 +2,9 @@
 
 import pytest
 
-from govpub.contract import validate
-from govpub.incremental import empty_state, full_sweep_days, sweep_due, updated_state
-from govpub.sites import Site, SiteConfigError, SiteLinks
+from govpub_dev.contract import validate
+from govpub.crawl.state import empty_state, full_sweep_days, sweep_due, updated_state
+from govpub.registry import Site, SiteConfigError, SiteLinks
 
 
 def site(**extra):

@@ -10,13 +10,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from govpub import quality
-from govpub.config import REPO_ROOT
-from govpub.report import render_report, yield_chart
+from govpub.ops import quality
+from govpub.settings import REPO_ROOT
+from govpub.ops.report import render_report, yield_chart
 from govpub.schema import SiteStats
-from govpub.sites import QUALITY_DEFAULTS, QualityThresholds, SiteConfigError, load_sites, quality_from
-from govpub.stats import build_record, load_stats_mapping, stats_alias, summary_line
-from govpub.status import all_statuses, format_status, site_health
+from govpub.registry import QUALITY_DEFAULTS, QualityThresholds, SiteConfigError, load_sites, quality_from
+from govpub.ops.stats import build_record, load_stats_mapping, stats_alias, summary_line
+from govpub.ops.status import all_statuses, format_status, site_health
 
 SCHEMA = json.loads((REPO_ROOT / "schemas" / "site-stats.schema.json").read_text(encoding="utf-8"))
 
@@ -178,7 +178,7 @@ def test_schema_dataclass_and_mapping_describe_the_same_record():
 
 
 def test_stats_alias_follows_the_documents_alias(monkeypatch):
-    from govpub.config import Settings
+    from govpub.settings import Settings
 
     monkeypatch.delenv("GOVPUB_ES_STATS_ALIAS", raising=False)
     settings = Settings.from_env()
@@ -268,7 +268,7 @@ def _raised(issues):
 def test_payload_kind_follows_the_failure():
     from types import SimpleNamespace
 
-    from govpub.alerts import payload_from_context
+    from govpub.ops.alerts import payload_from_context
 
     ti = SimpleNamespace(dag_id="govpub_crawl", run_id="r1", task_id="site.check", map_index=2, try_number=1,
                          log_url="http://airflow/dags/govpub_crawl/runs/r1/tasks/site.check/mapped/2")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from govpub.documents import group_articles, parse_articles
-from govpub.sites import Site, SiteLinks
-from govpub.warc import Fetched, WarcFileWriter, read_records
+from govpub.registry import Site, SiteLinks
+from govpub.archive.warc import Fetched, WarcFileWriter, read_records
 from parsers import Page, ParseError, Template, learn_template, parse_article
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"

@@ -9,8 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govpub import index, query
-from govpub.query import And, Not, Or, QueryError, SearchParams, Term, build_query, parse_query
+from govpub import index
+from govpub.search import query
+from govpub.search import engine
+from govpub.search import query
+from govpub.search import render
+from govpub.search.query import And, Not, Or, QueryError, SearchParams, Term, build_query, parse_query
 
 
 def _walk(node):
@@ -53,8 +57,8 @@ def test_quoted_phrase_is_match_phrase_on_exact_fields():
     # anything else (Latin, digits, a single character): a phrase on the single-token `.exact` subfields
     for text in ('"COVID 19"', '"毒"', '"2024年"'):
         latin = [c for c in _clauses(build_query(text), "multi_match") if c.get("type") == "phrase"]
-        assert latin[0]["fields"] == list(index.EXACT_FIELDS), text
-    assert "body.exact" in index.EXACT_FIELDS and "title.exact^3" in index.EXACT_FIELDS
+        assert latin[0]["fields"] == list(query.EXACT_FIELDS), text
+    assert "body.exact" in query.EXACT_FIELDS and "title.exact^3" in query.EXACT_FIELDS
     # CJK quotes work too
     assert parse_query("“工作要点”") == Term("工作要点", phrase=True)
     assert parse_query("「工作要点」") == Term("工作要点", phrase=True)
@@ -80,7 +84,7 @@ def test_cjk_words_need_all_bigrams_and_prefer_the_word_as_written():
     assert clause["should"][0]["multi_match"]["fields"] == list(query.BIGRAM_PHRASE_FIELDS)
     # single characters and Latin words: bigram match OR the exact characters
     single = build_query("毒")["query"]["bool"]
-    assert single["minimum_should_match"] == 1 and single["should"][1]["multi_match"]["fields"] == list(index.EXACT_FIELDS)
+    assert single["minimum_should_match"] == 1 and single["should"][1]["multi_match"]["fields"] == list(query.EXACT_FIELDS)
 
 
 def test_leading_minus_and_not_exclude():
@@ -260,28 +264,28 @@ def test_highlight_settings():
 
 def test_render_highlight_escapes_and_marks():
     snippet = "做好<em>课后服务</em>&lt;script&gt;\n第二段"
-    assert index.render_highlight(snippet) == "做好【课后服务】<script> ⏎ 第二段"
-    assert "\033[1m课后服务\033[0m" in index.render_highlight(snippet, ansi=True)
+    assert render.render_highlight(snippet) == "做好【课后服务】<script> ⏎ 第二段"
+    assert "\033[1m课后服务\033[0m" in render.render_highlight(snippet, ansi=True)
 
 
 def test_fit_counts_wide_characters():
-    assert index.display_width("课后ab") == 6
-    assert index.fit("课后服务工作", 7) == "课后服…"
-    assert index.display_width(index.fit("课后服务工作", 7)) == 7
-    assert index.fit("ab", 4) == "ab  "
+    assert render.display_width("课后ab") == 6
+    assert render.fit("课后服务工作", 7) == "课后服…"
+    assert render.display_width(render.fit("课后服务工作", 7)) == 7
+    assert render.fit("ab", 4) == "ab  "
 
 
 def test_format_hits_table():
-    result = index.SearchResult(
+    result = engine.SearchResult(
         total=1,
         took_ms=3,
         hits=[
-            index.Hit(id="x", title="通知", url="http://a/b", site="s", source=None, publish_date="2024-01-02",
+            engine.Hit(id="x", title="通知", url="http://a/b", site="s", source=None, publish_date="2024-01-02",
                       doc_type="通知", score=1.5, highlights=["a<em>课后</em>b"])
         ],
     )
-    table = index.format_hits_table(result, ansi=False)
+    table = render.format_hits_table(result, ansi=False)
     assert "1 result(s)" in table and "2024-01-02" in table and "a【课后】b" in table and "1.50" in table
     assert "title" in table.splitlines()[1]
     assert result.to_dict()["hits"][0]["highlights"] == ["a<em>课后</em>b"]
-    assert index.format_facets({"site": [{"value": "a", "count": 2}], "year": []}) == "  site: a 2"
+    assert render.format_facets({"site": [{"value": "a", "count": 2}], "year": []}) == "  site: a 2"

@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from govpub.config import REPO_ROOT
+from govpub.settings import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "sample_site"
 WWW = SAMPLE / "www"

@@ -3,10 +3,11 @@
 import pytest
 
 from govpub.archive import document_key, raw_key, run_key, safe_key_part
-from govpub.audit import CLEAN, NOT_AUDITED, VULNERABLE, judge
-from govpub.config import REPO_ROOT
+from govpub_dev.audit import CLEAN, NOT_AUDITED, VULNERABLE, judge
+from govpub.settings import REPO_ROOT
 from govpub.schema import doc_id_for
-from govpub.sites import SiteConfigError, UnknownSite, _site_from_entry, get_site
+from govpub.registry import SiteConfigError, UnknownSite, get_site
+from govpub.registry.sites import _site_from_entry
 
 HOSTILE = [
     "../../etc/passwd", "..", ".", "", "/", "a/../../b", "..\\..\\windows", "%2e%2e%2f%2e%2e", "a/b/c",

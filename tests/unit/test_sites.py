@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from govpub.config import REPO_ROOT
-from govpub.sites import SiteConfigError, UnknownSite, expand_env, get_site, load_sites
+from govpub.settings import REPO_ROOT
+from govpub.registry import SiteConfigError, UnknownSite, expand_env, get_site, load_sites
 
 GOOD = """
 [[site]]
@@ -82,7 +82,7 @@ def test_unknown_site_lists_the_known_ones(tmp_path):
 def test_schedule_decides_which_daily_run_crawls_a_site(tmp_path):
     from datetime import datetime, timezone
 
-    from govpub.sites import is_due
+    from govpub.registry import is_due
 
     def site_with(schedule: str):
         return load_sites(write(tmp_path, GOOD.replace('kind = "official"', f'kind = "official"\nschedule = "{schedule}"')), environ={})["demo-jyj"]

@@ -1,4 +1,4 @@
-"""govpub.urlsafety.check_url, spiders.middlewares.retry_delay and failure_kind: pure functions."""
+"""govpub.crawl.urlsafety.check_url, spiders.middlewares.retry_delay and failure_kind: pure functions."""
 
 from datetime import datetime, timezone
 
@@ -11,7 +11,7 @@ from scrapy.exceptions import (
 )
 from twisted.internet import error as twisted_error
 
-from govpub.urlsafety import check_url, site_is_private
+from govpub.crawl.urlsafety import check_url, site_is_private
 from spiders.middlewares import Refused, failure_kind, retry_delay
 
 DOMAINS = ["jyj.example.gov.cn"]

@@ -2,7 +2,7 @@
 
 import io
 
-from govpub.warc import Fetched, WarcFileWriter, read_one, read_records
+from govpub.archive.warc import Fetched, WarcFileWriter, read_one, read_records
 
 
 def exchange(url: str, body: bytes, status: int = 200, **context) -> Fetched:

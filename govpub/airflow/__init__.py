@@ -1,0 +1,1 @@
+"""Airflow glue: the callables the DAG files run, connections → settings, data-aware Assets."""

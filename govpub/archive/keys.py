@@ -1,0 +1,90 @@
+"""The S3 archive: raw WARC files (the source of truth) and normalised document JSON.
+
+Key layout (the downstream contract; docs/archive.md is its documentation):
+
+    raw/{site}/{YYYY-MM-DD}/{crawl_id}-{part:05d}.warc.gz   responses as fetched (WARC 1.1, gzip per record)
+    documents/{site}/{doc_id}/v{n}.json                      version n of a document (immutable once written)
+    documents/{site}/{doc_id}/latest.json                    copy of the highest version (the stable "latest" view)
+    documents/{site}/{doc_id}/status.json                    deletion status record (only once a page was seen gone)
+    runs/{run_id}/{site}/{step}.json                         what each DAG task did (stats, keys written)
+    runs/{run_id}/{site}/parsed.jsonl.gz                     parse output handed from `parse` to `archive`
+    runs/{run_id}/{site}/manifest.json                       every object the run wrote for the site (size, sha256), counts
+    state/{site}/crawl.json                                  validators (ETag/Last-Modified) and list links for re-crawls
+    clusters/current.json                                    duplicate clusters (exact + MinHash near duplicates)
+    exports/…                                                Parquet snapshots (govpub.archive.export)
+
+Every key is a pure function of (site, run, url), so re-running a task overwrites the
+same objects instead of adding new ones.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SAFE_KEY_PART = re.compile(r"[^A-Za-z0-9._=-]+")
+
+
+def safe_key_part(value: str) -> str:
+    """A value usable as one path segment of an S3 key: no '/', no '..', only safe characters."""
+    cleaned = _SAFE_KEY_PART.sub("_", value).strip("._") or "_"
+    return cleaned[:200]
+
+
+def raw_key(prefix: str, site: str, crawl_date: str, crawl_id: str, part: int) -> str:
+    return f"{prefix}raw/{safe_key_part(site)}/{crawl_date}/{safe_key_part(crawl_id)}-{part:05d}.warc.gz"
+
+
+def document_prefix(prefix: str, site: str, doc_id: str) -> str:
+    return f"{prefix}documents/{safe_key_part(site)}/{safe_key_part(doc_id)}/"
+
+
+def document_key(prefix: str, site: str, doc_id: str) -> str:
+    """The stable "latest" view of a document."""
+    return document_prefix(prefix, site, doc_id) + "latest.json"
+
+
+def version_key(prefix: str, site: str, doc_id: str, version: int) -> str:
+    return document_prefix(prefix, site, doc_id) + f"v{int(version)}.json"
+
+
+def status_key(prefix: str, site: str, doc_id: str) -> str:
+    return document_prefix(prefix, site, doc_id) + "status.json"
+
+
+_VERSION_KEY = re.compile(r"documents/([^/]+)/([^/]+)/(?:v(\d+)|(latest)|(status))\.json$")
+
+
+def parse_document_key(key: str) -> tuple[str, str, str] | None:
+    """(site, doc_id, "v<n>"|"latest"|"status") for a key under documents/, else None."""
+    match = _VERSION_KEY.search(key)
+    if not match:
+        return None
+    site, doc_id, n, latest, status = match.groups()
+    return site, doc_id, (f"v{n}" if n else latest or status)
+
+
+def run_key(prefix: str, run_id: str, site: str, name: str) -> str:
+    return f"{prefix}runs/{safe_key_part(run_id)}/{safe_key_part(site)}/{name}"
+
+
+def state_key(prefix: str, site: str) -> str:
+    return f"{prefix}state/{safe_key_part(site)}/crawl.json"
+
+
+def stats_key(prefix: str, run_id: str, site: str) -> str:
+    return run_key(prefix, run_id, site, "stats.json")
+
+
+def manifest_key(prefix: str, run_id: str, site: str) -> str:
+    return run_key(prefix, run_id, site, "manifest.json")
+
+
+def clusters_key(prefix: str) -> str:
+    return f"{prefix}clusters/current.json"
+
+
+POINTER_KEY = "exports/latest.json"
+
+
+def snapshot_key(prefix: str, export_id: str, name: str) -> str:
+    return f"{prefix}exports/snapshots/{safe_key_part(export_id)}/{name}"

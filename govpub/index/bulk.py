@@ -1,0 +1,96 @@
+"""Bulk indexing of documents (with their index-only overlay) and partial overlay updates."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable, Iterator
+
+from elasticsearch import Elasticsearch, helpers
+
+from govpub.index.client import translate_connection_errors
+from govpub.schema import Document, to_es_source
+
+BULK_CHUNK_SIZE = 500
+
+
+@dataclass
+class BulkResult:
+    indexed: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)  #: {"id", "reason"}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def actions(
+    alias: str, docs: Iterable[Document], overlays: dict[str, dict[str, Any]] | None = None
+) -> Iterator[dict[str, Any]]:
+    for doc in docs:
+        overlay = (overlays or {}).get(doc.id)
+        yield {"_op_type": "index", "_index": alias, "_id": doc.id, "_source": to_es_source(doc, overlay)}
+
+
+def _item_reason(error: Any) -> str:
+    if not isinstance(error, dict):
+        return str(error)
+    reason = f"{error.get('type', 'error')}: {error.get('reason', '')}".strip()
+    caused = error.get("caused_by")
+    if isinstance(caused, dict) and caused.get("reason"):
+        reason += f" (caused by {caused.get('type', '')}: {caused['reason']})"
+    return reason
+
+
+@translate_connection_errors
+def bulk_index(
+    es: Elasticsearch,
+    alias: str,
+    docs: Iterable[Document],
+    refresh: bool = False,
+    overlays: dict[str, dict[str, Any]] | None = None,
+) -> BulkResult:
+    """Index `docs` through `alias` with `_id = doc.id` (re-runs overwrite, never duplicate).
+
+    One bad document never raises: its error is reported in `BulkResult.errors`.
+    429 (too many requests) responses are retried with backoff by streaming_bulk.
+    """
+    # Never let an index request auto-create a concrete index named like the alias (dynamic mapping).
+    ensure_index(es, alias)
+    result = BulkResult()
+    for ok, item in helpers.streaming_bulk(
+        es,
+        actions(alias, docs, overlays),
+        chunk_size=BULK_CHUNK_SIZE,
+        raise_on_error=False,
+        max_retries=5,
+        initial_backoff=1,
+        max_backoff=30,
+    ):
+        info = item.get("index", item) if isinstance(item, dict) else {}
+        if ok:
+            result.indexed += 1
+        else:
+            result.errors.append({"id": str(info.get("_id")), "reason": _item_reason(info.get("error"))})
+    if refresh:
+        es.indices.refresh(index=alias)
+    return result
+
+
+@translate_connection_errors
+def update_overlays(es: Elasticsearch, alias: str, overlays: dict[str, dict[str, Any]], refresh: bool = True) -> int:
+    """Partial updates of index-only fields (status, cluster …); documents not indexed yet are skipped."""
+    actions = (
+        {"_op_type": "update", "_index": alias, "_id": doc_id, "doc": overlay}
+        for doc_id, overlay in overlays.items()
+    )
+    updated = 0
+    for ok, item in helpers.streaming_bulk(es, actions, chunk_size=BULK_CHUNK_SIZE, raise_on_error=False):
+        info = item.get("update", {}) if isinstance(item, dict) else {}
+        if ok:
+            updated += 1
+        elif (info.get("error") or {}).get("type") != "document_missing_exception":
+            raise RuntimeError(f"index update of {info.get('_id')} failed: {_item_reason(info.get('error'))}")
+    if refresh and overlays:
+        es.indices.refresh(index=alias)
+    return updated
+
+

@@ -1,0 +1,112 @@
+"""Versioned indices behind an alias: `<alias>-v<N>`, N = `_meta.version` of the mapping.
+
+Readers and writers only ever use the alias. A mapping change bumps the version, so a new
+index is created next to the old one and the alias is moved after reindexing. The documents
+index (mappings/documents.json) and the stats index (mappings/stats.json) both live so.
+
+Chinese text: this Elasticsearch distribution has no analysis-common module (no `cjk` analyzer,
+no ngram filters). `title`/`body` use `zh_bigram` (standard tokenizer = one token per CJK char,
+then shingles of 2 joined with ""), i.e. overlapping bigrams; the `.exact` subfields keep
+single-character tokens so quoted phrases match exactly as written (match_phrase).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError
+
+from govpub.index.client import error_type, translate_connection_errors
+from govpub.settings import REPO_ROOT
+
+MAPPING_PATH = REPO_ROOT / "mappings" / "documents.json"
+
+def load_mapping() -> dict[str, Any]:
+    """mappings/documents.json: {"_meta": {"version": N, ...}, "settings": {...}, "mappings": {...}}."""
+    with MAPPING_PATH.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def mapping_version(mapping: dict[str, Any] | None = None) -> int:
+    return int((mapping or load_mapping())["_meta"]["version"])
+
+
+def index_name(alias: str, version: int) -> str:
+    return f"{alias}-v{version}"
+
+
+def alias_indices(es: Elasticsearch, alias: str) -> list[str]:
+    """Concrete indices behind `alias` (sorted; empty when the alias does not exist)."""
+    if not es.indices.exists_alias(name=alias):
+        return []
+    return sorted(es.indices.get_alias(name=alias).body.keys())
+
+
+@translate_connection_errors
+def ensure_index(es: Elasticsearch, alias: str) -> str:
+    """Return the index behind `alias`, creating `<alias>-v<version>` and the alias when missing.
+
+    Idempotent and safe against a concurrent caller doing the same. When the alias already
+    points at an older version, that index is returned as is (moving the alias is a reindex job).
+    """
+    existing = alias_indices(es, alias)
+    if existing:
+        return _pick_write_index(es, alias, existing)
+    if es.indices.exists(index=alias):
+        raise RuntimeError(f"{alias!r} is a concrete index, not an alias; refusing to use it as the govpub alias")
+
+    mapping = load_mapping()
+    name = index_name(alias, mapping_version(mapping))
+    mappings = dict(mapping["mappings"])
+    mappings["_meta"] = mapping["_meta"]
+    try:
+        es.indices.create(
+            index=name,
+            settings=mapping["settings"],
+            mappings=mappings,
+            aliases={alias: {"is_write_index": True}},
+        )
+    except ApiError as exc:
+        if error_type(exc) != "resource_already_exists_exception":
+            raise
+        # Someone else created it (or a previous run died before the alias existed).
+        if not alias_indices(es, alias):
+            es.indices.put_alias(index=name, name=alias, is_write_index=True)
+    es.cluster.health(index=name, wait_for_status="yellow", timeout="30s")
+    return name
+
+
+def _pick_write_index(es: Elasticsearch, alias: str, indices: list[str]) -> str:
+    if len(indices) == 1:
+        return indices[0]
+    info = es.indices.get_alias(name=alias).body
+    for name, data in info.items():
+        if data.get("aliases", {}).get(alias, {}).get("is_write_index"):
+            return name
+    return indices[-1]
+
+
+@translate_connection_errors
+def count(es: Elasticsearch, alias: str) -> int:
+    """Documents behind `alias` (0 when the alias does not exist yet)."""
+    try:
+        return int(es.count(index=alias)["count"])
+    except NotFoundError:
+        return 0
+
+
+@translate_connection_errors
+def refresh(es: Elasticsearch, alias: str) -> None:
+    es.indices.refresh(index=alias)
+
+
+def delete_alias_and_indices(es: Elasticsearch, alias: str) -> None:
+    """Delete the alias and every versioned index `<alias>-v*` (tests, `govpub index --reset`)."""
+    names = set(alias_indices(es, alias))
+    found = es.indices.get(index=f"{alias}-v*", ignore_unavailable=True, allow_no_indices=True).body
+    names.update(found.keys())
+    for name in sorted(names):
+        es.options(ignore_status=404).indices.delete(index=name)
+
+

@@ -1,0 +1,1 @@
+"""Operations, watching from the side: per-run stats records, quality checks, status, report, alerts."""

@@ -1,0 +1,303 @@
+"""Runs the searches govpub.search.query builds: search with facets and collapsing, single
+documents with their cluster, export through a point in time, and series (agency × doc_type
+ordered by year).
+
+User query text never goes through `query_string`: govpub.search.query parses it (phrases,
+AND/OR/NOT, fields) and builds bool / match / multi_match / match_phrase / term clauses,
+which have no syntax.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterator
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError
+
+from govpub.index.client import translate_connection_errors
+from govpub.search.query import (
+    HIGHLIGHT_POST,
+    HIGHLIGHT_PRE,
+    QueryError,
+    SearchParams,
+    build_search,
+    export_body,
+    query_clause,
+    read_facets,
+)
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    url: str
+    site: str
+    source: str | None
+    publish_date: str | None
+    doc_type: str | None
+    score: float | None
+    highlights: list[str] = field(default_factory=list)  #: HTML-escaped snippets, matches in <em>…</em>
+    title_highlight: str | None = None  #: HTML-escaped title with <em> marks, when the title matched
+    agency: str | None = None
+    region: str | None = None
+    year: int | None = None  #: the year the document is about (`year`, else the publish year)
+    doc_number: str | None = None
+    status: str | None = None
+    version: int | None = None
+    cluster: str | None = None
+    cluster_size: int | None = None
+    copies: list[dict[str, Any]] = field(default_factory=list)  #: other documents of its cluster (collapse)
+
+
+@dataclass
+class SearchResult:
+    total: int
+    took_ms: int
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    groups: int | None = None  #: distinct duplicate clusters among the matches (collapse only)
+    offset: int = 0
+    size: int = 10
+    sort: str = "relevance"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _effective_year(src: dict[str, Any]) -> int | None:
+    return src.get("year") if src.get("year") is not None else src.get("publish_year")
+
+
+def _bad_request(exc: ApiError) -> QueryError:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    causes = error.get("root_cause") or []
+    reason = (causes[0].get("reason") if causes and isinstance(causes[0], dict) else None) or error.get("reason")
+    return QueryError(f"Elasticsearch rejected the query: {reason or exc.message}"[:300])
+
+
+def _run_search(es: Elasticsearch, alias: str, body: dict[str, Any]) -> Any | None:
+    try:
+        return es.search(index=alias, **body)
+    except NotFoundError:
+        return None  # nothing indexed yet under this alias
+    except ApiError as exc:
+        if exc.meta.status == 400:
+            raise _bad_request(exc) from exc
+        raise
+
+
+_ADJACENT_MARKS = HIGHLIGHT_POST + HIGHLIGHT_PRE
+
+
+def _merge_marks(snippet: str) -> str:
+    # The .exact subfields hold one token per character, so a phrase comes back as
+    # <em>课</em><em>后</em>…: adjacent marks become one, <em>课后服务</em>.
+    return snippet.replace(_ADJACENT_MARKS, "")
+
+
+def parse_hit(h: dict[str, Any]) -> Hit:
+    src = h.get("_source", {})
+    hl = h.get("highlight", {})
+    title_hl = hl.get(HIGHLIGHT_FIELDS["title"], [None])[0]
+    title_hl = _merge_marks(title_hl) if title_hl else None
+    snippets = [_merge_marks(s) for s in (*hl.get(HIGHLIGHT_FIELDS["body"], ()), *hl.get(HIGHLIGHT_FIELDS["attachments"], ()))]
+    copies = []
+    inner = h.get("inner_hits", {}).get("copies", {}).get("hits", {})
+    for c in inner.get("hits", []):
+        csrc = c.get("_source", {})
+        if csrc.get("id", c.get("_id")) != src.get("id", h.get("_id")):
+            copies.append({k: csrc.get(k) for k in ("id", "url", "site", "title", "publish_date")})
+    score = h.get("_score")
+    return Hit(
+        id=src.get("id") or h["_id"],
+        title=src.get("title", ""),
+        url=src.get("url", ""),
+        site=src.get("site", ""),
+        source=src.get("source"),
+        publish_date=src.get("publish_date"),
+        doc_type=src.get("doc_type"),
+        score=float(score) if isinstance(score, (int, float)) else None,
+        highlights=snippets,
+        title_highlight=title_hl if title_hl and HIGHLIGHT_PRE in title_hl else None,
+        agency=src.get("agency"),
+        region=src.get("region"),
+        year=_effective_year(src),
+        doc_number=src.get("doc_number"),
+        status=src.get("status"),
+        version=src.get("version"),
+        cluster=src.get("cluster"),
+        cluster_size=src.get("cluster_size"),
+        copies=copies,
+    )
+
+
+def read_search_response(resp: Any | None, params: SearchParams) -> SearchResult:
+    sort = params.effective_sort()
+    if resp is None:
+        return SearchResult(total=0, took_ms=0, offset=params.offset, size=params.size, sort=sort)
+    total = resp["hits"]["total"]
+    aggs = resp.get("aggregations") or {}
+    return SearchResult(
+        total=int(total["value"] if isinstance(total, dict) else total),
+        took_ms=int(resp.get("took", 0)),
+        hits=[parse_hit(h) for h in resp["hits"]["hits"]],
+        facets=read_facets(aggs) if params.facets else {},
+        groups=int(aggs["clusters"]["value"]) if params.collapse and "clusters" in aggs else None,
+        offset=params.offset,
+        size=params.size,
+        sort=sort,
+    )
+
+
+@translate_connection_errors
+def search(es: Elasticsearch, alias: str, query: str | SearchParams = "", **kwargs) -> SearchResult:
+    """Run one search. `query` is user text (kwargs: SearchParams fields) or a SearchParams.
+
+    Raises QueryError for input that cannot be searched (also when Elasticsearch answers 400).
+    """
+    params = query if isinstance(query, SearchParams) else SearchParams.make(query, **kwargs)
+    return read_search_response(_run_search(es, alias, build_search(params)), params)
+
+
+# --------------------------------------------------------------------------- documents
+
+
+@translate_connection_errors
+def get_document(es: Elasticsearch, alias: str, doc_id: str) -> dict[str, Any] | None:
+    """The indexed `_source` of one document (an ids query works on an alias over several indices)."""
+    resp = _run_search(es, alias, {"query": {"ids": {"values": [doc_id]}}, "size": 1})
+    hits = resp["hits"]["hits"] if resp is not None else []
+    return hits[0]["_source"] if hits else None
+
+
+@translate_connection_errors
+def cluster_members(es: Elasticsearch, alias: str, cluster: str, *, exclude: str | None = None,
+                    size: int = 50) -> list[dict[str, Any]]:
+    """The other documents of a duplicate cluster (canonical first, then oldest first)."""
+    query: dict[str, Any] = {"bool": {"filter": [{"term": {"cluster": cluster}}]}}
+    if exclude:
+        query["bool"]["must_not"] = [{"ids": {"values": [exclude]}}]
+    resp = _run_search(es, alias, {
+        "query": query, "size": size,
+        "sort": [{"is_canonical": "desc"}, {"publish_date": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
+        "source_includes": ["id", "url", "site", "title", "publish_date", "is_canonical", "fetched_at"],
+    })
+    return [h["_source"] for h in resp["hits"]["hits"]] if resp is not None else []
+
+
+# --------------------------------------------------------------------------- export
+
+EXPORT_BATCH = 500
+
+
+@translate_connection_errors
+def iter_export(es: Elasticsearch, alias: str, params: SearchParams, *, batch: int = EXPORT_BATCH,
+                source_excludes: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Every matching document's `_source`, in the search's order, however many there are.
+
+    Pages with a point in time + search_after (consistent while it runs; no result-window limit).
+    The point in time is closed when the iterator finishes or is closed early.
+    """
+    body = export_body(params)
+    try:
+        pit = es.open_point_in_time(index=alias, keep_alive="2m")["id"]
+    except NotFoundError:
+        return
+    except ApiError as exc:
+        if exc.meta.status == 400:
+            raise _bad_request(exc) from exc
+        raise
+    try:
+        after = None
+        while True:
+            request: dict[str, Any] = {
+                "query": body["query"], "sort": body["sort"], "size": batch, "track_total_hits": False,
+                "pit": {"id": pit, "keep_alive": "2m"},
+            }
+            if source_excludes:
+                request["source_excludes"] = source_excludes
+            if after is not None:
+                request["search_after"] = after
+            try:
+                resp = es.search(**request)
+            except ApiError as exc:
+                if exc.meta.status == 400:
+                    raise _bad_request(exc) from exc
+                raise
+            pit = resp.get("pit_id", pit)
+            hits = resp["hits"]["hits"]
+            for h in hits:
+                yield h["_source"]
+            if len(hits) < batch:
+                return
+            after = hits[-1]["sort"]
+    finally:
+        try:
+            es.close_point_in_time(id=pit)
+        except Exception:  # pragma: no cover - the PIT expires by itself after keep_alive
+            pass
+
+
+# --------------------------------------------------------------------------- series
+
+SERIES_DOCS_PER_TYPE = 100  #: top_hits cap (index.max_inner_result_window)
+
+
+@translate_connection_errors
+def series(es: Elasticsearch, alias: str, params: SearchParams, *, agencies: int = 30,
+           doc_types: int = 30) -> list[dict[str, Any]]:
+    """Documents grouped by agency, then doc_type, each group ordered by the year it is about.
+
+    Returns [{"agency", "count", "years": [2019, …], "series": [{"doc_type", "count",
+    "documents": [{id, title, year, publish_date, url, site}, … oldest first]}]}], biggest agency
+    first. The agency is the site registry's (`agency`), else the page's `source`.
+    `params` filters as in search (q, site, doc_type, year, dates…); with `collapse`, only each
+    cluster's canonical copy is listed.
+    """
+    extra = [{"term": {"is_canonical": True}}] if params.collapse else []
+    top = {
+        "top_hits": {
+            "size": SERIES_DOCS_PER_TYPE,
+            "sort": [{"year": {"order": "asc", "missing": "_last"}}, {"publish_date": {"order": "asc", "missing": "_last"}}],
+            "_source": ["id", "title", "year", "publish_year", "publish_date", "url", "site", "doc_number"],
+        }
+    }
+    by_type = {"terms": {"field": "doc_type", "size": doc_types}, "aggs": {"docs": top}}
+    body = {
+        "query": query_clause(params, extra_filters=extra),
+        "size": 0,
+        "aggs": {
+            "agency": {"terms": {"field": "agency", "size": agencies}, "aggs": {"types": by_type}},
+            "no_agency": {
+                "filter": {"bool": {"must_not": [{"exists": {"field": "agency"}}]}},
+                "aggs": {"source": {"terms": {"field": "source", "size": agencies}, "aggs": {"types": by_type}}},
+            },
+        },
+    }
+    resp = _run_search(es, alias, body)
+    if resp is None:
+        return []
+    aggs = resp["aggregations"]
+    buckets = list(aggs["agency"]["buckets"]) + list(aggs["no_agency"]["source"]["buckets"])
+    groups = []
+    for bucket in buckets:
+        types, years = [], set()
+        for tb in bucket["types"]["buckets"]:
+            docs = []
+            for h in tb["docs"]["hits"]["hits"]:
+                src = h["_source"]
+                year = _effective_year(src)
+                if year is not None:
+                    years.add(year)
+                docs.append({"id": src.get("id"), "title": src.get("title"), "year": year,
+                             "publish_date": src.get("publish_date"), "url": src.get("url"),
+                             "site": src.get("site"), "doc_number": src.get("doc_number")})
+            docs.sort(key=lambda d: (d["year"] is None, d["year"] or 0, d["publish_date"] or ""))
+            types.append({"doc_type": tb["key"], "count": tb["doc_count"], "documents": docs})
+        groups.append({"agency": bucket["key"], "count": bucket["doc_count"], "years": sorted(years),
+                       "series": types})
+    groups.sort(key=lambda g: -g["count"])
+    return groups
+
+

@@ -1,0 +1,406 @@
+"""Elasticsearch request bodies built from the query language and the search parameters (pure).
+
+Syntax (docs/search.md is the user documentation):
+
+    课后 服务              words are ANDed (each word: all its CJK bigrams, or the exact characters)
+    "课后服务"  “…” 「…」  exact phrase (match_phrase on the single-character `.exact` subfields)
+    课后 OR 托管  课后 | 托管   either
+    课后 AND 服务  课后 & 服务  both (the default)
+    -收费  NOT 收费        exclude
+    (课后 OR 托管) -收费    grouping
+    title:要点  title:"工作要点"   only in the title
+    site:longwan-jyj  type:通知  year:2024  source:… agency:… region:… number:…   filters
+
+Everything is lenient: unbalanced quotes and parentheses, dangling operators and punctuation
+are plain text or ignored, because researchers paste text. What cannot be searched meaningfully
+(a non-numeric `year:`, a query too long or too deep, a page past the result window, a bad
+date or sort) raises `QueryError`, which the API answers with 400.
+
+User text never reaches Elasticsearch's `query_string`/`simple_query_string`: the parser builds
+bool / match / multi_match / match_phrase / term clauses, which have no syntax of their own.
+Queries are converted to simplified Chinese (OpenCC t2s), as the indexed text is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from parsers.normalise import to_simplified
+
+from govpub.search.language import (  # noqa: F401  (QUERY_FIELDS etc. re-exported for callers of the query API)
+    MAX_DEPTH,
+    MAX_QUERY_CHARS,
+    MAX_TERMS,
+    QUERY_FIELDS,
+    And,
+    Node,
+    Not,
+    Or,
+    QueryError,
+    Term,
+    has_text_terms,
+    parse_query,
+)
+
+#: searched by unquoted words (zh_bigram analysed) and, for exact phrases, their `.exact` subfields
+TEXT_FIELDS = ("title^3", "body", "attachments.text^0.5", "attachments.name.text^0.5")
+EXACT_FIELDS = ("title.exact^3", "body.exact", "attachments.text.exact^0.5")
+
+HIGHLIGHT_PRE, HIGHLIGHT_POST = "<em>", "</em>"
+
+MAX_PAGE_SIZE = 100
+MAX_RESULT_WINDOW = 10_000  #: Elasticsearch's index.max_result_window; deeper: /export
+FACET_SIZE = 50
+
+#: keyword facets: request name → indexed field (the `year` facet merges `year` and `publish_year`)
+FACET_FIELDS = {
+    "site": "site",
+    "agency": "agency",
+    "source": "source",
+    "region": "region",
+    "doc_type": "doc_type",
+    "status": "status",
+}
+
+SORTS = ("relevance", "date", "date_asc")
+
+HIT_SOURCE_FIELDS = [
+    "id", "title", "url", "site", "source", "agency", "region", "publish_date", "year", "publish_year",
+    "doc_type", "doc_number", "status", "version", "cluster", "cluster_size", "is_canonical",
+]
+
+
+# --------------------------------------------------------------------------- tree → ES query
+
+
+BIGRAM_PHRASE_FIELDS = tuple(f for f in TEXT_FIELDS if not f.startswith("attachments.name"))
+
+
+def _cjk_only(text: str) -> bool:
+    """Two or more CJK characters and nothing searchable besides (spaces/punctuation are dropped)."""
+    chars = [ch for ch in text if ch.isalnum()]
+    return len(chars) >= 2 and all("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in chars)
+
+
+def _word_clause(word: str) -> dict[str, Any]:
+    if _cjk_only(word):
+        # All bigrams of the word in one field; documents holding the word as written (its
+        # bigrams in a row: a phrase on the bigram fields, far cheaper than on single
+        # characters) score higher.
+        return {
+            "bool": {
+                "must": [{"multi_match": {"query": word, "fields": list(TEXT_FIELDS), "operator": "and"}}],
+                "should": [{"multi_match": {"query": word, "fields": list(BIGRAM_PHRASE_FIELDS), "type": "phrase"}}],
+            }
+        }
+    # Single characters and Latin words exist only as unigrams (the `.exact` subfields):
+    # the bigram match OR the exact character sequence.
+    return {
+        "bool": {
+            "should": [
+                {"multi_match": {"query": word, "fields": list(TEXT_FIELDS), "operator": "and"}},
+                {"multi_match": {"query": word, "fields": list(EXACT_FIELDS), "type": "phrase"}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def _phrase_clause(phrase: str) -> dict[str, Any]:
+    # For CJK text a phrase of bigrams is the same constraint as a phrase of characters
+    # (adjacent, in order) and much cheaper to run; anything else uses the `.exact` subfields.
+    if _cjk_only(phrase):
+        return {"multi_match": {"query": phrase, "fields": list(BIGRAM_PHRASE_FIELDS), "type": "phrase"}}
+    return {"multi_match": {"query": phrase, "fields": list(EXACT_FIELDS), "type": "phrase"}}
+
+
+def year_clause(year: int) -> dict[str, Any]:
+    """The year a document is about: `year` when the parser found one, else the publish year."""
+    return {
+        "bool": {
+            "should": [
+                {"term": {"year": year}},
+                {"bool": {"must_not": [{"exists": {"field": "year"}}], "filter": [{"term": {"publish_year": year}}]}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def _term_clause(term: Term) -> dict[str, Any]:
+    if term.field is None:
+        return _phrase_clause(term.text) if term.phrase else _word_clause(term.text)
+    kind, name = QUERY_FIELDS[term.field]
+    if kind == "text":
+        exact = {"match_phrase": {f"{name}.exact": term.text}}
+        if term.phrase:
+            return exact
+        return {"bool": {"should": [{"match": {name: {"query": term.text, "operator": "and"}}}, exact],
+                         "minimum_should_match": 1}}
+    if kind == "year":
+        return {"bool": {"filter": [year_clause(int(term.text))]}}
+    return {"bool": {"filter": [{"term": {name: term.text}}]}}
+
+
+def _excluded(node: Node) -> dict[str, Any]:
+    # An excluded word is excluded as written (its exact characters), never because its
+    # bigrams happen to occur apart somewhere in the document.
+    if isinstance(node, Term) and node.field is None:
+        return _phrase_clause(node.text)
+    return compile_node(node)
+
+
+def compile_node(node: Node) -> dict[str, Any]:
+    if isinstance(node, Term):
+        return _term_clause(node)
+    if isinstance(node, Not):
+        return {"bool": {"must_not": [_excluded(node.node)]}}
+    if isinstance(node, Or):
+        return {"bool": {"should": [compile_node(n) for n in node.nodes], "minimum_should_match": 1}}
+    must = [compile_node(n) for n in node.nodes if not isinstance(n, Not)]
+    must_not = [_excluded(n.node) for n in node.nodes if isinstance(n, Not)]
+    body: dict[str, Any] = {"must": must or [{"match_all": {}}]}
+    if must_not:
+        body["must_not"] = must_not
+    return {"bool": body}
+
+
+# --------------------------------------------------------------------------- request parameters
+
+
+def _tuple(value) -> tuple:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return tuple(v for v in value if v not in (None, ""))
+    return (value,)
+
+
+def _iso_date(value: str | date | None, name: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise QueryError(f"{name} wants a date as YYYY-MM-DD, got {str(value)[:40]!r}") from None
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """One search: query text, facet filters (several values of one facet are ORed), paging."""
+
+    q: str = ""
+    site: tuple[str, ...] = ()
+    agency: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    region: tuple[str, ...] = ()
+    doc_type: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()
+    year: tuple[int, ...] = ()
+    date_from: str | None = None  #: publish_date ≥, YYYY-MM-DD
+    date_to: str | None = None  #: publish_date ≤
+    sort: str | None = None  #: relevance | date | date_asc; default relevance with words, else date
+    offset: int = 0
+    size: int = 10
+    collapse: bool = False  #: one hit per duplicate cluster
+    facets: bool = True
+
+    @classmethod
+    def make(cls, q: str = "", **kwargs) -> "SearchParams":
+        """Normalise and validate loose inputs (str or list filters, date objects, ints as text)."""
+        values: dict[str, Any] = {"q": q or ""}
+        for name in ("site", "agency", "source", "region", "doc_type", "status"):
+            items = _tuple(kwargs.pop(name, None))
+            values[name] = tuple(str(v) if name == "site" else to_simplified(str(v)) for v in items)
+        years = []
+        for y in _tuple(kwargs.pop("year", None)):
+            try:
+                years.append(int(y))
+            except (TypeError, ValueError):
+                raise QueryError(f"year wants a number like 2024, got {str(y)[:20]!r}") from None
+        values["year"] = tuple(years)
+        values["date_from"] = _iso_date(kwargs.pop("date_from", None), "from")
+        values["date_to"] = _iso_date(kwargs.pop("date_to", None), "to")
+        if values["date_from"] and values["date_to"] and values["date_from"] > values["date_to"]:
+            raise QueryError(f"from ({values['date_from']}) is after to ({values['date_to']})")
+        sort = kwargs.pop("sort", None) or None
+        if sort is not None and sort not in SORTS:
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {str(sort)[:30]!r}")
+        values["sort"] = sort
+        try:
+            offset, size = int(kwargs.pop("offset", 0) or 0), int(kwargs.pop("size", 10))
+        except (TypeError, ValueError):
+            raise QueryError("offset and size must be whole numbers") from None
+        if offset < 0 or size < 0 or size > MAX_PAGE_SIZE:
+            raise QueryError(f"size must be 0…{MAX_PAGE_SIZE} and offset ≥ 0")
+        if offset + size > MAX_RESULT_WINDOW:
+            raise QueryError(
+                f"results beyond the first {MAX_RESULT_WINDOW} cannot be paged; narrow the query or use /export"
+            )
+        values.update(offset=offset, size=size)
+        values["collapse"] = bool(kwargs.pop("collapse", False))
+        values["facets"] = bool(kwargs.pop("facets", True))
+        if kwargs:
+            raise TypeError(f"unknown search parameters: {sorted(kwargs)}")
+        params = cls(**values)
+        params.tree()  # raise QueryError now, not later
+        return params
+
+    def tree(self) -> Node | None:
+        return parse_query(self.q)
+
+    def effective_sort(self) -> str:
+        if self.sort:
+            return self.sort
+        return "relevance" if has_text_terms(self.tree()) else "date"
+
+    def with_page(self, offset: int, size: int) -> "SearchParams":
+        return replace(self, offset=offset, size=size)
+
+
+def filter_clauses(params: SearchParams) -> list[dict[str, Any]]:
+    filters: list[dict[str, Any]] = []
+    for name in ("site", "agency", "source", "region", "doc_type", "status"):
+        values = getattr(params, name)
+        if values:
+            filters.append({"terms": {name: list(values)}})
+    if params.year:
+        filters.append({"bool": {"should": [year_clause(y) for y in params.year], "minimum_should_match": 1}})
+    date_range = {k: v for k, v in (("gte", params.date_from), ("lte", params.date_to)) if v}
+    if date_range:
+        filters.append({"range": {"publish_date": {**date_range, "format": "yyyy-MM-dd"}}})
+    return filters
+
+
+def query_clause(params: SearchParams, *, extra_filters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    tree = params.tree()
+    main = compile_node(tree) if tree is not None else {"match_all": {}}
+    filters = filter_clauses(params) + list(extra_filters or ())
+    if not filters:
+        return main if "bool" in main else {"bool": {"must": [main]}}
+    return {"bool": {"must": [main], "filter": filters}}
+
+
+def sort_clause(sort: str) -> list[Any]:
+    if sort == "date":
+        return [{"publish_date": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
+    if sort == "date_asc":
+        return [{"publish_date": {"order": "asc", "missing": "_last"}}, {"id": "asc"}]
+    return [{"_score": "desc"}, {"publish_date": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
+
+
+def positive_terms(node: Node | None) -> list[Term]:
+    """The full-text terms a hit matched because of (not those under NOT)."""
+    if node is None or isinstance(node, Not):
+        return []
+    if isinstance(node, Term):
+        return [node] if node.field in (None, "title") else []
+    return [t for n in node.nodes for t in positive_terms(n)]
+
+
+HIGHLIGHT_FIELDS = {"title": "title.exact", "body": "body.exact", "attachments": "attachments.text.exact"}
+
+
+def highlight_clause(tree: Node | None = None) -> dict[str, Any]:
+    """Snippets marked on the single-character `.exact` subfields, which index offsets.
+
+    The highlight query marks every positive word and phrase where its exact characters occur
+    (a word found through scattered bigrams gets a plain snippet). Highlighting the bigram
+    fields instead would re-analyse each hit's text — several times slower.
+    """
+    clause: dict[str, Any] = {
+        "type": "unified",
+        "encoder": "html",  # snippet text is HTML-escaped; only the tags below are markup
+        "pre_tags": [HIGHLIGHT_PRE],
+        "post_tags": [HIGHLIGHT_POST],
+        "fragment_size": 80,
+        "number_of_fragments": 3,
+        "require_field_match": False,
+        "fields": {
+            HIGHLIGHT_FIELDS["body"]: {"no_match_size": 80},
+            HIGHLIGHT_FIELDS["title"]: {"number_of_fragments": 0},
+            HIGHLIGHT_FIELDS["attachments"]: {},
+        },
+    }
+    terms = positive_terms(tree)
+    if terms:
+        fields = [f.split("^")[0] for f in EXACT_FIELDS]
+        clause["highlight_query"] = {"bool": {"should": [
+            {"multi_match": {"query": t.text, "fields": fields, "type": "phrase"}} for t in terms
+        ]}}
+    return clause
+
+
+def facet_aggs() -> dict[str, Any]:
+    aggs: dict[str, Any] = {name: {"terms": {"field": f, "size": FACET_SIZE}} for name, f in FACET_FIELDS.items()}
+    aggs["year"] = {"terms": {"field": "year", "size": FACET_SIZE}}
+    aggs["year_fallback"] = {
+        "filter": {"bool": {"must_not": [{"exists": {"field": "year"}}]}},
+        "aggs": {"years": {"terms": {"field": "publish_year", "size": FACET_SIZE}}},
+    }
+    return aggs
+
+
+def build_search(params: SearchParams) -> dict[str, Any]:
+    """Keyword arguments for `Elasticsearch.search` (the API and the benchmark send exactly this)."""
+    body: dict[str, Any] = {
+        "query": query_clause(params),
+        "sort": sort_clause(params.effective_sort()),
+        "highlight": highlight_clause(params.tree()),
+        "from_": params.offset,
+        "size": params.size,
+        "track_total_hits": True,
+        "source_includes": list(HIT_SOURCE_FIELDS),
+    }
+    if params.facets:
+        body["aggs"] = facet_aggs()
+    if params.collapse:
+        body["collapse"] = {
+            "field": "cluster",
+            "inner_hits": {
+                "name": "copies",
+                "size": 5,
+                "_source": ["id", "url", "site", "title", "publish_date", "is_canonical"],
+                "sort": [{"is_canonical": "desc"}, {"publish_date": {"order": "asc", "missing": "_last"}}],
+            },
+        }
+        body.setdefault("aggs", {})["clusters"] = {"cardinality": {"field": "cluster"}}
+    return body
+
+
+def build_query(query: str = "", **kwargs) -> dict[str, Any]:
+    """`build_search` for loose arguments: build_query("课后", site="x", date_from=…, size=5, offset=10)."""
+    return build_search(SearchParams.make(query, **kwargs))
+
+
+def export_body(params: SearchParams) -> dict[str, Any]:
+    """The query + sort of an export (paged with a point in time and search_after by the caller).
+
+    ES cannot collapse a search_after stream sorted by relevance or date, so an export with
+    `collapse` keeps each cluster's canonical document (`is_canonical`), which is the same set.
+    """
+    extra = [{"term": {"is_canonical": True}}] if params.collapse else []
+    sort = sort_clause(params.effective_sort()) + [{"_shard_doc": "asc"}]  # same order as /search
+    return {"query": query_clause(params, extra_filters=extra), "sort": sort}
+
+
+def read_facets(aggs: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
+    """ES aggregations → {"site": [{"value": "x", "count": 3}, …], "year": […newest first], …}."""
+    if not aggs:
+        return {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name in FACET_FIELDS:
+        buckets = aggs.get(name, {}).get("buckets", [])
+        out[name] = [{"value": b["key"], "count": b["doc_count"]} for b in buckets]
+    years: dict[int, int] = {}
+    for bucket in aggs.get("year", {}).get("buckets", []):
+        years[int(bucket["key"])] = years.get(int(bucket["key"]), 0) + bucket["doc_count"]
+    for bucket in aggs.get("year_fallback", {}).get("years", {}).get("buckets", []):
+        years[int(bucket["key"])] = years.get(int(bucket["key"]), 0) + bucket["doc_count"]
+    out["year"] = [{"value": y, "count": c} for y, c in sorted(years.items(), reverse=True)]
+    return out

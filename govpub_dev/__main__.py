@@ -1,0 +1,113 @@
+"""`python -m govpub_dev` — local development tooling, run from the checkout.
+
+    services up|down|status|reset [elasticsearch] [s3] [airflow]
+    sample-site [--port 8765]    serve the bundled sample bureaus
+    demo [--query 课后服务]       the main job end to end on the sample site, then a sample search
+
+Exit codes as for `govpub`: 0 success, 1 the work ran but reported errors, 2 bad input or an
+unreachable service (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from govpub.settings import Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m govpub_dev",
+        description="Local development tooling for govpub: services, sample site, demo.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    p = commands.add_parser(
+        "services",
+        help="start/stop/check the local Elasticsearch and S3 servers",
+        description="Manage local services (no Docker): Elasticsearch (integ-test-zip from Maven Central), "
+        "S3Proxy (filesystem-nio2 backend), and optionally the Airflow UI. Installs what is missing.",
+    )
+    p.add_argument("action", choices=["up", "down", "status", "reset"])
+    p.add_argument(
+        "names", nargs="*", metavar="SERVICE",
+        help="elasticsearch, s3, airflow (default: elasticsearch s3)",
+    )
+    p.set_defaults(handler=cmd_services)
+
+    p = commands.add_parser(
+        "sample-site",
+        help="serve the bundled sample bureau sites on 127.0.0.1",
+        description="Serve sample_site/www (three sample bureaus) over HTTP until interrupted.",
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.set_defaults(handler=cmd_sample_site)
+
+    p = commands.add_parser(
+        "demo",
+        help="the main job end to end on the sample site, then a sample search",
+        description="Start services, serve the sample site, run the govpub_crawl DAG with "
+        "`airflow dags test`, then print a sample search and where to look.",
+    )
+    p.add_argument("--query", default="课后服务", help="the sample search (default: 课后服务)")
+    p.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def cmd_services(args) -> int:
+    from govpub_dev import services
+
+    settings = Settings.from_env()
+    names = tuple(args.names) or ("elasticsearch", "s3")
+    if args.action == "up":
+        services.up(settings, names)
+    elif args.action == "down":
+        services.down(settings, names if args.names else ("airflow", "elasticsearch", "s3"))
+    elif args.action == "reset":
+        services.reset(settings, names)
+    statuses = services.status(settings)
+    for s in statuses:
+        state = "running" if s.running else "stopped"
+        print(f"{s.name:<14} {state:<8} {s.url or '':<28} {s.detail or ''}")
+    if args.action == "status":
+        return 0 if all(s.running for s in statuses if s.name in names) else 1
+    return 0
+
+
+def cmd_sample_site(args) -> int:
+    from govpub_dev.samplesite import serve
+
+    serve(args.host, args.port)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from govpub_dev.demo import run_demo
+
+    return run_demo(Settings.from_env(), query=args.query)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from govpub_dev.services import ServiceError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except ServiceError as exc:
+        if args.debug:
+            raise
+        print(f"govpub_dev: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""`python -m govpub_dev demo` (the README's first command): the main job on the bundled sample site.
+
+services up → sample site on 127.0.0.1 → `airflow dags test govpub_crawl` → sample search.
+Safe to run again: document ids and keys are deterministic, so a second run writes no
+new documents and indexes the same ids.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from urllib.parse import urlsplit
+
+from govpub.settings import REPO_ROOT, Settings
+
+DAG_ID = "govpub_crawl"
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def run_demo(settings: Settings, query: str = "课后服务") -> int:
+    from govpub import index
+    from govpub.search import engine
+    from govpub.search import render
+    from govpub_dev import services
+    from govpub.archive import Archive
+    pass  # (import removed by migration)
+
+    started = time.monotonic()
+    say("starting local services (Elasticsearch, S3Proxy); first run downloads them")
+    services.ensure_up(settings, ("elasticsearch", "s3"))
+
+    server = _serve_sample_site(settings.sample_site_url)
+    try:
+        say("preparing the Airflow metadata database")
+        services.ensure_airflow_db(settings)
+        Archive(settings).ensure_bucket()
+
+        say(f"running the {DAG_ID} DAG through Airflow (`airflow dags test`)")
+        env = {**os.environ, **services.airflow_env(settings), **settings.to_env()}
+        code = _stream(["airflow", "dags", "test", DAG_ID], env)
+        if code != 0:
+            say(f"the DAG run failed (exit {code}); see the task logs above")
+            return 1
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+
+    es = index.client(settings)
+    result = engine.search(es, settings.es_alias, query, size=5)
+    say(f'sample search: "{query}" — {result.total} documents')
+    print(render.format_hits_table(result))
+    total = index.count(es, settings.es_alias)
+    print()
+    say(f"done in {time.monotonic() - started:.0f}s. Where to look:")
+    print(f"  documents indexed : {total} in alias {settings.es_alias} at {settings.es_url}")
+    print(f"  raw WARC archive  : s3://{settings.s3_bucket}/{settings.s3_prefix}raw/<site>/<date>/")
+    print(f"  documents (JSON)  : s3://{settings.s3_bucket}/{settings.s3_prefix}documents/<site>/<id>/latest.json (versions v<n>.json)")
+    print(f"  run manifests     : s3://{settings.s3_bucket}/{settings.s3_prefix}runs/<run_id>/<site>/")
+    print(f"  S3 endpoint       : {settings.s3_endpoint} (access key {settings.s3_access_key})")
+    print(f"  Airflow UI        : `.venv/bin/python -m govpub_dev services up airflow`, then http://127.0.0.1:8080 (DAG {DAG_ID})")
+    print(f"  search yourself   : .venv/bin/govpub search '\"{query}\"' --site longwan-jyj")
+    print("  site health       : .venv/bin/govpub status; .venv/bin/govpub report --out report.html")
+    return 0
+
+
+def _serve_sample_site(base_url: str):
+    """Serve the sample site at base_url unless something there already serves it."""
+    from govpub_dev.samplesite import make_server
+
+    if _answers(base_url + "/robots.txt"):
+        say(f"sample site already served at {base_url}")
+        return None
+    parts = urlsplit(base_url)
+    server = make_server(parts.hostname or "127.0.0.1", parts.port or 80, quiet=True)
+    threading.Thread(target=server.serve_forever, name="sample-site", daemon=True).start()
+    say(f"serving the sample bureau sites at {base_url}/")
+    return server
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _stream(command: list[str], env: dict[str, str]) -> int:
+    """Run a command with its output shown live, trimmed of Airflow's per-line noise."""
+    process = subprocess.Popen(
+        command, env=env, cwd=str(REPO_ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if _interesting(line):
+            sys.stdout.write("    " + _STRUCTLOG.sub(r"\1", line))
+            sys.stdout.flush()
+    return process.wait()
+
+
+# "2026-…Z [info     ] message [logger] loc=file.py:12" → "message"
+_STRUCTLOG = re.compile(r"^\S+Z \[\w+\s*\] (.*?)\s+\[govpub\.airflow\] loc=\S+$")
+_SITE_LINE = re.compile(r"^\[[a-z0-9-]+\] ")  # our own per-site progress lines (govpub.pipeline echo)
+
+
+def _interesting(line: str) -> bool:
+    """Per-site progress, the run summary, the run's final state and anything that went wrong."""
+    return bool(
+        _SITE_LINE.match(line)
+        or "[govpub.airflow]" in line
+        or "DagRun Finished" in line
+        or "Traceback" in line
+        or "[error" in line
+        or line.startswith(("govpub.", "RuntimeError", "ValueError"))
+    )

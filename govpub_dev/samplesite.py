@@ -1,0 +1,236 @@
+"""HTTP server for the bundled sample bureau sites (sample_site/www).
+
+Serves static files only: content type by extension, the /jintan/ HTML (GBK bytes)
+as bare `text/html` without a charset (as such sites do), a deterministic
+`Last-Modified` (from sample_site/manifest.json, else a fixed date) and a strong
+`ETag` (sha256 of the bytes), with 304 answers to conditional requests. No
+directory listings, no path traversal outside the root, no dotfiles.
+
+    python -m govpub_dev.samplesite --port 8765
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import posixpath
+import sys
+import threading
+from datetime import datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from govpub.settings import REPO_ROOT
+
+log = logging.getLogger("govpub_dev.samplesite")
+
+DEFAULT_ROOT = REPO_ROOT / "sample_site" / "www"
+DEFAULT_PORT = 8765
+#: Last-Modified for files the manifest does not list.
+FALLBACK_LAST_MODIFIED = datetime(2024, 7, 20, 0, 0, 0, tzinfo=timezone.utc)
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "application/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".pdf": "application/pdf",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".wps": "application/vnd.ms-works",
+    ".ofd": "application/ofd",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".gif": "image/gif",
+    ".ico": "image/x-icon",
+}
+#: Path prefixes whose HTML is sent as bare text/html (the bytes are GBK; the page says so in a <meta>).
+NO_CHARSET_PREFIXES = ("/jintan/",)
+
+
+def content_type_for(url_path: str) -> str:
+    suffix = posixpath.splitext(url_path)[1].lower()
+    ctype = CONTENT_TYPES.get(suffix, "application/octet-stream")
+    if ctype.startswith("text/html") and url_path.startswith(NO_CHARSET_PREFIXES):
+        return "text/html"
+    return ctype
+
+
+def load_manifest(root: Path | None = None) -> dict[str, Any]:
+    """The manifest written by sample_site/build.py (articles, list pages, files)."""
+    root = Path(root) if root else DEFAULT_ROOT
+    path = root.parent / "manifest.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+class SampleSiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], root: Path, quiet: bool = False) -> None:
+        self.root = Path(root).resolve()
+        self.quiet = quiet
+        files = load_manifest(self.root).get("files", {})
+        self.last_modified: dict[str, datetime] = {
+            path: parsedate_to_datetime(info["last_modified"]) for path, info in files.items()
+        }
+        self._etags: dict[tuple[str, int, int], str] = {}
+        self._lock = threading.Lock()
+        super().__init__(address, SampleSiteHandler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def etag_for(self, path: Path, data: bytes) -> str:
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            tag = self._etags.get(key)
+            if tag is None:
+                tag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+                self._etags[key] = tag
+        return tag
+
+
+class SampleSiteHandler(BaseHTTPRequestHandler):
+    server: SampleSiteServer
+    server_version = "govpub-samplesite/1.0"
+    sys_version = ""
+    protocol_version = "HTTP/1.1"
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def do_GET(self) -> None:
+        self._serve(head=False)
+
+    def do_HEAD(self) -> None:
+        self._serve(head=True)
+
+    def _resolve(self, raw_path: str) -> tuple[str, Path] | None:
+        """URL path -> (clean url path, file) or None when it must not be served."""
+        path = unquote(urlsplit(raw_path).path)
+        if not path.startswith("/") or "\x00" in path or "\\" in path:
+            return None
+        segments = path.split("/")
+        if any(seg in ("..", ".") or seg.startswith(".") for seg in segments if seg):
+            return None
+        clean = posixpath.normpath(path)
+        if path.endswith("/") or clean == "/":
+            clean = clean.rstrip("/") + "/index.html"
+        target = (self.server.root / clean.lstrip("/")).resolve()
+        if not target.is_relative_to(self.server.root):
+            return None
+        if target.is_dir():
+            target = target / "index.html"
+            clean = clean.rstrip("/") + "/index.html"
+        if not target.is_file():
+            return None
+        return clean, target
+
+    def _serve(self, head: bool) -> None:
+        resolved = self._resolve(self.path)
+        if resolved is None:
+            body = b"404 Not Found\n"
+            self.send_response(HTTPStatus.NOT_FOUND)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+            return
+        url_path, file = resolved
+        data = file.read_bytes()
+        etag = self.server.etag_for(file, data)
+        modified = self.server.last_modified.get(url_path, FALLBACK_LAST_MODIFIED)
+        if self._not_modified(etag, modified):
+            self.send_response(HTTPStatus.NOT_MODIFIED)
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", format_datetime(modified, usegmt=True))
+            self.end_headers()
+            return
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", content_type_for(url_path))
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("ETag", etag)
+        self.send_header("Last-Modified", format_datetime(modified, usegmt=True))
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        if not head:
+            self.wfile.write(data)
+
+    def _not_modified(self, etag: str, modified: datetime) -> bool:
+        inm = self.headers.get("If-None-Match")
+        if inm is not None:  # takes precedence over If-Modified-Since (RFC 9110 13.2.2)
+            tags = [t.strip() for t in inm.split(",")]
+            return "*" in tags or etag in tags or f"W/{etag}" in tags
+        ims = self.headers.get("If-Modified-Since")
+        if ims:
+            try:
+                since = parsedate_to_datetime(ims)
+            except (TypeError, ValueError):
+                return False
+            if since.tzinfo is None:
+                since = since.replace(tzinfo=timezone.utc)
+            return modified <= since
+        return False
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (signature from the base class)
+        if not self.server.quiet:
+            log.info("%s - %s", self.address_string(), format % args)
+
+
+def make_server(
+    host: str = "127.0.0.1", port: int = 0, root: str | Path | None = None, *, quiet: bool = False
+) -> SampleSiteServer:
+    """A server bound to host:port (port 0 = any free port); call serve_forever() to run it."""
+    root = Path(root) if root else DEFAULT_ROOT
+    if not (root / "robots.txt").is_file():
+        raise FileNotFoundError(f"{root} is not a built sample site (run sample_site/build.py)")
+    return SampleSiteServer((host, port), root, quiet=quiet)
+
+
+def serve(host: str = "127.0.0.1", port: int = DEFAULT_PORT, root: str | Path | None = None) -> None:
+    """Serve until interrupted, logging one line per request."""
+    server = make_server(host, port, root)
+    log.info("serving %s at %s/", server.root, server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m govpub_dev.samplesite",
+        description="Serve the bundled sample bureau sites (sample_site/www): /longwan/ (TRS, UTF-8), "
+        "/jintan/ (Hanweb, GBK), /fanwen/ (content farm), plus /robots.txt.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to bind (default: {DEFAULT_PORT})")
+    parser.add_argument("--root", type=Path, default=None, help="site root (default: sample_site/www)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    serve(args.host, args.port, args.root)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
