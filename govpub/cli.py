@@ -162,7 +162,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- handlers -----------------------------------------------------------------------------
 def cmd_parse(args) -> int:
-    import parsers
     from govpub.documents import ArticleRecords, Located, build_document
     from govpub.registry import Site, SiteLinks
     from govpub.archive.warc import Fetched, StoredRecord

@@ -19,7 +19,8 @@ import json
 from typing import Any, Callable
 
 from govpub.archive import versions
-from govpub.archive import Archive, json_bytes, safe_key_part
+from govpub.archive import Archive, json_bytes, safe_key_part, snapshot_key
+from govpub.archive.keys import POINTER_KEY
 from govpub.settings import Settings
 from govpub.schema import Document
 

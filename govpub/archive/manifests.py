@@ -13,7 +13,7 @@ import json
 
 from botocore.exceptions import ClientError
 
-from govpub.archive import Archive, run_key
+from govpub.archive import Archive, manifest_key, run_key
 
 MANIFEST_SCHEMA_VERSION = 1
 STEPS = ("crawl", "parse", "archive", "index")

@@ -19,7 +19,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from govpub.archive.keys import document_key, parse_document_key, safe_key_part, status_key, version_key
+from govpub.archive.keys import document_key, document_prefix, parse_document_key, safe_key_part, status_key, version_key
 from govpub.schema import Document
 from govpub.settings import Settings
 

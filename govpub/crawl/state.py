@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from govpub.archive import Archive, safe_key_part
+from govpub.archive import Archive, state_key
 from govpub.schema import doc_id_for
 from govpub.registry import Site, SiteConfigError
 

@@ -7,7 +7,6 @@ No network and no S3 here, so `govpub parse`, the DAG and re-parsing share it.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import parsers

@@ -20,10 +20,9 @@ sample documents scores 0.075; 0.5 sits well between.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 CLUSTERS_SCHEMA_VERSION = 1
 THRESHOLD = 0.5

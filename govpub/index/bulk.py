@@ -8,6 +8,7 @@ from typing import Any, Iterable, Iterator
 from elasticsearch import Elasticsearch, helpers
 
 from govpub.index.client import translate_connection_errors
+from govpub.index.lifecycle import ensure_index
 from govpub.schema import Document, to_es_source
 
 BULK_CHUNK_SIZE = 500

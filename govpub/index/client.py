@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch
 from elastic_transport import ConnectionError as TransportConnectionError

@@ -22,7 +22,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
 
-from govpub.archive import Archive, run_key, safe_key_part
+from govpub.archive import Archive, run_key, safe_key_part, stats_key
 from govpub.settings import REPO_ROOT, Settings
 from govpub.ops.quality import blocked_issue, check_run, count_empty_bodies, count_future_dated, usual_yield
 from govpub.schema import SiteStats

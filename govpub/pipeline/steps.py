@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -22,12 +20,13 @@ from typing import Callable
 
 from govpub import index as es_index
 from govpub.archive import Archive, run_key
+from govpub.crawl.runner import CrawlFailed, run_streaming, scrapy_command
 from govpub.settings import REPO_ROOT, Settings
 from govpub.documents import group_articles, parse_articles
 from govpub.crawl.state import load_state, sweep_due, updated_state, write_spider_state
 from govpub.archive import state_key
 from govpub.schema import Document
-from govpub.registry import Site, get_site
+from govpub.registry import get_site
 from govpub.archive import versions
 from govpub.archive.versions import set_status, store_document
 from govpub.archive.warc import read_records

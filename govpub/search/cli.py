@@ -95,7 +95,7 @@ def cmd_search(args) -> int:
 
 
 def _export(es, settings: Settings, params, args) -> int:
-    from govpub import index
+    from govpub.search import engine
     from govpub.search.api.app import csv_lines
 
     fmt = args.format or ("jsonl" if args.export.endswith((".jsonl", ".ndjson")) else "csv")

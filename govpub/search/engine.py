@@ -16,6 +16,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
 from govpub.index.client import translate_connection_errors
 from govpub.search.query import (
+    HIGHLIGHT_FIELDS,
     HIGHLIGHT_POST,
     HIGHLIGHT_PRE,
     QueryError,

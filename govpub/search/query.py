@@ -23,7 +23,6 @@ Queries are converted to simplified Chinese (OpenCC t2s), as the indexed text is
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
