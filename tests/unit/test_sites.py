@@ -101,3 +101,48 @@ def test_schedule_decides_which_daily_run_crawls_a_site(tmp_path):
 def test_bad_schedule_is_refused(tmp_path):
     with pytest.raises(SiteConfigError, match="schedule 'sometimes'"):
         load_sites(write(tmp_path, GOOD.replace('kind = "official"', 'kind = "official"\nschedule = "sometimes"')), environ={})
+
+
+def test_repeated_loads_parse_once(tmp_path):
+    first = load_sites(write(tmp_path, GOOD), environ={})
+    first.pop("demo-jyj")  # the caller's dict is its own
+    again = load_sites(tmp_path, environ={})
+    assert again["demo-jyj"] is load_sites(tmp_path, environ={})["demo-jyj"]  # the same parsed object
+
+
+def test_an_edited_file_or_a_changed_variable_is_loaded_afresh(tmp_path):
+    before = load_sites(write(tmp_path, GOOD), environ={})["demo-jyj"]
+    edited = load_sites(write(tmp_path, GOOD.replace("示例教育局", "示范教育局")), environ={})["demo-jyj"]
+    assert (before.name, edited.name) == ("示例教育局", "示范教育局")  # same size, same second: the content decides
+    moved = load_sites(tmp_path, environ={"DEMO_BASE": "http://new.example.gov.cn"})["demo-jyj"]
+    assert moved.start_urls == ("http://new.example.gov.cn/xxgk/index.html",)
+    quality = load_sites(tmp_path, environ={"GOVPUB_QUALITY_MIN_RATIO": "0.1"})["demo-jyj"]
+    assert quality.quality.min_ratio == 0.1 and moved.quality.min_ratio == 0.5
+
+
+def test_a_registry_that_turns_bad_is_not_served_from_the_cache(tmp_path):
+    load_sites(write(tmp_path, GOOD), environ={})
+    with pytest.raises(SiteConfigError, match="kind must be one of"):
+        load_sites(write(tmp_path, GOOD.replace('kind = "official"', 'kind = "blogs"')), environ={})
+
+
+def test_sites_are_typed_frozen_models(tmp_path):
+    import dataclasses
+
+    site = load_sites(write(tmp_path, GOOD), environ={})["demo-jyj"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        site.name = "x"
+    assert site.links.allow == ("^/xxgk/",) and site.extra == {}
+    assert site.to_dict()["allowed_domains"] == ["example.gov.cn"]
+    with pytest.raises(ValueError, match="schedule 'never'"):
+        dataclasses.replace(site, schedule="never")  # built in code, a Site is checked the same way
+
+
+@pytest.mark.parametrize("host, allowed", [
+    ("example.gov.cn", True), ("WWW.Example.gov.cn", True), ("www.example.gov.cn.", True),
+    ("badexample.gov.cn", False), ("example.gov.cn.evil.org", False), ("gov.cn", False),
+])
+def test_host_matching_is_the_domain_or_a_subdomain(host, allowed):
+    from govpub.registry import host_allowed
+
+    assert host_allowed(host, ["example.gov.cn"]) is allowed
