@@ -91,7 +91,7 @@ def up(settings: Settings, names: Iterable[str] = DEFAULT_SERVICES, *, start: bo
     """
     wanted = _normalise_names(names)
     if start is None:
-        start = settings.manage_services
+        start = Settings.from_env().manage_services  # the operator's switch as it is now, not as `settings` was built
     _dirs(settings)
     with _lock(settings):
         for name in wanted:
