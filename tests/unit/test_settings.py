@@ -148,3 +148,17 @@ def test_every_field_has_a_doc_comment():
     source = (REPO_ROOT / "govpub" / "settings.py").read_text(encoding="utf-8")
     for field in Settings.model_fields:
         assert re.search(rf"#[^\n]*\n\s+{field}:", source), f"{field} has no comment above it"
+
+
+ENV_READ = re.compile(r"""(?:environ(?:\.get)?|getenv)\s*[(\[]\s*["'](?:GOVPUB_|AWS_)""")
+
+
+def test_configuration_variables_are_read_in_settings_only():
+    # the registry reads its own variables through settings.registry_environ(); children get to_env()
+    readers = []
+    for top in ("govpub", "spiders", "dags", "govpub_dev", "parsers"):
+        for path in sorted((REPO_ROOT / top).rglob("*.py")):
+            if path != REPO_ROOT / "govpub" / "settings.py" and ENV_READ.search(path.read_text(encoding="utf-8")):
+                readers.append(str(path.relative_to(REPO_ROOT)))
+    assert readers == []
+    assert ENV_READ.search('os.environ.get("GOVPUB_X")') and ENV_READ.search("os.environ['AWS_ACCESS_KEY_ID']")
