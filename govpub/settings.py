@@ -27,6 +27,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 ENV_PREFIX = "GOVPUB_"
 DEFAULT_USER_AGENT = "govpub/0.1 (+https://github.com/govpub/govpub; archive of public government documents)"
+_SECRETS = frozenset({"s3_secret_key", "es_password"})
 #: Variables read by the site registry rather than a Settings field (see `registry_environ`).
 REGISTRY_VARIABLES = ("GOVPUB_QUALITY_<NAME>",)
 
@@ -58,11 +59,11 @@ class Settings(BaseSettings):
     #: the bucket's region
     s3_region: str = "us-east-1"
     #: S3 access key (AWS_ACCESS_KEY_ID wins over GOVPUB_S3_ACCESS_KEY)
-    s3_access_key: str | None = Field(
+    s3_access_key: str = Field(
         "govpub", validation_alias=AliasChoices("AWS_ACCESS_KEY_ID", "GOVPUB_S3_ACCESS_KEY")
     )
     #: S3 secret key (AWS_SECRET_ACCESS_KEY wins over GOVPUB_S3_SECRET_KEY)
-    s3_secret_key: str | None = Field(
+    s3_secret_key: str = Field(
         "govpub-secret", validation_alias=AliasChoices("AWS_SECRET_ACCESS_KEY", "GOVPUB_S3_SECRET_KEY")
     )
     #: key prefix inside the bucket, "" or ending in "/"
@@ -137,8 +138,6 @@ class Settings(BaseSettings):
         env = {}
         for name in type(self).model_fields:
             value = getattr(self, name)
-            if value is None and name in ("s3_access_key", "s3_secret_key"):
-                continue  # None (only via with_overrides) = boto3's own credential chain, inherited as is
             env[env_names(name)[0]] = "" if value is None else _env_text(value)
         return env
 
@@ -216,5 +215,6 @@ def _one_line(exc: ValidationError, *, env: bool) -> str:
             name = next((n for n in env_names(field) if os.environ.get(n)), env_names(field)[0])
         else:
             name = field
-        problems.append(f"{name}={error.get('input')!r}: {error['msg']}")
+        shown = "<redacted>" if field in _SECRETS else repr(error.get("input"))  # credentials are never printed
+        problems.append(f"{name}={shown}: {error['msg']}")
     return "invalid configuration: " + "; ".join(problems)

@@ -162,3 +162,9 @@ def test_configuration_variables_are_read_in_settings_only():
                 readers.append(str(path.relative_to(REPO_ROOT)))
     assert readers == []
     assert ENV_READ.search('os.environ.get("GOVPUB_X")') and ENV_READ.search("os.environ['AWS_ACCESS_KEY_ID']")
+
+
+def test_an_invalid_credential_is_named_but_not_printed(clean_env):
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env().with_overrides(es_password=["hunter2"])
+    assert "es_password=<redacted>" in str(caught.value) and "hunter2" not in str(caught.value)
