@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import field
-from typing import Annotated, Iterable, Literal
+from typing import Annotated, Iterable, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic.dataclasses import dataclass
 from pydantic_core import ErrorDetails
 
-SITE_KINDS = ("official", "repost")
+#: "official": the issuing government's own site; "repost": a content farm copying it
+SiteKind = Literal["official", "repost"]
+SITE_KINDS = get_args(SiteKind)
 SCHEDULE_PRESETS = {
     "@hourly": "0 * * * *",
     "@daily": "0 0 * * *",
@@ -118,7 +120,7 @@ class Site:
     name: str
     agency: str
     region: str | None
-    kind: Literal["official", "repost"]  #: the issuing government's own site, or a content farm
+    kind: SiteKind
     allowed_domains: tuple[str, ...]
     start_urls: tuple[str, ...]
     links: SiteLinks
