@@ -145,6 +145,7 @@ def load_sites(sites_dir: Path, environ: Mapping[str, str] | None = None) -> dic
     files = sorted(sites_dir.glob("*.toml"))
     if not files:
         raise SiteConfigError(f"no *.toml site files in {sites_dir}")
+    # keyed by content, not mtime: a same-size edit within the clock's tick would look unchanged
     texts = {path: path.read_bytes() for path in files}
     digest = hashlib.sha256(b"\0".join(p.name.encode() + b"\0" + t for p, t in texts.items())).hexdigest()
     env = registry_environ() if environ is None else environ
