@@ -124,8 +124,11 @@ def test_the_wheel_holds_the_packages_and_their_resources(install):
     assert (install / "govpub" / "search" / "api" / "static" / "index.html").is_file()
 
 
-def test_help_runs_from_the_install(install, elsewhere):
-    result = run_installed(install, "-m", "govpub.cli", "--help", cwd=elsewhere)
+@pytest.mark.parametrize("console_script", [False, True], ids=["python -m govpub.cli", "govpub"])
+def test_help_runs_from_the_install(install, elsewhere, console_script):
+    # the console script is pyproject's [project.scripts] entry point, written by pip into bin/
+    command = [str(install / "bin" / "govpub")] if console_script else ["-m", "govpub.cli"]
+    result = run_installed(install, *command, "--help", cwd=elsewhere)
     assert result.returncode == 0, result.stderr
     assert "parse" in result.stdout and "serve" in result.stdout
 
