@@ -91,7 +91,9 @@ def install(tmp_path_factory) -> Path:
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
     built = subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(root / "dist"),
                             str(source)], capture_output=True, text=True, timeout=120)
-    assert built.returncode == 0, built.stdout + built.stderr
+    hint = "\n(no bdist_wheel: install requirements.lock, which pins wheel: make bootstrap)" * (
+        "bdist_wheel" in built.stdout + built.stderr)
+    assert built.returncode == 0, built.stdout + built.stderr + hint
     wheel = next((root / "dist").glob("govpub-*.whl"))
     target = root / "site"
     installed = subprocess.run([*pip, "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
