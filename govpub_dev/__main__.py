@@ -60,10 +60,11 @@ def cmd_services(args) -> int:
     from govpub_dev import services
 
     settings = Settings.from_env()
-    names = tuple(args.names) or ("elasticsearch", "s3")
+    names = tuple(args.names) or services.DEFAULT_SERVICES
     if args.action == "up":
         services.up(settings, names)
     elif args.action == "down":
+        # Airflow first, so no running task loses Elasticsearch or S3 under it.
         services.down(settings, names if args.names else ("airflow", "elasticsearch", "s3"))
     elif args.action == "reset":
         services.reset(settings, names)

@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import threading
 import urllib.request
 import uuid
@@ -111,8 +112,8 @@ def test_s3_put_get_through_boto3(services_up: Settings):
 def test_cli_status_exit_code(services_up: Settings):
     env = {**os.environ, "GOVPUB_HOME": str(services_up.home), "GOVPUB_ES_URL": services_up.es_url,
            "GOVPUB_S3_ENDPOINT": services_up.s3_endpoint or ""}
-    result = subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "python"), "-m", "govpub_dev.services", "status"],
-                            capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "govpub_dev", "services", "status"],
+                            capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=60)
     assert result.returncode == 0, result.stderr
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
     assert "running" in lines["elasticsearch"] and "running" in lines["s3"]
@@ -175,6 +176,18 @@ def test_unknown_service_name(base_settings: Settings):
     with pytest.raises(ServiceError) as error:
         services.up(base_settings, ("redis",))
     assert "redis" in _one_line(error)
+
+
+def test_reset_deletes_the_data_and_keeps_the_binaries(base_settings: Settings, tmp_path: Path):
+    # A home of its own: nothing it records runs, so `reset` stops nothing and the shared servers stay up.
+    settings = base_settings.with_overrides(home=tmp_path)
+    (tmp_path / "s3proxy" / "data" / "some-bucket").mkdir(parents=True)
+    (tmp_path / "s3proxy" / "lib").mkdir()
+    (tmp_path / "airflow").mkdir()
+    services.reset(settings, ["s3proxy", "airflow"])
+    assert not (tmp_path / "s3proxy" / "data").exists() and not (tmp_path / "airflow").exists()
+    assert (tmp_path / "s3proxy" / "lib").is_dir()
+    assert _by_name(base_settings)["s3"].running
 
 
 # --------------------------------------------------------------------------- Airflow environment (no server needed)
