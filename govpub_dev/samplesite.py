@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from govpub.settings import REPO_ROOT
+from govpub_dev.serving import serve_until_interrupted
 
 log = logging.getLogger("govpub_dev.samplesite")
 
@@ -209,12 +210,7 @@ def serve(host: str = "127.0.0.1", port: int = DEFAULT_PORT, root: str | Path | 
     """Serve until interrupted, logging one line per request."""
     server = make_server(host, port, root)
     log.info("serving %s at %s/", server.root, server.url)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server)
 
 
 def main(argv: list[str] | None = None) -> int:
