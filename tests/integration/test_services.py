@@ -9,10 +9,8 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import urllib.request
 import uuid
 from pathlib import Path
@@ -20,17 +18,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from govpub_dev import services
 from govpub.settings import REPO_ROOT, Settings
+from govpub_dev import services
+from govpub_dev.serving import serving
 from govpub_dev.services import ServiceError
+from tests.ports import free_port
 
 pytestmark = pytest.mark.services
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -38,11 +32,8 @@ def not_a_service():
     """A plain HTTP server (neither Elasticsearch nor S3) on a free port."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
     server.RequestHandlerClass.log_message = lambda *args: None  # type: ignore[method-assign]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(server):
+        yield f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def _by_name(settings: Settings) -> dict[str, services.ServiceStatus]:
@@ -129,7 +120,7 @@ def _one_line(error: pytest.ExceptionInfo) -> str:
 
 
 def test_closed_s3_endpoint_with_start_disabled(base_settings: Settings):
-    endpoint = f"http://127.0.0.1:{_free_port()}"
+    endpoint = f"http://127.0.0.1:{free_port()}"
     settings = base_settings.with_overrides(s3_endpoint=endpoint)
     with pytest.raises(ServiceError) as error:
         services.ensure_up(settings, ("s3",), start=False)
@@ -138,7 +129,7 @@ def test_closed_s3_endpoint_with_start_disabled(base_settings: Settings):
 
 
 def test_closed_es_url_with_manage_services_off(base_settings: Settings, monkeypatch):
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("GOVPUB_MANAGE_SERVICES", "0")
     with pytest.raises(ServiceError) as error:
         services.ensure_up(base_settings.with_overrides(es_url=url), ("elasticsearch",))
