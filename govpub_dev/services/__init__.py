@@ -19,7 +19,6 @@ errors are ``ServiceError`` with a one-line message.
 
 from __future__ import annotations
 
-import os
 import shutil
 from typing import Iterable
 
@@ -50,7 +49,7 @@ def up(settings: Settings, names: Iterable[str] = DEFAULT_SERVICES, *, start: bo
     """
     wanted = _normalise_names(names)
     if start is None:
-        start = os.environ.get("GOVPUB_MANAGE_SERVICES", "1").strip().lower() not in ("0", "false", "no", "off")
+        start = Settings.from_env().manage_services  # the operator's switch as it is now, not as `settings` was built
     make_dirs(settings)
     with locked(settings):
         for name in wanted:

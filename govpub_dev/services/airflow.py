@@ -24,13 +24,10 @@ from govpub_dev.services.network import NotHttp, http_get
 from govpub_dev.services.processes import locked, make_dirs, print_tail, read_state, rotate, stop_managed, write_state
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor")
-DEFAULT_PORT = 8080
 
 
 def airflow_port() -> int:
-    with contextlib.suppress(ValueError):
-        return int(os.environ.get("GOVPUB_AIRFLOW_PORT", str(DEFAULT_PORT)))
-    return DEFAULT_PORT
+    return Settings.from_env().airflow_port
 
 
 def airflow_version() -> str:

@@ -9,8 +9,6 @@ refuse what is foreign.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +92,4 @@ def say(message: str) -> None:
 
 def service_timeout(default: float) -> float:
     """Seconds to wait for a start: GOVPUB_SERVICE_TIMEOUT, else the service's default."""
-    with contextlib.suppress(ValueError):
-        return float(os.environ.get("GOVPUB_SERVICE_TIMEOUT", default))
-    return default
+    return Settings.from_env().service_timeout or default

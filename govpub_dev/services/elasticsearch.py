@@ -161,7 +161,7 @@ class Elasticsearch(Service):
                     link.symlink_to(base / "logs")
         pidfile = base / "elasticsearch.pid"
         pidfile.unlink(missing_ok=True)
-        heap = os.environ.get("GOVPUB_ES_HEAP", "512m")
+        heap = self.settings.es_heap
         env = {
             "ES_JAVA_HOME": str(java_home),
             "ES_JAVA_OPTS": f"-Xms{heap} -Xmx{heap}",

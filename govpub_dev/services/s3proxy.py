@@ -147,7 +147,7 @@ class S3Proxy(Service):
         logback.write_text(_LOGBACK)
         log = self.settings.home / "logs" / "s3proxy.log"
         rotate(log)
-        heap = os.environ.get("GOVPUB_S3_HEAP", "256m")
+        heap = self.settings.s3_heap
         command = [
             str(java_home / "bin" / "java"), f"-Xmx{heap}", "-XX:+UseSerialGC",
             f"-Dlogback.configurationFile={logback}", "-DLOG_LEVEL=info",
