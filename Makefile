@@ -3,14 +3,15 @@ SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
 
-.PHONY: help bootstrap demo test test-unit audit services-up services-down services-status sample-site clean-services
+.PHONY: help bootstrap demo test test-unit audit services-up services-down services-status sample-site
 
 help:
 	@echo "make demo      crawl → archive → index the bundled sample site via Airflow, then a sample search"
 	@echo "make test      the whole test suite against real Elasticsearch, S3 (S3Proxy) and Airflow"
 	@echo "make test-unit only the tests that need no services"
 	@echo "make audit     pip-audit over requirements.lock (fails on known vulnerabilities)"
-	@echo "make services-up / services-down / services-status"
+	@echo "make services-up / services-down / services-status   (python -m govpub_dev services up|down|status|reset)"
+	@echo "make sample-site serve the bundled sample bureaus on http://127.0.0.1:8765"
 
 bootstrap:
 	@bash infra/bootstrap.sh
@@ -22,9 +23,9 @@ test: bootstrap
 	$(PY) -m govpub_dev services up
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
 
-# Dependency audit of requirements.lock (govpub/audit.py): 0 clean, 1 vulnerable, 3 NOT audited (service unreachable).
+# Dependency audit of requirements.lock (govpub_dev/audit.py): 0 clean, 1 vulnerable, 3 NOT audited (service unreachable).
 audit: bootstrap
-	$(PY) -m govpub.audit
+	$(PY) -m govpub_dev.audit
 
 test-unit: bootstrap
 	$(VENV)/bin/pytest -q tests/unit

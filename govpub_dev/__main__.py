@@ -14,6 +14,7 @@ import argparse
 import sys
 
 from govpub.settings import Settings
+from govpub_dev import samplesite
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,11 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "sample-site",
         help="serve the bundled sample bureau sites on 127.0.0.1",
-        description="Serve sample_site/www (three sample bureaus) over HTTP until interrupted.",
+        description=samplesite.DESCRIPTION + " Runs until Ctrl-C.",
     )
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
-    p.set_defaults(handler=cmd_sample_site)
+    samplesite.add_arguments(p)
+    p.set_defaults(handler=samplesite.run)
 
     p = commands.add_parser(
         "demo",
@@ -60,10 +60,11 @@ def cmd_services(args) -> int:
     from govpub_dev import services
 
     settings = Settings.from_env()
-    names = tuple(args.names) or ("elasticsearch", "s3")
+    names = tuple(args.names) or services.DEFAULT_SERVICES
     if args.action == "up":
         services.up(settings, names)
     elif args.action == "down":
+        # Airflow first, so no running task loses Elasticsearch or S3 under it.
         services.down(settings, names if args.names else ("airflow", "elasticsearch", "s3"))
     elif args.action == "reset":
         services.reset(settings, names)
@@ -73,13 +74,6 @@ def cmd_services(args) -> int:
         print(f"{s.name:<14} {state:<8} {s.url or '':<28} {s.detail or ''}")
     if args.action == "status":
         return 0 if all(s.running for s in statuses if s.name in names) else 1
-    return 0
-
-
-def cmd_sample_site(args) -> int:
-    from govpub_dev.samplesite import serve
-
-    serve(args.host, args.port)
     return 0
 
 

@@ -7,11 +7,11 @@ new documents and indexes the same ids.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from urllib.parse import urlsplit
@@ -27,18 +27,15 @@ def say(message: str) -> None:
 
 def run_demo(settings: Settings, query: str = "课后服务") -> int:
     from govpub import index
-    from govpub.search import engine
-    from govpub.search import render
-    from govpub_dev import services
+    from govpub.search import engine, render
     from govpub.archive import Archive
-    pass  # (import removed by migration)
+    from govpub_dev import services
 
     started = time.monotonic()
     say("starting local services (Elasticsearch, S3Proxy); first run downloads them")
     services.ensure_up(settings, ("elasticsearch", "s3"))
 
-    server = _serve_sample_site(settings.sample_site_url)
-    try:
+    with _sample_site(settings.sample_site_url):
         say("preparing the Airflow metadata database")
         services.ensure_airflow_db(settings)
         Archive(settings).ensure_bucket()
@@ -49,10 +46,6 @@ def run_demo(settings: Settings, query: str = "课后服务") -> int:
         if code != 0:
             say(f"the DAG run failed (exit {code}); see the task logs above")
             return 1
-    finally:
-        if server is not None:
-            server.shutdown()
-            server.server_close()
 
     es = index.client(settings)
     result = engine.search(es, settings.es_alias, query, size=5)
@@ -72,18 +65,18 @@ def run_demo(settings: Settings, query: str = "课后服务") -> int:
     return 0
 
 
-def _serve_sample_site(base_url: str):
-    """Serve the sample site at base_url unless something there already serves it."""
+def _sample_site(base_url: str) -> contextlib.AbstractContextManager:
+    """Serve the sample site at base_url for a `with` block, unless something there already serves it."""
     from govpub_dev.samplesite import make_server
+    from govpub_dev.serving import serving
 
     if _answers(base_url + "/robots.txt"):
         say(f"sample site already served at {base_url}")
-        return None
+        return contextlib.nullcontext()
     parts = urlsplit(base_url)
     server = make_server(parts.hostname or "127.0.0.1", parts.port or 80, quiet=True)
-    threading.Thread(target=server.serve_forever, name="sample-site", daemon=True).start()
     say(f"serving the sample bureau sites at {base_url}/")
-    return server
+    return serving(server, name="sample-site")
 
 
 def _answers(url: str) -> bool:

@@ -51,6 +51,7 @@ from urllib.parse import urlsplit
 
 from govpub.crawl.blocking import DEFAULT_USER_AGENT
 from govpub_dev.samplesite import DEFAULT_ROOT, SampleSiteHandler, SampleSiteServer, load_manifest
+from govpub_dev.serving import serve_until_interrupted
 
 log = logging.getLogger("govpub_dev.faultsite")
 
@@ -327,11 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     server = make_fault_server(args.host, args.port, refuse_default_user_agent=args.refuse_default_user_agent)
     print(site_toml(server.url), flush=True)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        serve_until_interrupted(server)
     finally:
-        server.server_close()
         print(json.dumps(dict(server.counts), indent=1, ensure_ascii=False))
     return 0
 

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from govpub.settings import REPO_ROOT
+from govpub_dev.serving import serve_until_interrupted
 
 log = logging.getLogger("govpub_dev.samplesite")
 
@@ -209,27 +210,31 @@ def serve(host: str = "127.0.0.1", port: int = DEFAULT_PORT, root: str | Path | 
     """Serve until interrupted, logging one line per request."""
     server = make_server(host, port, root)
     log.info("serving %s at %s/", server.root, server.url)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m govpub_dev.samplesite",
-        description="Serve the bundled sample bureau sites (sample_site/www): /longwan/ (TRS, UTF-8), "
-        "/jintan/ (Hanweb, GBK), /fanwen/ (content farm), plus /robots.txt.",
-    )
+DESCRIPTION = ("Serve the bundled sample bureau sites (sample_site/www): /longwan/ (TRS, UTF-8), "
+               "/jintan/ (Hanweb, GBK), /fanwen/ (content farm), plus /robots.txt.")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `python -m govpub_dev sample-site` and `python -m govpub_dev.samplesite`."""
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to bind (default: {DEFAULT_PORT})")
     parser.add_argument("--root", type=Path, default=None, help="site root (default: sample_site/www)")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until Ctrl-C, one log line per request on stderr."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     serve(args.host, args.port, args.root)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m govpub_dev.samplesite", description=DESCRIPTION)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

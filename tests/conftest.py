@@ -9,7 +9,6 @@ touches the demo's data and two runs never see each other's documents.
 from __future__ import annotations
 
 import os
-import threading
 import uuid
 
 import pytest
@@ -17,6 +16,29 @@ import pytest
 from govpub.settings import Settings
 
 SESSION_TAG = uuid.uuid4().hex[:8]
+
+
+class Cleanup:
+    """The Elasticsearch aliases and S3 buckets this session creates; `es` and `s3` delete them at its end."""
+
+    def __init__(self) -> None:
+        self.aliases: set[str] = set()
+        self.buckets: set[str] = set()
+
+    def add(self, settings: Settings) -> Settings:
+        """Delete settings' bucket and alias (with its stats alias) at the end; returns settings."""
+        self.aliases.add(settings.es_alias)
+        self.buckets.add(settings.s3_bucket)
+        return settings
+
+    def add_alias(self, alias: str) -> str:
+        self.aliases.add(alias)
+        return alias
+
+
+@pytest.fixture(scope="session")
+def cleanup() -> Cleanup:
+    return Cleanup()
 
 
 @pytest.fixture(scope="session")
@@ -33,16 +55,13 @@ def services_up(base_settings: Settings) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def session_settings(services_up: Settings, sample_site_url: str) -> Settings:
+def session_settings(services_up: Settings, sample_site_url: str, cleanup: Cleanup) -> Settings:
     """Settings for this test session: unique bucket and alias; services are up."""
-    scoped = services_up.with_overrides(
+    return cleanup.add(services_up.with_overrides(
         s3_bucket=f"govpub-test-{SESSION_TAG}",
         es_alias=f"govpub-test-{SESSION_TAG}",
         sample_site_url=sample_site_url,
-    )
-    _ALIASES_USED.add(scoped.es_alias)
-    _BUCKETS_USED.add(scoped.s3_bucket)
-    return scoped
+    ))
 
 
 @pytest.fixture(scope="session")
@@ -53,59 +72,56 @@ def settings(session_settings: Settings) -> Settings:
 @pytest.fixture(scope="session")
 def settings_env(session_settings: Settings) -> dict[str, str]:
     """Environment variables that make a subprocess (scrapy, airflow, govpub CLI) use `settings`."""
-    pass  # (import removed by migration)
-
     return {**os.environ, **session_settings.to_env()}
 
 
 @pytest.fixture(scope="session")
-def es(session_settings: Settings):
+def es(session_settings: Settings, cleanup: Cleanup):
     from govpub import index
 
     client = index.client(session_settings)
     yield client
-    for alias in _ALIASES_USED:
+    for alias in cleanup.aliases:
         index.delete_alias_and_indices(client, alias)
         index.delete_alias_and_indices(client, f"{alias}-stats")  # govpub.ops.stats.stats_alias of a test alias
 
 
 @pytest.fixture(scope="session")
-def s3(session_settings: Settings):
+def s3(session_settings: Settings, cleanup: Cleanup):
     from govpub.archive import Archive
 
     Archive(session_settings).ensure_bucket()
     yield Archive(session_settings).s3
-    for bucket in _BUCKETS_USED:
+    for bucket in cleanup.buckets:
         Archive(session_settings.with_overrides(s3_bucket=bucket)).delete_bucket_contents_and_bucket()
 
 
-_ALIASES_USED: set[str] = set()
-_BUCKETS_USED: set[str] = set()
+@pytest.fixture(scope="session")
+def scoped_settings(session_settings: Settings, s3, es, cleanup: Cleanup):
+    """scoped_settings(suffix) -> the session's settings with a bucket (created now) and an alias of their
+    own, `<bucket>-<suffix>` and `<alias>-<suffix>`; both are deleted when the session ends."""
+    from govpub.archive import Archive
+
+    def scope(suffix: str) -> Settings:
+        scoped = cleanup.add(session_settings.with_overrides(
+            s3_bucket=f"{session_settings.s3_bucket}-{suffix}", es_alias=f"{session_settings.es_alias}-{suffix}"
+        ))
+        Archive(scoped).ensure_bucket()
+        return scoped
+
+    return scope
 
 
 @pytest.fixture(scope="module")
-def module_settings(request, session_settings: Settings, s3, es) -> Settings:
+def module_settings(request, scoped_settings) -> Settings:
     """`settings` with a bucket and alias of this test module's own, so modules never see each other's data."""
-    from govpub.archive import Archive
-
-    name = request.module.__name__.rsplit(".", 1)[-1].replace("_", "-")[:30].strip("-")
-    scoped = session_settings.with_overrides(
-        s3_bucket=f"{session_settings.s3_bucket}-{name}", es_alias=f"{session_settings.es_alias}-{name}"
-    )
-    _ALIASES_USED.add(scoped.es_alias)
-    _BUCKETS_USED.add(scoped.s3_bucket)
-    Archive(scoped).ensure_bucket()
-    return scoped
+    return scoped_settings(request.module.__name__.rsplit(".", 1)[-1].replace("_", "-")[:30].strip("-"))
 
 
 @pytest.fixture(scope="session")
 def sample_site_url() -> str:
     from govpub_dev.samplesite import make_server
+    from govpub_dev.serving import serving
 
-    server = make_server("127.0.0.1", 0, quiet=True)
-    thread = threading.Thread(target=server.serve_forever, name="sample-site", daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
-    yield f"http://{host}:{port}"
-    server.shutdown()
-    server.server_close()
+    with serving(make_server("127.0.0.1", 0, quiet=True), name="sample-site") as server:
+        yield server.url

@@ -4,36 +4,22 @@ real pipeline (spider over HTTP → WARC in S3 → parse → archive → index),
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 
 import pytest
 
 from govpub.settings import REPO_ROOT, Settings
+from tests.ports import free_port
 
 MANIFEST = json.loads((REPO_ROOT / "sample_site" / "manifest.json").read_text(encoding="utf-8"))
 SAMPLE_SITES = sorted({a["site"] for a in MANIFEST["articles"]})
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="package")
-def api_settings(session_settings: Settings, s3, es) -> Settings:
-    from govpub.archive import Archive
-    from tests import conftest as root
-
-    scoped = session_settings.with_overrides(
-        s3_bucket=f"{session_settings.s3_bucket}-api", es_alias=f"{session_settings.es_alias}-api"
-    )
-    root._ALIASES_USED.add(scoped.es_alias)
-    root._BUCKETS_USED.add(scoped.s3_bucket)
-    Archive(scoped).ensure_bucket()
-    return scoped
+def api_settings(scoped_settings) -> Settings:
+    """A bucket and alias of this package's own (deleted when the session ends)."""
+    return scoped_settings("api")
 
 
 @pytest.fixture(scope="package")

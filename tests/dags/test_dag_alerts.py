@@ -18,7 +18,6 @@ from govpub.archive import Archive
 from govpub.settings import REPO_ROOT
 from govpub.ops.stats import iter_s3_records, stats_alias
 from tests.alert_receiver import AlertReceiver
-from tests.conftest import _ALIASES_USED
 from tests.dags.airflow_cli import airflow_test_env, run_dag_test
 
 pytestmark = [pytest.mark.services, pytest.mark.airflow]
@@ -48,12 +47,12 @@ article = "ul.list a"
 
 
 @pytest.fixture(scope="module")
-def alert_run(module_settings, tmp_path_factory):
+def alert_run(module_settings, tmp_path_factory, cleanup):
     registry = tmp_path_factory.mktemp("sites")
     shutil.copy(REPO_ROOT / "sites" / "sample.toml", registry / "sample.toml")
     (registry / "ops.toml").write_text(SITES, encoding="utf-8")
     settings = module_settings.with_overrides(sites_dir=registry)
-    _ALIASES_USED.add(stats_alias(settings))
+    cleanup.add_alias(stats_alias(settings))
     with AlertReceiver() as receiver:
         connection = {"conn_type": "http", "host": receiver.url, "extra": {"headers": {"X-Govpub-Token": "t0k"}}}
         env = airflow_test_env(settings, tmp_path_factory.mktemp("airflow"),

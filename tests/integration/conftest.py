@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-from pathlib import Path
 
 import pytest
 
-from govpub_dev import services
 from govpub.settings import Settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from govpub_dev import services
+from tests.ports import free_port
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +29,7 @@ def private_s3_factory(tmp_path_factory):
         if (lib / ".govpub-complete").exists():
             (home / "s3proxy").mkdir()
             os.symlink(lib, home / "s3proxy" / "lib")
-        scoped = settings.with_overrides(home=home, s3_endpoint=f"http://127.0.0.1:{_free_port()}", **overrides)
+        scoped = settings.with_overrides(home=home, s3_endpoint=f"http://127.0.0.1:{free_port()}", **overrides)
         services.up(scoped, ["s3"])
         if not (lib / ".govpub-complete").exists():  # first install: keep the jars for the next one
             shutil.copytree(home / "s3proxy" / "lib", jars / "lib", symlinks=True)

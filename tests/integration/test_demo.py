@@ -4,26 +4,19 @@ bootstrap): twice, against this test module's own bucket, alias and Airflow home
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from govpub import index
 from govpub.archive import Archive
 from govpub.settings import REPO_ROOT
+from tests.ports import free_port
 
 pytestmark = [pytest.mark.services, pytest.mark.airflow]
 
 ARTICLES = len(json.loads((REPO_ROOT / "sample_site" / "manifest.json").read_text(encoding="utf-8"))["articles"])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

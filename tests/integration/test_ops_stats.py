@@ -23,7 +23,6 @@ from govpub.settings import REPO_ROOT
 from govpub.crawl.runner import CrawlFailed
 from govpub.pipeline.run import run_site
 from govpub.ops.stats import record_site_run, stats_alias, stats_doc_id
-from tests.conftest import _ALIASES_USED
 
 pytestmark = pytest.mark.services
 
@@ -64,10 +63,10 @@ def write_registry(path, base: str, full_pages: int):
 
 
 @pytest.fixture(scope="module")
-def settings(module_settings, tmp_path_factory):
+def settings(module_settings, tmp_path_factory, cleanup):
     root = tmp_path_factory.mktemp("registry")
     s = module_settings.with_overrides(sites_dir=write_registry(root / "full", module_settings.sample_site_url, 20))
-    _ALIASES_USED.add(stats_alias(s))
+    cleanup.add_alias(stats_alias(s))
     return s
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ import pytest
 
 from govpub.settings import REPO_ROOT
 from govpub_dev.samplesite import make_server
+from govpub_dev.serving import serving
 
 MANIFEST = json.loads((REPO_ROOT / "sample_site" / "manifest.json").read_text(encoding="utf-8"))
 GBK_ARTICLE = next(a for a in MANIFEST["articles"] if a["encoding"] == "gbk")
@@ -21,14 +21,8 @@ PDF = next(p for a in MANIFEST["articles"] for p in a["attachments"] if p.endswi
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, int]]:
-    srv = make_server("127.0.0.1", 0, quiet=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(make_server("127.0.0.1", 0, quiet=True)) as srv:
         yield srv.server_address[:2]
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 def fetch(server: tuple[str, int], path: str, headers: dict[str, str] | None = None):

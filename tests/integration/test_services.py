@@ -9,9 +9,8 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import socket
 import subprocess
-import threading
+import sys
 import urllib.request
 import uuid
 from pathlib import Path
@@ -19,17 +18,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from govpub_dev import services
 from govpub.settings import REPO_ROOT, Settings
+from govpub_dev import services
+from govpub_dev.serving import serving
 from govpub_dev.services import ServiceError
+from tests.ports import free_port
 
 pytestmark = pytest.mark.services
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -37,11 +32,8 @@ def not_a_service():
     """A plain HTTP server (neither Elasticsearch nor S3) on a free port."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
     server.RequestHandlerClass.log_message = lambda *args: None  # type: ignore[method-assign]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(server):
+        yield f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def _by_name(settings: Settings) -> dict[str, services.ServiceStatus]:
@@ -111,8 +103,8 @@ def test_s3_put_get_through_boto3(services_up: Settings):
 def test_cli_status_exit_code(services_up: Settings):
     env = {**os.environ, "GOVPUB_HOME": str(services_up.home), "GOVPUB_ES_URL": services_up.es_url,
            "GOVPUB_S3_ENDPOINT": services_up.s3_endpoint or ""}
-    result = subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "python"), "-m", "govpub_dev.services", "status"],
-                            capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "govpub_dev", "services", "status"],
+                            capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=60)
     assert result.returncode == 0, result.stderr
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
     assert "running" in lines["elasticsearch"] and "running" in lines["s3"]
@@ -128,7 +120,7 @@ def _one_line(error: pytest.ExceptionInfo) -> str:
 
 
 def test_closed_s3_endpoint_with_start_disabled(base_settings: Settings):
-    endpoint = f"http://127.0.0.1:{_free_port()}"
+    endpoint = f"http://127.0.0.1:{free_port()}"
     settings = base_settings.with_overrides(s3_endpoint=endpoint)
     with pytest.raises(ServiceError) as error:
         services.ensure_up(settings, ("s3",), start=False)
@@ -137,7 +129,7 @@ def test_closed_s3_endpoint_with_start_disabled(base_settings: Settings):
 
 
 def test_closed_es_url_with_manage_services_off(base_settings: Settings, monkeypatch):
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("GOVPUB_MANAGE_SERVICES", "0")
     with pytest.raises(ServiceError) as error:
         services.ensure_up(base_settings.with_overrides(es_url=url), ("elasticsearch",))
@@ -175,6 +167,18 @@ def test_unknown_service_name(base_settings: Settings):
     with pytest.raises(ServiceError) as error:
         services.up(base_settings, ("redis",))
     assert "redis" in _one_line(error)
+
+
+def test_reset_deletes_the_data_and_keeps_the_binaries(base_settings: Settings, tmp_path: Path):
+    # A home of its own: nothing it records runs, so `reset` stops nothing and the shared servers stay up.
+    settings = base_settings.with_overrides(home=tmp_path)
+    (tmp_path / "s3proxy" / "data" / "some-bucket").mkdir(parents=True)
+    (tmp_path / "s3proxy" / "lib").mkdir()
+    (tmp_path / "airflow").mkdir()
+    services.reset(settings, ["s3proxy", "airflow"])
+    assert not (tmp_path / "s3proxy" / "data").exists() and not (tmp_path / "airflow").exists()
+    assert (tmp_path / "s3proxy" / "lib").is_dir()
+    assert _by_name(base_settings)["s3"].running
 
 
 # --------------------------------------------------------------------------- Airflow environment (no server needed)
