@@ -54,12 +54,12 @@ def govpub_api() -> SimpleNamespace:
     """Everything the bench needs from govpub, behind plain names. Adapt here after a layout change."""
     from govpub import index as es_index
     from govpub.archive import Archive
-    from govpub.config import REPO_ROOT, Settings
-    from govpub.dedup import update_clusters
-    from govpub.pipeline import archive_site, crawl_site, index_site, parse_site, settings_to_env
-    from govpub.samplesite import make_server
-    from govpub.sites import load_sites
-    from govpub.stats import record_site_run, stats_alias
+    from govpub.ops.stats import record_site_run, stats_alias
+    from govpub.pipeline.clusters import update_clusters
+    from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+    from govpub.registry import load_sites
+    from govpub.settings import REPO_ROOT, Settings
+    from govpub_dev.samplesite import make_server
 
     def site_steps(settings, site_id: str, run_id: str, echo):
         """The steps `govpub crawl` runs (pipeline.run_site), one at a time: yields (name, thunk).
@@ -93,7 +93,7 @@ def govpub_api() -> SimpleNamespace:
         base_settings=Settings.from_env,
         # settings.with_overrides(s3_endpoint=…, s3_bucket=…, es_alias=…, sample_site_url=…)
         override=lambda settings, **kw: settings.with_overrides(**kw),
-        settings_to_env=settings_to_env,
+        settings_to_env=lambda settings: settings.to_env(),
         ensure_bucket=lambda settings: Archive(settings).ensure_bucket(),
         cleanup=cleanup,
         site_ids=lambda settings: sorted(load_sites(settings.sites_dir)),
@@ -104,7 +104,7 @@ def govpub_api() -> SimpleNamespace:
         # `govpub crawl` as a child process (the console script next to this interpreter, else on PATH)
         cli=[str(Path(sys.executable).with_name("govpub"))] if Path(sys.executable).with_name("govpub").exists()
         else ["govpub"],
-        cli_check=[sys.executable, "-c", "import govpub.cli, govpub.pipeline; print(govpub.cli.__file__)"],
+        cli_check=[sys.executable, "-c", "import govpub.cli, govpub.pipeline.run; print(govpub.cli.__file__)"],
     )
 # == end of govpub internals ==================================================================
 
