@@ -176,8 +176,9 @@ def reparse(
         echo(f"  {site_id} {crawl}: parsed {len(outcome.documents)} articles ({rate:.0f} docs/s so far)")
     counts = {"new": 0, "changed": 0, "unchanged": 0}
     changed_keys = []
+    stored = versions.DocumentVersions.listed(archive, site)  # one listing decides every version
     for doc in latest.values():
-        outcome, _ = versions.store_document(archive, doc, ignore_parser_version=True)
+        outcome, _ = stored.store(doc, ignore_parser_version=True)
         counts[outcome] += 1
         if outcome != versions.UNCHANGED:
             changed_keys.append((doc.site, doc.id))
@@ -191,11 +192,9 @@ def reparse(
     if index and changed_keys:
         es = es_index.client(settings)
         es_index.check_reachable(es, settings)
-        entries = archive.document_entries()
-        docs = [archive.get_document(s, i) for s, i in changed_keys]
+        docs = [stored.latest_document(s, i) for s, i in changed_keys]  # as just written: no GET
         result = es_index.bulk_index(
-            es, settings.es_alias, docs, refresh=True,
-            overlays=versions.overlays(archive, entries, {i for _, i in changed_keys}),
+            es, settings.es_alias, docs, refresh=True, overlays=stored.overlays({i for _, i in changed_keys}),
         )
         indexed = result.indexed
         echo(f"reparse: indexed {indexed} new versions into {settings.es_alias}")

@@ -12,6 +12,7 @@ from govpub import index
 from govpub.search import engine
 from govpub.archive import Archive, run_key
 from govpub.settings import REPO_ROOT
+from govpub.pipeline.context import RunContext
 from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
 from govpub.pipeline.run import summarize_site
 from govpub.schema import doc_id_for
@@ -38,10 +39,11 @@ def runs(settings, s3, es):
     """Run all four steps once for every sample site; keep every step's output."""
     results = {}
     for site_id in SAMPLE_SITES:
-        crawl = crawl_site(settings, site_id, RUN_ID, "2026-11-23", echo=lambda line: None)
-        parsed = parse_site(settings, crawl, echo=lambda line: None)
-        archived = archive_site(settings, parsed, echo=lambda line: None)
-        indexed = index_site(settings, archived, echo=lambda line: None)
+        context = RunContext(settings, echo=lambda line: None)
+        crawl = crawl_site(context, site_id, RUN_ID, "2026-11-23")
+        parsed = parse_site(context, crawl)
+        archived = archive_site(context, parsed, crawl)
+        indexed = index_site(context, archived)
         results[site_id] = {"crawl": crawl, "parse": parsed, "archive": archived, "index": indexed}
     return results
 
@@ -81,13 +83,13 @@ def test_raw_warc_in_s3_holds_every_fetched_response(settings, runs, site_id):
 
     archive = Archive(settings)
     crawl = runs[site_id]["crawl"]
-    assert crawl["warc_keys"], "no WARC written"
+    assert crawl.warc_keys, "no WARC written"
     count = 0
-    for key in crawl["warc_keys"]:
+    for key in crawl.warc_keys:
         assert key.startswith(f"raw/{site_id}/2026-11-23/")
         with archive.spool(key) as spool:
             count += sum(1 for _ in read_records(spool))
-    assert count == crawl["pages_fetched"]
+    assert count == crawl.pages_fetched
 
 
 @pytest.mark.parametrize("site_id", SAMPLE_SITES)
@@ -100,12 +102,12 @@ def test_every_article_becomes_one_archived_document(settings, runs, site_id):
         doc = docs[url]
         assert doc.id == doc_id_for(url)
         assert doc.body and doc.title
-        assert doc.raw is not None and doc.raw.key in runs[site_id]["crawl"]["warc_keys"]
+        assert doc.raw is not None and doc.raw.key in runs[site_id]["crawl"].warc_keys
         assert len(doc.page_urls) == len(article["pages"])
         assert article["phrase"] in doc.body.replace("\n", "") or article["phrase"] in doc.title or any(
             article["phrase"] in (a.text or "") for a in doc.attachments
         ), f"{url}: distinctive phrase missing"
-    assert runs[site_id]["parse"]["errors"] == []
+    assert runs[site_id]["parse"].errors == []
 
 
 def test_each_site_is_found_by_a_chinese_phrase_search(settings, runs, es):
@@ -123,13 +125,14 @@ def test_rerun_is_idempotent(settings, runs, es):
     keys_before = sorted(archive.list_keys(""))
     count_before = index.count(es, settings.es_alias)
     for site_id in SAMPLE_SITES:
-        crawl = crawl_site(settings, site_id, RUN_ID, "2026-11-23", echo=lambda line: None)
-        parsed = parse_site(settings, crawl, echo=lambda line: None)
-        archived = archive_site(settings, parsed, echo=lambda line: None)
-        indexed = index_site(settings, archived, echo=lambda line: None)
+        context = RunContext(settings, echo=lambda line: None)
+        crawl = crawl_site(context, site_id, RUN_ID, "2026-11-23")
+        parsed = parse_site(context, crawl)
+        archived = archive_site(context, parsed, crawl)
+        indexed = index_site(context, archived)
         summary = summarize_site(crawl, parsed, archived, indexed)
-        assert summary["documents_written"] == 0
-        assert summary["documents_unchanged"] == summary["documents_not_modified"] > 0
-        assert summary["documents_parsed"] == 0 and summary["errors"] == []
+        assert summary.documents_written == 0
+        assert summary.documents_unchanged == summary.documents_not_modified > 0
+        assert summary.documents_parsed == 0 and summary.errors == []
     assert sorted(archive.list_keys("")) == keys_before
     assert index.count(es, settings.es_alias) == count_before == len(MANIFEST["articles"])
