@@ -196,31 +196,43 @@ class _Handler(BaseHTTPRequestHandler):
         if close:
             self.send_header("Connection", "close")
             self.close_connection = True
-        self.end_headers()
-        received = 0
-        if body_allowed:
+        parts = unquote(split.path).lstrip("/").split("/", 1)
+        key = parts[1] if len(parts) > 1 else ""
+        if op.startswith("List") and not key:
+            key = parse_qs(split.query).get("prefix", [""])[0]
+
+        def log(received: int) -> None:
+            # Logged before the client can have the response's last byte: once a client's call
+            # returns, its request is in requests().
+            proxy._log(Request(op, self.command, parts[0], key, response.status, sent, received,
+                               time.monotonic() - started))
+
+        if not body_allowed or (response.getheader("Content-Length") == "0" and not out_chunked):
+            response.read()
+            log(0)
+            self.end_headers()
+        else:
+            self.end_headers()
+            received, held = 0, b""
             while True:
                 chunk = response.read(1 << 16)  # (read1 would not close a drained Content-Length body)
                 if not chunk:
                     break
                 received += len(chunk)
-                if out_chunked:
-                    self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
-                else:
-                    self.wfile.write(chunk)
+                if held:
+                    self._write_body(held, out_chunked)
+                held = chunk  # one chunk behind, so the last one leaves after log()
+            log(received)
+            if held:
+                self._write_body(held, out_chunked)
             if out_chunked:
                 self.wfile.write(b"0\r\n\r\n")
-        else:
-            response.read()
         self.wfile.flush()
         if response.will_close:
             self._drop_upstream()
-        parts = unquote(split.path).lstrip("/").split("/", 1)
-        key = parts[1] if len(parts) > 1 else ""
-        if op.startswith("List") and not key:
-            key = parse_qs(split.query).get("prefix", [""])[0]
-        proxy._log(Request(op, self.command, parts[0], key, response.status, sent, received,
-                           time.monotonic() - started))
+
+    def _write_body(self, chunk: bytes, chunked: bool) -> None:
+        self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n" if chunked else chunk)
 
     def _copy_body(self, conn: http.client.HTTPConnection, length: int) -> int:
         remaining = length

@@ -25,8 +25,8 @@ for `steps`, the same per step, and a check that the steps add up to what `govpu
     .venv/bin/python bench/s3_requests.py                     # needs `govpub services up` (S3 + ES)
     .venv/bin/python bench/s3_requests.py --mode cli --latency-ms 30 --json counts.json
 
-Every use of govpub internals is in one function, govpub_api() in bench/s3_requests.py: adapt
-that function when the package layout changes.
+Every use of govpub internals is in one section of bench/s3_requests.py ("govpub internals":
+_layout_imports() and govpub_api()), which knows the flat layout and the package layout.
 """
 
 from __future__ import annotations
@@ -50,16 +50,48 @@ ROUNDS = {1: "first crawl (all new)", 2: "re-crawl (unchanged)"}
 
 
 # == govpub internals: the ONLY place this bench imports govpub ==============================
+def _layout_imports() -> SimpleNamespace:
+    """The govpub names the bench uses, for the package layout of the checkout this file is in.
+
+    The layout is told from the files of this checkout, not by trying imports: before the split,
+    govpub has no __init__.py (a namespace package), so an import can reach into another checkout
+    that an editable install puts on the path.
+    """
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "govpub" / "settings.py").is_file():  # packages by responsibility (main dc80872)
+        from govpub import index as es_index
+        from govpub.archive import Archive
+        from govpub.ops.stats import record_site_run, stats_alias
+        from govpub.pipeline.clusters import update_clusters
+        from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+        from govpub.registry import load_sites
+        from govpub.settings import REPO_ROOT, Settings
+        from govpub_dev.samplesite import make_server
+
+        settings_to_env = Settings.to_env
+        layout = "packages (govpub.settings, govpub.pipeline.steps, …)"
+    else:  # flat modules (0cb8b3f and before)
+        from govpub import index as es_index
+        from govpub.archive import Archive
+        from govpub.config import REPO_ROOT, Settings
+        from govpub.dedup import update_clusters
+        from govpub.pipeline import archive_site, crawl_site, index_site, parse_site, settings_to_env
+        from govpub.samplesite import make_server
+        from govpub.sites import load_sites
+        from govpub.stats import record_site_run, stats_alias
+
+        layout = "flat (govpub.config, govpub.pipeline, …)"
+    names = dict(locals())
+    del names["checkout"]
+    return SimpleNamespace(**names)
+
+
 def govpub_api() -> SimpleNamespace:
     """Everything the bench needs from govpub, behind plain names. Adapt here after a layout change."""
-    from govpub import index as es_index
-    from govpub.archive import Archive
-    from govpub.ops.stats import record_site_run, stats_alias
-    from govpub.pipeline.clusters import update_clusters
-    from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
-    from govpub.registry import load_sites
-    from govpub.settings import REPO_ROOT, Settings
-    from govpub_dev.samplesite import make_server
+    g = _layout_imports()
+    Archive, es_index, stats_alias = g.Archive, g.es_index, g.stats_alias
+    crawl_site, parse_site, archive_site, index_site = g.crawl_site, g.parse_site, g.archive_site, g.index_site
+    update_clusters, record_site_run = g.update_clusters, g.record_site_run
 
     def site_steps(settings, site_id: str, run_id: str, echo):
         """The steps `govpub crawl` runs (pipeline.run_site), one at a time: yields (name, thunk).
@@ -86,25 +118,25 @@ def govpub_api() -> SimpleNamespace:
     def loaded_from() -> list[str]:
         """Files of the loaded govpub modules (a namespace package can mix checkouts)."""
         return sorted({getattr(m, "__file__", None) or "?" for n, m in sys.modules.items()
-                       if n == "govpub" or n.startswith("govpub.")} - {"?"})
+                       if n.split(".")[0] in ("govpub", "govpub_dev")} - {"?"})
 
     return SimpleNamespace(
-        repo_root=Path(REPO_ROOT),
-        base_settings=Settings.from_env,
-        # settings.with_overrides(s3_endpoint=…, s3_bucket=…, es_alias=…, sample_site_url=…)
+        layout=g.layout,
+        repo_root=Path(g.REPO_ROOT),
+        base_settings=g.Settings.from_env,
         override=lambda settings, **kw: settings.with_overrides(**kw),
-        settings_to_env=lambda settings: settings.to_env(),
+        settings_to_env=g.settings_to_env,
         ensure_bucket=lambda settings: Archive(settings).ensure_bucket(),
         cleanup=cleanup,
-        site_ids=lambda settings: sorted(load_sites(settings.sites_dir)),
-        make_sample_server=lambda: make_server("127.0.0.1", 0, quiet=True),
+        site_ids=lambda settings: sorted(g.load_sites(settings.sites_dir)),
+        make_sample_server=lambda: g.make_server("127.0.0.1", 0, quiet=True),
         site_steps=site_steps,
         documents_of=documents_of,
         loaded_from=loaded_from,
         # `govpub crawl` as a child process (the console script next to this interpreter, else on PATH)
         cli=[str(Path(sys.executable).with_name("govpub"))] if Path(sys.executable).with_name("govpub").exists()
         else ["govpub"],
-        cli_check=[sys.executable, "-c", "import govpub.cli, govpub.pipeline.run; print(govpub.cli.__file__)"],
+        cli_check=[sys.executable, "-c", "import govpub.cli, govpub.pipeline; print(govpub.cli.__file__)"],
     )
 # == end of govpub internals ==================================================================
 
@@ -126,6 +158,8 @@ def snapshot(proxy: s3_counter.CountingProxy) -> dict:
     requests = proxy.requests()
     extra = proxy.extra()
     counts = proxy.reset()
+    if len(requests) != sum(counts.values()):  # requests still in flight when the counters were read
+        print(f"WARNING: {sum(counts.values())} requests counted but {len(requests)} completed", file=sys.stderr)
     return {
         "counts": counts,
         "total": sum(counts.values()),
@@ -423,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
             result["steps"] = bench.run_steps(sites)
     finally:
         bench.close()
-    print(f"govpub code: {api.repo_root} (bench process)"
+    print(f"govpub code: {api.repo_root}, {api.layout} layout (bench process)"
           + (f"; `govpub crawl` child imports {bench.child_code}" if getattr(bench, "child_code", None) else ""))
     strays = [f for f in api.loaded_from() if not f.startswith(str(api.repo_root))]
     if strays:

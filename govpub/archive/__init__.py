@@ -15,6 +15,7 @@ from govpub.archive.keys import (
     raw_key,
     run_key,
     safe_key_part,
+    snapshot_key,
     state_key,
     stats_key,
     status_key,
@@ -24,6 +25,6 @@ from govpub.archive.store import Archive, ArchiveUnavailable, DocumentEntry, jso
 
 __all__ = [
     "Archive", "ArchiveUnavailable", "DocumentEntry", "clusters_key", "document_key", "document_prefix",
-    "json_bytes", "manifest_key", "parse_document_key", "raw_key", "run_key", "s3_client", "safe_key_part",
+    "json_bytes", "manifest_key", "parse_document_key", "raw_key", "run_key", "s3_client", "safe_key_part", "snapshot_key",
     "state_key", "stats_key", "status_key", "utc_now_iso", "version_key",
 ]

@@ -5,6 +5,7 @@ The order is the one README.md's architecture section draws; a new package gets 
 """
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,9 @@ def test_the_rule_catches_an_upward_import(tmp_path):
     fake.write_text("def f():\n    from govpub import index\n", encoding="utf-8")
     assert "govpub.index" in imported_modules(fake)
     assert RANKS[package_of("govpub.index")] > RANKS[package_of("govpub.archive.store")]
+
+
+@pytest.mark.parametrize("path", GOVPUB_FILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_every_govpub_module_imports(path):
+    # a name lost in a move shows up here, not only in the integration test that happens to reach it
+    importlib.import_module(module_name(path).removesuffix(".__init__"))
