@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable
 
-from govpub.archive import Archive
+from govpub.archive import Archive, run_key
 from govpub.settings import Settings
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ class RunContext:
         self.settings = settings
         self.echo = echo
         self.archive = archive or Archive(settings)
+        self._step_records: dict[tuple[str, str, str], dict] = {}
 
     @cached_property
     def es(self) -> "Elasticsearch":
@@ -37,6 +38,21 @@ class RunContext:
 
         index.check_reachable(self.es, self.settings)
         return self.es
+
+    def put_step_record(self, run_id: str, site: str, step: str, record: dict) -> str:
+        """Write `runs/{run_id}/{site}/{step}.json` and keep it: the run manifest lists it unread."""
+        key = run_key(self.archive.prefix, run_id, site, f"{step}.json")
+        self.archive.put_json(key, record)
+        self._step_records[(run_id, site, step)] = record
+        return key
+
+    def remember_step_record(self, run_id: str, site: str, step: str, record: dict) -> None:
+        """A step record read from S3, kept like one written here."""
+        self._step_records[(run_id, site, step)] = record
+
+    def step_records(self, run_id: str, site: str) -> dict[str, dict]:
+        """Step name → record of the step records of (run, site) written or read through this context."""
+        return {step: r for (run, s, step), r in self._step_records.items() if (run, s) == (run_id, site)}
 
     def written_since(self, mark: int) -> list[dict]:
         """The objects this context's archive PUT since `len(archive.written)` was `mark` (one step's)."""

@@ -35,8 +35,7 @@ def run_site(
     record = record_site_run(
         context.settings, site_id, run_id, run_date=crawl.crawl_date, echo=context.echo,
         archive=context.archive, es=context.es,
-        steps={"crawl": crawl.to_record(), "parse": parsed.to_record(), "archive": archived.to_record(),
-               "index": indexed.to_record()},
+        steps=context.step_records(run_id, site_id),
         documents=parsed.documents,
     )
     summary = summarize_site(crawl, parsed, archived, indexed)

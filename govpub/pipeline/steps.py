@@ -67,7 +67,7 @@ def crawl_site(
     report = run_spider(context, site, run_id, crawl_date, state, full_sweep)
     crawl = crawl_result(site.id, run_id, crawl_date, report, round(time.monotonic() - started, 2))
     crawl.state = state
-    archive.put_json(record_key(context, run_id, site.id, "crawl"), crawl.to_record())
+    context.put_step_record(run_id, site.id, "crawl", crawl.to_record())
     if not crawl.succeeded:
         reasons = "; ".join(f"{e['url']}: {e['message']}" for e in crawl.errors[:3]) or "no response"
         raise CrawlFailed(f"{site.id}: no column page could be fetched ({reasons})")
@@ -159,7 +159,7 @@ def parse_site(context: RunContext, crawl: CrawlResult) -> ParseResult:
         documents=list(outcome.documents),
         objects=context.written_since(mark),
     )
-    archive.put_json(record_key(context, crawl.run_id, site.id, "parse"), parsed.to_record())
+    context.put_step_record(crawl.run_id, site.id, "parse", parsed.to_record())
     context.echo(f"[{site.id}] parsed {parsed.documents_parsed} of {outcome.articles} articles, {len(outcome.errors)} errors")
     return parsed
 
@@ -224,7 +224,7 @@ def archive_site(context: RunContext, parsed: ParseResult, crawl: CrawlResult | 
         versions=versions,
     )
     result.objects = context.written_since(mark)
-    archive.put_json(result.manifest_key, result.to_record())
+    context.put_step_record(run_id, site_id, "archive", result.to_record())
     context.echo(
         f"[{site_id}] archived {result.documents_new} new, {result.documents_changed} changed documents; "
         f"{result.documents_unchanged} unchanged ({result.documents_not_modified} not modified), "
@@ -237,6 +237,7 @@ def read_crawl(context: RunContext, run_id: str, site_id: str) -> CrawlResult:
     record = context.archive.get_json_or_none(record_key(context, run_id, site_id, "crawl"))
     if record is None:
         raise RuntimeError(f"crawl record of run {run_id} / {site_id} not found in s3://{context.archive.bucket}")
+    context.remember_step_record(run_id, site_id, "crawl", record)
     return CrawlResult.from_record(record)
 
 
@@ -267,12 +268,11 @@ def index_site(context: RunContext, archived: ArchiveResult) -> IndexResult:
         errors=[{"kind": "index", "url": e["id"], "message": e["reason"]} for e in result.errors],
         seconds=round(time.monotonic() - started, 2),
     )
-    index_record = indexed.to_record()
-    context.archive.put_json(record_key(context, archived.run_id, archived.site, "index"), index_record)
+    context.put_step_record(archived.run_id, archived.site, "index", indexed.to_record())
     context.echo(f"[{archived.site}] indexed {result.indexed} documents into {alias}, {len(result.errors)} errors")
     # Last write of the run for this site: the manifest of everything it wrote.
     write_run_manifest(context.archive, archived.run_id, archived.site,
-                       known={"archive": archived.to_record(), "index": index_record})
+                       known=context.step_records(archived.run_id, archived.site))
     return indexed
 
 
@@ -283,6 +283,7 @@ def _archived_from_s3(context: RunContext, archived: ArchiveResult) -> ArchiveRe
     record = archive.get_json_or_none(archived.manifest_key)
     if record is None:
         raise RuntimeError(f"archive manifest {archived.manifest_key} not found in s3://{archive.bucket}")
+    context.remember_step_record(archived.run_id, archived.site, "archive", record)
     full = ArchiveResult.from_record(record, archived.manifest_key)
     full.versions = DocumentVersions.listed(archive, archived.site)
     # A parsed document whose JSON has the checksum of a latest.json the step wrote is that object.
