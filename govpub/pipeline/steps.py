@@ -287,7 +287,8 @@ def _archived_from_s3(context: RunContext, archived: ArchiveResult) -> ArchiveRe
     full = ArchiveResult.from_record(record, archived.manifest_key)
     full.versions = DocumentVersions.listed(archive, archived.site)
     # A parsed document whose JSON has the checksum of a latest.json the step wrote is that object.
-    written = {o["key"]: o["sha256"] for o in full.objects or [] if o["key"] in set(full.document_keys)}
+    to_index = set(full.document_keys)
+    written = {o["key"]: o["sha256"] for o in full.objects or [] if o["key"] in to_index}
     if written:
         parsed_key = run_key(archive.prefix, archived.run_id, archived.site, "parsed.jsonl.gz")
         for row in archive.get_jsonl_gz(parsed_key):
