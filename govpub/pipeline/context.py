@@ -7,13 +7,13 @@ Elasticsearch client in three; now the task builds one `RunContext` and hands it
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
+from elasticsearch import Elasticsearch
+
+from govpub import index
 from govpub.archive import Archive, run_key
 from govpub.settings import Settings
-
-if TYPE_CHECKING:
-    from elasticsearch import Elasticsearch
 
 
 class RunContext:
@@ -27,15 +27,11 @@ class RunContext:
         self._step_records: dict[tuple[str, str, str], dict] = {}
 
     @cached_property
-    def es(self) -> "Elasticsearch":
-        from govpub import index
-
+    def es(self) -> Elasticsearch:
         return index.client(self.settings)
 
-    def reachable_es(self) -> "Elasticsearch":
+    def reachable_es(self) -> Elasticsearch:
         """The client, after checking the cluster answers (IndexUnavailable names the URL if not)."""
-        from govpub import index
-
         index.check_reachable(self.es, self.settings)
         return self.es
 
