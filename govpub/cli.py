@@ -47,10 +47,11 @@ def _is_user_facing(exc: Exception) -> bool:
     from govpub.crawl.runner import CrawlFailed
     from govpub.pipeline.rebuild import RebuildFailed
     from govpub.registry import SiteConfigError, UnknownSite
+    from govpub.settings import SettingsError
 
     expected = (
         ArchiveUnavailable, IndexUnavailable, CrawlFailed, SiteConfigError, UnknownSite,
-        parsers.ParseError, FileNotFoundError, RebuildFailed, QueryError,
+        parsers.ParseError, FileNotFoundError, RebuildFailed, QueryError, SettingsError,
     )
     return isinstance(exc, expected)
 

@@ -91,7 +91,7 @@ def up(settings: Settings, names: Iterable[str] = DEFAULT_SERVICES, *, start: bo
     """
     wanted = _normalise_names(names)
     if start is None:
-        start = os.environ.get("GOVPUB_MANAGE_SERVICES", "1").strip().lower() not in ("0", "false", "no", "off")
+        start = Settings.from_env().manage_services  # the operator's switch as it is now, not as `settings` was built
     _dirs(settings)
     with _lock(settings):
         for name in wanted:
@@ -610,9 +610,7 @@ def _same_endpoint(state: dict | None, url: str | None) -> bool:
 
 
 def _timeout(default: float) -> float:
-    with contextlib.suppress(ValueError):
-        return float(os.environ.get("GOVPUB_SERVICE_TIMEOUT", default))
-    return default
+    return Settings.from_env().service_timeout or default
 
 
 def _ensure_service_user() -> tuple[int, int]:
@@ -726,7 +724,7 @@ def _es_start(settings: Settings, host: str, port: int) -> None:
                 link.symlink_to(base / "logs")
     pidfile = base / "elasticsearch.pid"
     pidfile.unlink(missing_ok=True)
-    heap = os.environ.get("GOVPUB_ES_HEAP", "512m")
+    heap = settings.es_heap
     env = {
         "ES_JAVA_HOME": str(java_home),
         "ES_JAVA_OPTS": f"-Xms{heap} -Xmx{heap}",
@@ -950,7 +948,7 @@ def _s3_start(settings: Settings, host: str, port: int) -> None:
     logback.write_text(_S3PROXY_LOGBACK)
     log = settings.home / "logs" / "s3proxy.log"
     _rotate(log)
-    heap = os.environ.get("GOVPUB_S3_HEAP", "256m")
+    heap = settings.s3_heap
     command = [
         str(java_home / "bin" / "java"), f"-Xmx{heap}", "-XX:+UseSerialGC",
         f"-Dlogback.configurationFile={logback}", "-DLOG_LEVEL=info",
@@ -1015,9 +1013,7 @@ def _s3_status(settings: Settings) -> ServiceStatus:
 
 
 def _airflow_port() -> int:
-    with contextlib.suppress(ValueError):
-        return int(os.environ.get("GOVPUB_AIRFLOW_PORT", "8080"))
-    return 8080
+    return Settings.from_env().airflow_port
 
 
 def _airflow_url() -> str:

@@ -1,10 +1,14 @@
 """Scrapy settings for govpub crawls.
 
-Per-site values (delay, concurrency, crawl id) are passed by govpub.pipeline.crawl_site
-as `-s NAME=value` options, from the site registry; these are the defaults.
+Per-site values (delay, concurrency, crawl id) are passed by govpub.pipeline.steps.crawl_site
+as `-s NAME=value` options, from the site registry; these are the defaults. The values
+that come from govpub's configuration (User-Agent, timeouts, budgets, log level) are read
+through govpub.settings, the one place that reads the environment.
 """
 
-import os
+from govpub.settings import Settings
+
+_govpub = Settings.from_env()  # this module is loaded in the crawl process, at run time
 
 BOT_NAME = "govpub"
 SPIDER_MODULES = ["spiders.spiders"]
@@ -12,10 +16,7 @@ NEWSPIDER_MODULE = "spiders.spiders"
 
 # Politeness on by default.
 ROBOTSTXT_OBEY = True
-USER_AGENT = os.environ.get(
-    "GOVPUB_USER_AGENT",
-    "govpub/0.1 (+https://github.com/govpub/govpub; archive of public government documents)",
-)
+USER_AGENT = _govpub.user_agent
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
@@ -25,19 +26,19 @@ AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 # Fault tolerance and safety (spiders/middlewares.py; docs/faults.md).
-DOWNLOAD_TIMEOUT = float(os.environ.get("GOVPUB_HTTP_TIMEOUT", "30"))
+DOWNLOAD_TIMEOUT = _govpub.http_timeout
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024  # attachments (scanned PDFs can be large)
 GOVPUB_PAGE_MAXSIZE = 8 * 1024 * 1024  # any other page: a bigger "HTML page" is refused as too_large
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2  # 3 attempts in all
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-GOVPUB_RETRY_AFTER_MAX = float(os.environ.get("GOVPUB_RETRY_AFTER_MAX", "60"))  # cap on a server's Retry-After
+GOVPUB_RETRY_AFTER_MAX = _govpub.retry_after_max  # cap on a server's Retry-After
 GOVPUB_RETRY_BACKOFF = 1.0  # seconds before the 1st retry without Retry-After; doubles each time
 REDIRECT_MAX_TIMES = 5
 DEPTH_LIMIT = 50
 GOVPUB_MAX_ARTICLE_PAGES = 50  # pages of one multi-page article
-GOVPUB_MAX_REQUESTS = int(os.environ.get("GOVPUB_MAX_REQUESTS", "20000"))  # per crawl
+GOVPUB_MAX_REQUESTS = _govpub.max_requests  # per crawl
 # Only http(s): no file://, data:, ftp:// or s3:// fetches, whatever a page or redirect says.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 DOWNLOADER_MIDDLEWARES = {
@@ -57,10 +58,10 @@ REMOTE_CONTROL_ENABLED = False  # no listening ports on workers
 
 ITEM_PIPELINES = {"spiders.pipelines.WarcArchivePipeline": 300}
 
-LOG_LEVEL = os.environ.get("GOVPUB_SCRAPY_LOG_LEVEL", "INFO")
+LOG_LEVEL = _govpub.scrapy_log_level
 FEED_EXPORT_ENCODING = "utf-8"
 
-# govpub settings (overridden per crawl by govpub.pipeline.crawl_site).
+# Per-crawl plumbing, not configuration: govpub.crawl.runner.scrapy_command passes these as -s options.
 GOVPUB_CRAWL_ID = "manual"
 GOVPUB_CRAWL_DATE = ""  # YYYY-MM-DD; empty = today (UTC)
 GOVPUB_CRAWL_REPORT = ""  # local path the crawl writes its JSON report to

@@ -22,6 +22,8 @@ from functools import lru_cache
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
+from govpub.registry import host_allowed  # the registry's rule, so start URLs and crawled URLs agree
+
 ALLOWED_SCHEMES = ("http", "https")
 
 #: Cloud instance-metadata endpoints (AWS/GCP/Azure/OpenStack, AWS IPv6, ECS tasks, Alibaba Cloud, Oracle).
@@ -77,11 +79,6 @@ def address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_pri
     if (ip.is_loopback or ip.is_private) and not allow_private:
         return f"{ip} is a loopback/private address and the site does not live there"
     return None
-
-
-def host_allowed(host: str, allowed_domains: Iterable[str]) -> bool:
-    host = host.lower().rstrip(".")
-    return any(host == d or host.endswith("." + d) for d in (d.lower().rstrip(".") for d in allowed_domains))
 
 
 def site_is_private(start_urls: Iterable[str], resolver: Resolver = resolve) -> bool:

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
+
+from govpub.settings import Settings
 
 log = logging.getLogger("govpub.ops.alerts")
 
@@ -49,8 +50,10 @@ def send_alert(
 
     Retries on connection errors, timeouts, 429 and 5xx; a 4xx answer is final.
     """
-    timeout = float(os.environ.get("GOVPUB_ALERT_TIMEOUT", 5)) if timeout is None else timeout
-    attempts = int(os.environ.get("GOVPUB_ALERT_ATTEMPTS", 3)) if attempts is None else attempts
+    if timeout is None or attempts is None:
+        settings = Settings.from_env()
+        timeout = settings.alert_timeout if timeout is None else timeout
+        attempts = settings.alert_attempts if attempts is None else attempts
     try:
         body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
         request_headers = {"Content-Type": "application/json", "User-Agent": "govpub-alerts/1"} | (headers or {})
@@ -98,7 +101,7 @@ def webhook_target() -> tuple[str | None, dict[str, str]]:
             url = f"{scheme}://{host}{':' + str(conn.port) if conn.port else ''}"
         extra = conn.extra_dejson or {}
         return url, {str(k): str(v) for k, v in (extra.get("headers") or {}).items()}
-    return os.environ.get("GOVPUB_ALERT_WEBHOOK") or None, {}
+    return Settings.from_env().alert_webhook, {}
 
 
 def alert(payload: dict[str, Any]) -> bool:

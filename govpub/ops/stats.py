@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections import Counter
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
@@ -40,9 +39,8 @@ BLOCKED_PREFIX = "blocked"
 def stats_alias(settings: Settings) -> str:
     """The stats index alias: GOVPUB_ES_STATS_ALIAS, else derived from the documents alias
     (`govpub-documents` → `govpub-stats`; any other alias gets `-stats` appended)."""
-    explicit = os.environ.get("GOVPUB_ES_STATS_ALIAS")
-    if explicit:
-        return explicit
+    if settings.es_stats_alias:
+        return settings.es_stats_alias
     alias = settings.es_alias
     return alias[: -len("-documents")] + "-stats" if alias.endswith("-documents") else alias + "-stats"
 
