@@ -1,9 +1,13 @@
 """The document schema: the one place that says what a govpub document is.
 
 Everything else derives from or is checked against these classes:
-the JSON written to S3 (`Document.to_json`), the Elasticsearch mapping
-(`mappings/documents.json`, checked by tests/unit/test_schema_mapping.py) and
-the `govpub parse` output.
+
+- derived: the JSON written to S3 (`Document.to_json`), the `govpub parse` output, the
+  Parquet columns of the export (`govpub.archive.export.arrow_schema`);
+- checked by unit tests: the Elasticsearch mappings (`mappings/*.json`,
+  tests/unit/test_schema_mapping.py), the JSON Schemas of the archive contract
+  (`schemas/document.schema.json`, `schemas/site-stats.schema.json`) and the search
+  API's models, `Hit` and the fields a search fetches (tests/unit/test_schema_contracts.py).
 """
 
 from __future__ import annotations
@@ -130,18 +134,31 @@ class Document:
 
 DOCUMENT_FIELDS = tuple(f.name for f in fields(Document))
 
-#: Index-only fields: not part of a document version (they change without its content
-#: changing), set when indexing from the archive's clusters / status records.
-INDEX_ONLY_FIELDS: dict[str, str] = {
-    "publish_year": "year of publish_date (facet fallback when `year` is not stated)",
-    "version": "number of the latest version of the document (1, 2, …)",
-    "status": "\"active\" or \"deleted\" (the page answered 404/410 or left its column)",
-    "status_date": "YYYY-MM-DD the status was first seen",
-    "cluster": "id of the duplicate cluster (the canonical document's id)",
-    "canonical_id": "id of the cluster's canonical document (== id for the canonical one)",
-    "is_canonical": "True for the copy search shows when collapsing duplicates",
-    "cluster_size": "number of documents in the cluster",
-}
+def _described(text: str) -> Any:
+    return field(metadata={"description": text})
+
+
+@dataclass(frozen=True, kw_only=True)
+class IndexOnly:
+    """Index-only fields: not part of a document version (they change without its content
+    changing), set when indexing from the archive's clusters / status records.
+
+    Declared as a class for their types (the Parquet export and the tests read them); the
+    index and the export carry them as plain dict entries beside `Document.to_dict()`.
+    """
+
+    publish_year: int | None = _described("year of publish_date (facet fallback when `year` is not stated)")
+    version: int = _described("number of the latest version of the document (1, 2, …)")
+    status: str = _described("\"active\" or \"deleted\" (the page answered 404/410 or left its column)")
+    status_date: str | None = _described("YYYY-MM-DD the status was first seen")
+    cluster: str = _described("id of the duplicate cluster (the canonical document's id)")
+    canonical_id: str = _described("id of the cluster's canonical document (== id for the canonical one)")
+    is_canonical: bool = _described("True for the copy search shows when collapsing duplicates")
+    cluster_size: int = _described("number of documents in the cluster")
+
+
+#: name → description of each index-only field (`IndexOnly`)
+INDEX_ONLY_FIELDS: dict[str, str] = {f.name: f.metadata["description"] for f in fields(IndexOnly)}
 
 
 #: fields added by `to_es_source` that are not on `Document` (tests/unit/test_schema_mapping.py)

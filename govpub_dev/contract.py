@@ -13,9 +13,7 @@ import gzip
 import json
 from typing import Any
 
-from govpub.settings import REPO_ROOT
-
-SCHEMA_DIR = REPO_ROOT / "schemas"
+import schemas
 
 #: key pattern → schema file; the first match wins
 SCHEMAS: dict[str, str] = {
@@ -42,7 +40,7 @@ class ContractViolation(ValueError):
 
 @functools.cache
 def load_schema(name: str) -> dict[str, Any]:
-    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    return schemas.load(name)
 
 
 def schema_for(key: str) -> str | None:

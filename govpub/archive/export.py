@@ -13,40 +13,49 @@ only ever sees a complete snapshot.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
+import types
+import typing
 from typing import Any, Callable
 
 from govpub.archive import versions
 from govpub.archive import Archive, json_bytes, safe_key_part, snapshot_key
 from govpub.archive.keys import POINTER_KEY
 from govpub.settings import Settings
-from govpub.schema import Document
+from govpub.schema import Document, IndexOnly, RawRef
 
 EXPORT_SCHEMA_VERSION = 1
 
 
-def _schema():
+#: ints are int32, except byte positions in a WARC file (int64: a file may pass 2 GiB)
+_INT64_FIELDS = {(RawRef, "offset"), (RawRef, "length")}
+
+
+def arrow_schema():
+    """The Parquet columns: every Document field but `site` (the partition column), then the
+    index-only fields; names and types come from govpub.schema, so a new field is exported as is."""
     import pyarrow as pa
 
-    raw = pa.struct([("key", pa.string()), ("offset", pa.int64()), ("length", pa.int64()),
-                     ("record_id", pa.string()), ("url", pa.string())])
-    attachment = pa.struct([("url", pa.string()), ("name", pa.string()), ("content_type", pa.string()),
-                            ("sha256", pa.string()), ("text", pa.string()), ("raw", raw)])
-    return pa.schema([
-        ("id", pa.string()), ("url", pa.string()), ("page_urls", pa.list_(pa.string())),
-        ("agency", pa.string()), ("region", pa.string()), ("title", pa.string()),
-        ("publish_date", pa.string()), ("source", pa.string()), ("doc_number", pa.string()),
-        ("index_no", pa.string()), ("doc_type", pa.string()), ("body", pa.string()), ("body_sha256", pa.string()),
-        ("script", pa.string()), ("truncated", pa.bool_()), ("placeholders", pa.bool_()),
-        ("year", pa.int32()), ("attachments", pa.list_(attachment)), ("fetched_at", pa.string()),
-        ("parser_version", pa.string()), ("raw", raw), ("schema_version", pa.int32()),
-        # index-only fields (govpub.schema.INDEX_ONLY_FIELDS), from the archive's overlays
-        ("publish_year", pa.int32()), ("version", pa.int32()), ("status", pa.string()), ("status_date", pa.string()),
-        ("cluster", pa.string()), ("canonical_id", pa.string()), ("is_canonical", pa.bool_()),
-        ("cluster_size", pa.int32()),
-    ])
+    columns = [(cls, f.name) for cls in (Document, IndexOnly) for f in dataclasses.fields(cls) if f.name != "site"]
+    return pa.schema([(name, _arrow_type(typing.get_type_hints(cls)[name], cls, name)) for cls, name in columns])
+
+
+def _arrow_type(hint: Any, owner: type, name: str):
+    import pyarrow as pa
+
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        (hint,) = [arg for arg in typing.get_args(hint) if arg is not type(None)]  # every column is nullable
+    if dataclasses.is_dataclass(hint):
+        hints = typing.get_type_hints(hint)
+        return pa.struct([(f.name, _arrow_type(hints[f.name], hint, f.name)) for f in dataclasses.fields(hint)])
+    if typing.get_origin(hint) in (tuple, list):
+        return pa.list_(_arrow_type(typing.get_args(hint)[0], owner, name))
+    if hint is int:
+        return pa.int64() if (owner, name) in _INT64_FIELDS else pa.int32()
+    return {str: pa.string(), bool: pa.bool_()}[hint]
 
 
 def export_row(doc: Document, overlay: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +87,7 @@ def export_snapshot(settings: Settings, echo: Callable[[str], None] = print) -> 
         echo(f"export: snapshot {export_id} ({len(entries)} documents) already exists")
         archive.put_json_if_changed(pointer_key, _pointer(export_id, manifest_key, len(entries)))
         return {"export_id": export_id, "documents": len(entries), "written": False, "manifest_key": manifest_key}
-    schema = _schema()
+    schema = arrow_schema()
     files = []
     for site in sorted(by_site):
         rows = sorted(by_site[site], key=lambda r: r["id"])

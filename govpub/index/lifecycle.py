@@ -12,20 +12,17 @@ single-character tokens so quoted phrases match exactly as written (match_phrase
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
+import mappings
 from govpub.index.client import error_type, translate_connection_errors
-from govpub.settings import REPO_ROOT
 
-MAPPING_PATH = REPO_ROOT / "mappings" / "documents.json"
 
 def load_mapping() -> dict[str, Any]:
     """mappings/documents.json: {"_meta": {"version": N, ...}, "settings": {...}, "mappings": {...}}."""
-    with MAPPING_PATH.open(encoding="utf-8") as fh:
-        return json.load(fh)
+    return mappings.load("documents")
 
 
 def mapping_version(mapping: dict[str, Any] | None = None) -> int:

@@ -15,23 +15,22 @@ a pure function.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
 
+import mappings
 from govpub.archive import Archive, run_key, safe_key_part, stats_key
 from govpub.archive.manifests import STEPS
 from govpub.crawl.report import column_answered
-from govpub.settings import REPO_ROOT, Settings
+from govpub.settings import Settings
 from govpub.ops.quality import blocked_issue, check_run, count_empty_bodies, count_future_dated, usual_yield
 from govpub.schema import Document, SiteStats
 from govpub.registry import QUALITY_DEFAULTS, QualityThresholds, SiteConfigError, UnknownSite, get_site
 
 log = logging.getLogger("govpub.ops.stats")
 
-STATS_MAPPING_PATH = REPO_ROOT / "mappings" / "stats.json"
 MAX_ERRORS_KEPT = 50
 BLOCKED_PREFIX = "blocked"
 
@@ -184,7 +183,7 @@ def _size(n: int) -> str:
 
 # -- Elasticsearch --------------------------------------------------------------------------
 def load_stats_mapping() -> dict[str, Any]:
-    return json.loads(STATS_MAPPING_PATH.read_text(encoding="utf-8"))
+    return mappings.load("stats")
 
 
 def ensure_stats_index(es, alias: str) -> str:

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from govpub_dev.contract import SCHEMA_DIR, SCHEMAS, ContractViolation, load_schema, schema_for, validate
+import schemas
+from govpub_dev.contract import SCHEMAS, ContractViolation, load_schema, schema_for, validate
 from govpub.documents.dedup import compute_clusters, DocInfo, clusters_document
 from govpub.crawl.state import empty_state
 from govpub.schema import DOCUMENT_FIELDS, Document, doc_id_for, sha256_text
@@ -13,7 +14,7 @@ from govpub.schema import DOCUMENT_FIELDS, Document, doc_id_for, sha256_text
 def test_every_schema_file_is_valid_and_used():
     from jsonschema import Draft202012Validator
 
-    files = {p.name for p in SCHEMA_DIR.glob("*.schema.json")}
+    files = set(schemas.names())
     assert files == set(SCHEMAS.values())
     for name in files:
         Draft202012Validator.check_schema(load_schema(name))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import types
+import typing
 
 from govpub import index
-from govpub.schema import SCHEMA_VERSION, Attachment, Document, RawRef
+from govpub.schema import SCHEMA_VERSION, Attachment, Document, IndexOnly, RawRef
 
 
 def _props(mapping: dict, *path: str) -> dict:
@@ -31,6 +33,49 @@ def test_nested_objects_match_schema():
     assert set(_props(mapping, "attachments")) == _names(Attachment)
     assert set(_props(mapping, "raw")) == _names(RawRef)
     assert set(_props(mapping, "attachments", "raw")) == _names(RawRef)
+
+
+#: what each Elasticsearch field type holds, as the Python type of the schema field
+ES_TYPES = {"keyword": str, "text": str, "date": str, "integer": int, "long": int, "boolean": bool, "float": float}
+
+
+def _stored_type(hint):
+    """The type Elasticsearch stores for a field: optional dropped, a tuple is its elements (no array type)."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        (hint,) = args
+    if typing.get_origin(hint) in (tuple, list):
+        hint = typing.get_args(hint)[0]
+    return typing.get_origin(hint) or hint
+
+
+def _type_mismatches(hints: dict, props: dict, where: str = "") -> list[str]:
+    wrong = []
+    for name in sorted(set(hints) & set(props)):
+        stored, mapped = _stored_type(hints[name]), props[name]
+        if dataclasses.is_dataclass(stored):
+            if mapped.get("type", "object") != "object":
+                wrong.append(f"{where}{name}: mapped as {mapped['type']}, holds {stored.__name__} objects")
+            wrong += _type_mismatches(typing.get_type_hints(stored), mapped["properties"], f"{where}{name}.")
+        elif stored is dict:  # free-form records (errors, step timings): an object or nested field
+            if mapped.get("type", "object") not in ("object", "nested"):
+                wrong.append(f"{where}{name}: mapped as {mapped['type']}, holds dicts")
+        elif ES_TYPES.get(mapped.get("type")) is not stored:
+            wrong.append(f"{where}{name}: mapped as {mapped.get('type')}, the schema says {stored}")
+    return wrong
+
+
+def test_mapped_types_hold_the_schema_types():
+    hints = {**typing.get_type_hints(Document), **typing.get_type_hints(IndexOnly)}
+    assert _type_mismatches(hints, _props(index.load_mapping())) == []
+    assert _type_mismatches({"year": str}, {"year": {"type": "integer"}}) != []  # the check can fail
+
+
+def test_stats_mapping_types_hold_the_site_stats_types():
+    from govpub.ops.stats import load_stats_mapping
+    from govpub.schema import SiteStats
+
+    assert _type_mismatches(typing.get_type_hints(SiteStats), load_stats_mapping()["mappings"]["properties"]) == []
 
 
 def test_mapping_is_strict_and_versioned():

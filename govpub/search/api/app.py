@@ -1,6 +1,6 @@
 """The read-only search API and web page (FastAPI): `govpub serve`, or `uvicorn govpub.search.api:app`.
 
-    GET /                    the search page (static HTML + vanilla JS in govpub/api/static/)
+    GET /                    the search page (static HTML + vanilla JS in govpub/search/api/static/)
     GET /search              full-text search with facets, highlights, paging, collapse
     GET /documents/{id}      one document with its provenance (raw WARC record, cluster, version)
     GET /documents/{id}/raw  its raw WARC record (gzip member) read from the S3 archive
@@ -22,8 +22,8 @@ import logging
 import math
 import re
 from datetime import datetime, timezone
+from importlib.resources import files
 from itertools import chain
-from pathlib import Path
 from typing import Annotated, Any, Iterator
 
 from elasticsearch import ApiError
@@ -41,7 +41,9 @@ from govpub.search.query import QueryError, SearchParams
 
 log = logging.getLogger("govpub.search.api")
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+#: the search page (package data of govpub.search.api), found through the import system like
+#: mappings/ and schemas/; pip installs unpack it to a directory, which StaticFiles and FileResponse need
+STATIC_DIR = files("govpub.search.api").joinpath("static")
 
 EXPORT_CSV_COLUMNS = [
     "id", "url", "site", "title", "publish_date", "year", "doc_type", "agency", "source", "region",
