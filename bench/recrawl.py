@@ -23,6 +23,7 @@ from govpub.archive import Archive
 from govpub.settings import Settings
 from govpub.archive.clusters import load_clusters
 from govpub.pipeline.clusters import update_clusters
+from govpub.pipeline.context import RunContext
 from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
 from govpub_dev.samplesite import make_server
 
@@ -34,19 +35,19 @@ def crawl_all(settings: Settings, run_id: str, day: str) -> dict:
               "unchanged": 0}
     archive = Archive(settings)
     for site in SITES:
-        crawl = crawl_site(settings, site, run_id, day, echo=lambda line: None)
-        records = archive.get_json_or_none(f"runs/{run_id}/{site}/crawl.json")["records"]
-        parsed = parse_site(settings, crawl, echo=lambda line: None)
-        archived = archive_site(settings, parsed, echo=lambda line: None)
-        index_site(settings, archived, echo=lambda line: None)
-        totals["requests"] += crawl["requests"]
-        totals["pages"] += sum(1 for r in records if r["status"] == 200)
-        totals["not_modified"] += crawl["not_modified"]
-        totals["bytes"] += crawl["bytes_fetched"]
-        totals["wire_bytes"] += crawl["wire_bytes"]
-        totals["new"] += archived["documents_new"]
-        totals["changed"] += archived["documents_changed"]
-        totals["unchanged"] += archived["documents_unchanged"]
+        context = RunContext(settings, echo=lambda line: None, archive=archive)
+        crawl = crawl_site(context, site, run_id, day)
+        parsed = parse_site(context, crawl)
+        archived = archive_site(context, parsed, crawl)
+        index_site(context, archived)
+        totals["requests"] += crawl.requests
+        totals["pages"] += sum(1 for r in crawl.records if r["status"] == 200)
+        totals["not_modified"] += crawl.not_modified
+        totals["bytes"] += crawl.bytes_fetched
+        totals["wire_bytes"] += crawl.wire_bytes
+        totals["new"] += archived.documents_new
+        totals["changed"] += archived.documents_changed
+        totals["unchanged"] += archived.documents_unchanged
     return totals
 
 
@@ -64,7 +65,7 @@ def main() -> int:
         archive.ensure_bucket()
         try:
             first = crawl_all(settings, "bench-1", "2026-11-20")
-            clusters = update_clusters(settings, echo=lambda line: None)
+            clusters = update_clusters(RunContext(settings, echo=lambda line: None, archive=archive)).to_dict()
             sampleedit.change_article(root)
             sampleedit.add_article(root)
             second = crawl_all(settings, "bench-2", "2026-11-21")

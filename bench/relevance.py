@@ -88,15 +88,17 @@ def format_report(report: dict) -> str:
 
 def load_sample_site(settings: Settings, echo=print) -> None:
     """The real pipeline for every sample site into `settings`' bucket and alias."""
+    from govpub.pipeline.context import RunContext
     from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
 
     manifest = json.loads((REPO / "sample_site" / "manifest.json").read_text(encoding="utf-8"))
     for site_id in sorted({a["site"] for a in manifest["articles"]}):
-        crawl = crawl_site(settings, site_id, "relevance-bench", time.strftime("%Y-%m-%d"), echo=lambda line: None)
-        parsed = parse_site(settings, crawl, echo=lambda line: None)
-        archived = archive_site(settings, parsed, echo=lambda line: None)
-        indexed = index_site(settings, archived, echo=lambda line: None)
-        echo(f"  {site_id}: {indexed['documents_indexed']} documents indexed")
+        context = RunContext(settings, echo=lambda line: None)
+        crawl = crawl_site(context, site_id, "relevance-bench", time.strftime("%Y-%m-%d"))
+        parsed = parse_site(context, crawl)
+        archived = archive_site(context, parsed, crawl)
+        indexed = index_site(context, archived)
+        echo(f"  {site_id}: {indexed.documents_indexed} documents indexed")
 
 
 def main(argv: list[str] | None = None) -> int:

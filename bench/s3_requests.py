@@ -70,6 +70,10 @@ def _layout_imports() -> SimpleNamespace:
 
         settings_to_env = Settings.to_env
         layout = "packages (govpub.settings, govpub.pipeline.steps, …)"
+        if (checkout / "govpub" / "pipeline" / "context.py").is_file():  # typed results, one RunContext
+            from govpub.pipeline.context import RunContext
+
+            layout += ", typed step results and one RunContext"
     else:  # flat modules (0cb8b3f and before)
         from govpub import index as es_index
         from govpub.archive import Archive
@@ -96,6 +100,9 @@ def govpub_api() -> SimpleNamespace:
     def site_steps(settings, site_id: str, run_id: str, echo):
         """The steps `govpub crawl` runs (pipeline.run_site), one at a time: yields (name, thunk).
         Each thunk runs its step and returns the step's stats dict (the thunks share state)."""
+        if hasattr(g, "RunContext"):
+            yield from typed_site_steps(settings, site_id, run_id, echo)
+            return
         ctx: dict = {}
         yield "crawl", lambda: ctx.setdefault("crawl", crawl_site(settings, site_id, run_id, echo=echo))
         yield "parse", lambda: ctx.setdefault("parse", parse_site(settings, ctx["crawl"], echo=echo))
@@ -104,6 +111,24 @@ def govpub_api() -> SimpleNamespace:
         yield "clusters", lambda: update_clusters(settings, echo=echo)
         yield "stats", lambda: record_site_run(settings, site_id, run_id, run_date=ctx["crawl"]["crawl_date"],
                                                echo=echo).to_dict()
+
+    def typed_site_steps(settings, site_id: str, run_id: str, echo):
+        """site_steps for typed results: one RunContext, each step handed the previous result (as run_site)."""
+        context, done = g.RunContext(settings, echo=echo), {}
+
+        def step(name, run):
+            done[name] = run()
+            return done[name].to_dict()
+
+        yield "crawl", lambda: step("crawl", lambda: crawl_site(context, site_id, run_id))
+        yield "parse", lambda: step("parse", lambda: parse_site(context, done["crawl"]))
+        yield "archive", lambda: step("archive", lambda: archive_site(context, done["parse"], done["crawl"]))
+        yield "index", lambda: step("index", lambda: index_site(context, done["archive"]))
+        yield "clusters", lambda: step("clusters", lambda: update_clusters(context))
+        yield "stats", lambda: record_site_run(
+            settings, site_id, run_id, run_date=done["crawl"].crawl_date, echo=echo, archive=context.archive,
+            es=context.es, documents=done["parse"].documents,
+            steps=context.step_records(run_id, site_id)).to_dict()
 
     def documents_of(step_stats: dict) -> dict:
         """Document counts of a site run, from the archive step's stats (also `govpub crawl --json`)."""

@@ -40,6 +40,7 @@ from govpub import index as es_index  # noqa: E402
 from govpub_dev import services
 from govpub.archive import Archive  # noqa: E402
 from govpub.settings import Settings
+from govpub.pipeline.context import RunContext
 from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
 from govpub_dev.samplesite import load_manifest, make_server
 
@@ -121,12 +122,13 @@ class MemorySampler(threading.Thread):
 def run_one(settings: Settings, site_id: str, run_id: str) -> dict:
     quiet = lambda line: None  # noqa: E731
     started = time.monotonic()
-    crawl = crawl_site(settings, site_id, run_id, "2026-11-23", echo=quiet)
-    parsed = parse_site(settings, crawl, echo=quiet)
-    archived = archive_site(settings, parsed, echo=quiet)
-    indexed = index_site(settings, archived, echo=quiet)
-    return {"site": site_id, "pages": crawl["pages_fetched"], "bytes": crawl["bytes_fetched"],
-            "documents": indexed["documents_indexed"], "errors": len(crawl["errors"]) + len(parsed["errors"]),
+    context = RunContext(settings, echo=quiet)
+    crawl = crawl_site(context, site_id, run_id, "2026-11-23")
+    parsed = parse_site(context, crawl)
+    archived = archive_site(context, parsed, crawl)
+    indexed = index_site(context, archived)
+    return {"site": site_id, "pages": crawl.pages_fetched, "bytes": crawl.bytes_fetched,
+            "documents": indexed.documents_indexed, "errors": len(crawl.errors) + len(parsed.errors),
             "seconds": round(time.monotonic() - started, 2)}
 
 

@@ -23,7 +23,8 @@ or when the `full_sweep` param is true.
 `summarize` logs one table for the run and fails the run when any site failed, so
 alerting sees it. A task's final failure and the run's failure send a webhook alert
 (`govpub.ops.alerts`; docs/operations.md). All logic lives in `govpub.pipeline`,
-`govpub.ops.stats` and `govpub.ops.quality`; this file only wires it.
+`govpub.ops.stats` and `govpub.ops.quality`; this file only wires it: each task calls one
+function of `govpub.airflow.tasks`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,16 @@ from datetime import datetime
 
 from airflow.sdk import Param, dag, task, task_group
 
-from govpub.airflow.tasks import label_map_index, run_context, sites_for_run, task_settings
+from govpub.airflow.tasks import (
+    archive_task,
+    check_site,
+    clusters_task,
+    crawl_task,
+    index_task,
+    parse_task,
+    sites_for_run,
+    summarize_run,
+)
 from govpub.ops.alerts import on_dag_failure, on_task_failure
 from govpub.airflow.assets import ARCHIVE_DOCUMENTS
 
@@ -60,38 +70,23 @@ def govpub_crawl():
 
     @task(map_index_template="{{ site_label }}")
     def crawl(site_id: str, params=None) -> dict:
-        from govpub.pipeline.steps import crawl_site
-
-        label_map_index(site_id)
-        run_id, crawl_date = run_context()
         full_sweep = True if (params or {}).get("full_sweep") else None  # None: when due
-        return crawl_site(task_settings(), site_id, run_id, crawl_date, full_sweep=full_sweep)
+        return crawl_task(site_id, full_sweep)
 
     @task(map_index_template="{{ site_label }}")
     def parse(crawled: dict) -> dict:
-        from govpub.pipeline.steps import parse_site
-
-        label_map_index(crawled["site"])
-        return parse_site(task_settings(), crawled)
+        return parse_task(crawled)
 
     @task(map_index_template="{{ site_label }}")
     def archive(parsed: dict) -> dict:
-        from govpub.pipeline.steps import archive_site
-
-        label_map_index(parsed["site"])
-        return archive_site(task_settings(), parsed)
+        return archive_task(parsed)
 
     @task(map_index_template="{{ site_label }}")
     def index(archived: dict) -> dict:
-        from govpub.pipeline.steps import index_site
-
-        label_map_index(archived["site"])
-        return index_site(task_settings(), archived)
+        return index_task(archived)
 
     @task(map_index_template="{{ site_label }}", trigger_rule="all_done")
     def check(site_id: str) -> dict:
-        from govpub.airflow.tasks import check_site
-
         return check_site(site_id)
 
     @task_group
@@ -101,15 +96,11 @@ def govpub_crawl():
     # Its failure only restates the sites' own failures (already alerted); the DAG callback reports the run.
     @task(trigger_rule="all_done", retries=0, on_failure_callback=None)
     def summarize(site_ids: list[str]) -> list[dict]:
-        from govpub.airflow.tasks import summarize_run
-
         return summarize_run(site_ids)
 
     @task(trigger_rule="all_done", outlets=[ARCHIVE_DOCUMENTS])
     def clusters() -> dict:
-        from govpub.pipeline.clusters import update_clusters
-
-        return update_clusters(task_settings())
+        return clusters_task()
 
     site_ids = list_sites()
     groups = site.expand(site_id=site_ids)

@@ -196,23 +196,22 @@ def cmd_parse(args) -> int:
 
 
 def cmd_crawl(args) -> int:
+    from govpub.pipeline.context import RunContext
     from govpub.pipeline.run import format_summary, run_site
 
-    stats = run_site(
-        Settings.from_env(), args.site_id, args.run_id, echo=lambda line: print(line, file=sys.stderr),
-        full_sweep=True if args.full_sweep else None,
-    )
+    context = RunContext(Settings.from_env(), echo=lambda line: print(line, file=sys.stderr))
+    summary = run_site(context, args.site_id, args.run_id, full_sweep=True if args.full_sweep else None)
     if args.json:
-        print(json.dumps(stats, ensure_ascii=False, indent=2))
+        print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(format_summary([stats]))
-        for error in stats["errors"]:
+        print(format_summary([summary]))
+        for error in summary.errors:
             print(f"  {error['kind']}: {error['url']}: {error['message']}")
-        for issue in stats.get("quality_issues", []):
+        for issue in summary.quality_issues or []:
             print(f"  quality: {issue['message']}")
-    if stats.get("quality_issues"):
+    if summary.quality_issues:
         return 1
-    return 1 if stats["errors"] and not stats["documents_indexed"] else 0
+    return 1 if summary.errors and not summary.documents_indexed else 0
 
 
 def cmd_status(args) -> int:

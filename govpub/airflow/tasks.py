@@ -1,7 +1,9 @@
-"""Glue between Airflow and govpub.pipeline: settings, run context, run summary.
+"""Glue between Airflow and govpub.pipeline: settings, one task function per DAG task, run summary.
 
-Imported by the DAG files at parse time, so it must stay cheap: Airflow is imported
-inside functions, and nothing here does I/O at import.
+Each task builds one `RunContext` (one S3 client, one Elasticsearch client) and returns its
+step's result as a dict (the XCom); the next task turns that dict back into the result.
+Imported by the DAG files at parse time, so it must stay cheap: Airflow and the pipeline are
+imported inside functions, and nothing here does I/O at import.
 """
 
 from __future__ import annotations
@@ -93,6 +95,51 @@ def run_context() -> tuple[str, str]:
     return dag_run.run_id, when.strftime("%Y-%m-%d")
 
 
+def _context():
+    from govpub.pipeline.context import RunContext
+
+    return RunContext(task_settings())
+
+
+def crawl_task(site_id: str, full_sweep: bool | None) -> dict:
+    """The per-site `crawl` task (`full_sweep` None: when due)."""
+    from govpub.pipeline.steps import crawl_site
+
+    label_map_index(site_id)
+    run_id, crawl_date = run_context()
+    return crawl_site(_context(), site_id, run_id, crawl_date, full_sweep=full_sweep).to_dict()
+
+
+def parse_task(crawled: dict) -> dict:
+    from govpub.pipeline.results import CrawlResult
+    from govpub.pipeline.steps import parse_site
+
+    label_map_index(crawled["site"])
+    return parse_site(_context(), CrawlResult.from_dict(crawled)).to_dict()
+
+
+def archive_task(parsed: dict) -> dict:
+    from govpub.pipeline.results import ParseResult
+    from govpub.pipeline.steps import archive_site
+
+    label_map_index(parsed["site"])
+    return archive_site(_context(), ParseResult.from_dict(parsed)).to_dict()
+
+
+def index_task(archived: dict) -> dict:
+    from govpub.pipeline.results import ArchiveResult
+    from govpub.pipeline.steps import index_site
+
+    label_map_index(archived["site"])
+    return index_site(_context(), ArchiveResult.from_dict(archived)).to_dict()
+
+
+def clusters_task() -> dict:
+    from govpub.pipeline.clusters import update_clusters
+
+    return update_clusters(_context()).to_dict()
+
+
 def check_site(site_id: str) -> dict:
     """The per-site `check` task: record the run's stats (S3 + stats index) and fail, without
     retrying, when a data-quality check fails or the site blocked us (govpub.ops.stats, govpub.ops.quality)."""
@@ -115,24 +162,27 @@ def check_site(site_id: str) -> dict:
 def summarize_run(site_ids: list[str]) -> list[dict]:
     """Collect every site's step stats from the run manifests in S3; fail if a site failed."""
     from govpub.archive import Archive, run_key
+    from govpub.archive.manifests import STEPS
+    from govpub.pipeline.results import ArchiveResult, CrawlResult, IndexResult, ParseResult
     from govpub.pipeline.run import format_summary, summarize_site
 
     run_id, _ = run_context()
-    settings = task_settings()
-    archive = Archive(settings)
+    archive = Archive(task_settings())
     rows, failed = [], []
     for site_id in site_ids:
-        steps = {
-            step: archive.get_json_or_none(run_key(archive.prefix, run_id, site_id, f"{step}.json"))
-            for step in ("crawl", "parse", "archive", "index")
-        }
+        steps = {step: archive.get_json_or_none(run_key(archive.prefix, run_id, site_id, f"{step}.json"))
+                 for step in STEPS}
         missing = [step for step, value in steps.items() if value is None]
         record = archive.get_json_or_none(run_key(archive.prefix, run_id, site_id, "stats.json"))  # govpub.ops.stats
         if missing:
             step = (record or {}).get("failed_step")
             failed.append(f"{site_id} (failed at {step})" if step else f"{site_id} (no {missing[0]} result)")
             continue
-        rows.append(summarize_site(steps["crawl"], steps["parse"], steps["archive"], steps["index"]))
+        rows.append(summarize_site(
+            CrawlResult.from_record(steps["crawl"]), ParseResult.from_dict(steps["parse"]),
+            ArchiveResult.from_record(steps["archive"], run_key(archive.prefix, run_id, site_id, "archive.json")),
+            IndexResult.from_dict(steps["index"]),
+        ))
         if record and record.get("quality_issues"):  # failed data-quality checks
             failed.append(f"{site_id} (quality: {', '.join(i['check'] for i in record['quality_issues'])})")
     log.info("run %s", run_id)
@@ -140,4 +190,4 @@ def summarize_run(site_ids: list[str]) -> list[dict]:
         log.info("%s", line)
     if failed:
         raise RuntimeError(f"{len(failed)} of {len(site_ids)} sites failed: {', '.join(failed)}")
-    return rows
+    return [row.to_dict() for row in rows]

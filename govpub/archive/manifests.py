@@ -13,26 +13,31 @@ import json
 
 from botocore.exceptions import ClientError
 
-from govpub.archive import Archive, manifest_key, run_key
+from govpub.archive import Archive, json_bytes, manifest_key, run_key
 
 MANIFEST_SCHEMA_VERSION = 1
 STEPS = ("crawl", "parse", "archive", "index")
 
 
-def write_run_manifest(archive: Archive, run_id: str, site: str) -> dict:
+def write_run_manifest(archive: Archive, run_id: str, site: str, known: dict[str, dict] | None = None) -> dict:
+    """Write the run's manifest for `site`. `known`: step name → its record as this process wrote
+    or read it (its stored bytes are `json_bytes(record)`); the other step records are read."""
     steps, objects = {}, {}
     for step in STEPS:
         key = run_key(archive.prefix, run_id, site, f"{step}.json")
-        try:
-            body = archive.get_bytes(key)
-        except ClientError:
-            continue
+        if known and step in known:
+            body = json_bytes(known[step])
+        else:
+            try:
+                body = archive.get_bytes(key)
+            except ClientError:
+                continue
         steps[step] = json.loads(body)
         for info in steps[step].get("objects", []):
             objects[info["key"]] = {k: info[k] for k in ("key", "size", "sha256")}
         objects[key] = {"key": key, "size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
-    previous = archive.get_json_or_none(manifest_key(archive.prefix, run_id, site)) or {}
-    merged = {o["key"]: o for o in previous.get("objects", [])}
+    previous = archive.get_json_or_none(manifest_key(archive.prefix, run_id, site))
+    merged = {o["key"]: o for o in (previous or {}).get("objects", [])}
     merged.update(objects)
     crawl, archived = steps.get("crawl", {}), steps.get("archive", {})
     manifest = {
@@ -57,5 +62,5 @@ def write_run_manifest(archive: Archive, run_id: str, site: str) -> dict:
         },
         "objects": [merged[k] for k in sorted(merged)],
     }
-    archive.put_json_if_changed(manifest_key(archive.prefix, run_id, site), manifest)
+    archive.put_json_if_changed(manifest_key(archive.prefix, run_id, site), manifest, stored=previous)
     return manifest

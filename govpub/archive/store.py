@@ -24,6 +24,10 @@ from govpub.schema import Document
 from govpub.settings import Settings
 
 
+#: `put_json_if_changed(stored=…)` not given: the stored object is read first
+UNREAD: Any = object()
+
+
 class ArchiveUnavailable(RuntimeError):
     """The S3 server cannot be reached or refuses us; the message names the endpoint."""
 
@@ -58,6 +62,8 @@ class DocumentEntry:
     versions: int
     has_latest: bool
     has_status: bool
+    #: latest.json has the ETag of the highest version: it is a complete copy of it (no crash between the PUTs)
+    latest_is_top: bool = False
 
 
 @dataclass
@@ -168,24 +174,36 @@ class Archive:
     def put_json(self, key: str, data: Any) -> dict:
         return self.put_bytes(key, json_bytes(data), "application/json")
 
-    def put_json_if_changed(self, key: str, data: Any) -> dict | None:
-        """PUT only when the stored bytes differ (idempotent re-runs write nothing); info or None."""
+    def put_json_if_changed(self, key: str, data: Any, stored: Any = UNREAD) -> dict | None:
+        """PUT only when the stored bytes differ (idempotent re-runs write nothing); info or None.
+
+        `stored`: the object's value as the caller just read it (None: absent), which saves
+        reading it again; by default it is read here.
+        """
         body = json_bytes(data)
-        try:
-            if self.get_bytes(key) == body:
-                return None
-        except ClientError:
-            pass
+        if stored is UNREAD:
+            try:
+                if self.get_bytes(key) == body:
+                    return None
+            except ClientError:
+                pass
+        elif stored is not None and json_bytes(stored) == body:  # archive JSON is always json_bytes
+            return None
         return self.put_bytes(key, body, "application/json")
 
     def list_keys(self, prefix: str) -> Iterator[str]:
+        for key, _etag in self.list_objects(prefix):
+            yield key
+
+    def list_objects(self, prefix: str) -> Iterator[tuple[str, str]]:
+        """(key, ETag) of every object under `prefix`: a listing is 1 request per 1,000 keys."""
         paginator = self.s3.get_paginator("list_objects_v2")
         pages = self._call("list", lambda: list(paginator.paginate(Bucket=self.bucket, Prefix=prefix)))
         for page in pages:
             for item in page.get("Contents", []):
                 # The filesystem backend of S3Proxy lists directory placeholders.
                 if not item["Key"].endswith("/"):
-                    yield item["Key"]
+                    yield item["Key"], item.get("ETag", "")
 
     # -- documents ------------------------------------------------------------------------
     # documents/{site}/{id}/v{n}.json are immutable versions; latest.json is a copy of the
@@ -233,24 +251,35 @@ class Archive:
 
     def document_entries(self, site: str | None = None) -> dict[str, DocumentEntry]:
         """One listing of documents/ (or one site's): every document id with its versions and records."""
-        prefix = f"{self.prefix}documents/" + (f"{safe_key_part(site)}/" if site else "")
+        return {doc_id: entry for doc_id, entry in self.document_listing(site).items() if entry.has_latest}
+
+    def document_listing(self, site: str | None = None, doc_id: str | None = None) -> dict[str, DocumentEntry]:
+        """Like `document_entries`, also listing documents whose latest.json is missing (a version
+        written, then a crash before latest.json): what deciding the next version needs."""
+        if doc_id is not None:
+            prefix = document_prefix(self.prefix, site or "", doc_id)
+        else:
+            prefix = f"{self.prefix}documents/" + (f"{safe_key_part(site)}/" if site else "")
         seen: dict[tuple[str, str], dict] = {}
-        for key in self.list_keys(prefix):
+        for key, etag in self.list_objects(prefix):
             parsed = parse_document_key(key)
             if not parsed:
                 continue
-            site_id, doc_id, what = parsed
-            entry = seen.setdefault((site_id, doc_id), {"versions": 0, "latest": False, "status": False})
+            site_id, found_id, what = parsed
+            entry = seen.setdefault((site_id, found_id), {"versions": 0, "latest": None, "status": False, "etags": {}})
             if what == "latest":
-                entry["latest"] = True
+                entry["latest"] = etag
             elif what == "status":
                 entry["status"] = True
             else:
                 entry["versions"] = max(entry["versions"], int(what[1:]))
+                entry["etags"][int(what[1:])] = etag
         return {
-            doc_id: DocumentEntry(site_id, doc_id, e["versions"], e["latest"], e["status"])
-            for (site_id, doc_id), e in sorted(seen.items())
-            if e["latest"]
+            found_id: DocumentEntry(
+                site_id, found_id, e["versions"], e["latest"] is not None, e["status"],
+                latest_is_top=bool(e["latest"]) and e["etags"].get(e["versions"]) == e["latest"],
+            )
+            for (site_id, found_id), e in sorted(seen.items())
         }
 
     def iter_documents(self, site: str | None = None) -> Iterator[Document]:

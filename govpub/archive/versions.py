@@ -21,27 +21,113 @@ STATUS_SCHEMA_VERSION = 1
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 
 
-def store_document(archive: Archive, doc: Document, ignore_parser_version: bool = False) -> tuple[str, int]:
-    """Write `doc` as a new version when its content differs from the stored one.
+class DocumentVersions:
+    """The versions and status records of a site's documents (or every site's), from ONE listing.
 
-    Returns (outcome, version): outcome is "new", "changed" or "unchanged". Safe to
-    repeat: a retry after a crash between the version PUT and the latest PUT finds the
-    version already stored and only repairs `latest.json`.
+    Deciding a document's version then costs no request for a new document and one GET for a
+    known one (its latest.json, when the listing shows it is a complete copy of the highest
+    version). What it writes or reads it keeps: `latest` holds the content of every latest.json
+    it stored or confirmed, so an index step in the same process reads none of them again.
     """
-    versions = archive.versions_of(doc.site, doc.id)
-    if versions:
-        top = versions[-1]
-        current = archive.get_version(doc.site, doc.id, top)
+
+    def __init__(self, archive: Archive, entries: dict[str, DocumentEntry]):
+        self.archive = archive
+        self.entries = dict(entries)
+        self.latest: dict[str, Document] = {}
+        self._statuses: dict[str, dict] = {}
+
+    @classmethod
+    def listed(cls, archive: Archive, site: str | None = None) -> "DocumentVersions":
+        return cls(archive, archive.document_listing(site))
+
+    def store(self, doc: Document, ignore_parser_version: bool = False) -> tuple[str, int]:
+        """Write `doc` as a new version when its content differs from the stored one.
+
+        Returns (outcome, version): outcome is "new", "changed" or "unchanged". Safe to
+        repeat: a retry after a crash between the version PUT and the latest PUT finds the
+        version already stored and only repairs `latest.json`.
+        """
+        entry = self.entries.get(doc.id)
+        if entry is None or entry.versions == 0:
+            self._write(doc, 1, entry)
+            return NEW, 1
+        top = entry.versions
+        current = self._highest_version(entry)
         compared = replace(doc, parser_version=current.parser_version) if ignore_parser_version and current else doc
         if current is not None and same_content(current, compared):
-            latest = archive.get_document(doc.site, doc.id)
-            if latest is None or latest != current:
-                archive.put_bytes(archive.document_key(doc.site, doc.id), current.to_json().encode(), "application/json")
+            if not entry.latest_is_top:  # a crash between the two PUTs: repair latest.json
+                latest = self.archive.get_document(doc.site, doc.id) if entry.has_latest else None
+                if latest is None or latest != current:
+                    self.archive.put_bytes(self.archive.document_key(doc.site, doc.id), current.to_json().encode(),
+                                           "application/json")
+            self._remember(entry.site, doc.id, top, current, entry)
             return UNCHANGED, top
-        archive.put_document(doc, top + 1)
+        self._write(doc, top + 1, entry)
         return CHANGED, top + 1
-    archive.put_document(doc, 1)
-    return NEW, 1
+
+    def _highest_version(self, entry: DocumentEntry) -> Document | None:
+        if entry.id in self.latest:
+            return self.latest[entry.id]
+        if entry.latest_is_top:
+            return self.archive.get_document(entry.site, entry.id)
+        return self.archive.get_version(entry.site, entry.id, entry.versions)
+
+    def _write(self, doc: Document, version: int, entry: DocumentEntry | None) -> None:
+        self.archive.put_document(doc, version)  # the version first, then latest.json
+        self._remember(doc.site, doc.id, version, doc, entry)
+
+    def _remember(self, site: str, doc_id: str, version: int, latest: Document, entry: DocumentEntry | None) -> None:
+        has_status = bool(entry and entry.has_status) or doc_id in self._statuses
+        self.entries[doc_id] = DocumentEntry(site, doc_id, version, True, has_status, latest_is_top=True)
+        self.latest[doc_id] = latest
+
+    def latest_document(self, site: str, doc_id: str) -> Document | None:
+        """The latest version: as stored or confirmed here, else one GET."""
+        if doc_id not in self.latest:
+            found = self.archive.get_document(site, doc_id)
+            if found is None:
+                return None
+            self.latest[doc_id] = found
+        return self.latest[doc_id]
+
+    def status(self, site: str, doc_id: str) -> dict | None:
+        """The status record; no request when the listing shows there is none."""
+        if doc_id not in self._statuses:
+            entry = self.entries.get(doc_id)
+            if entry is None or not entry.has_status:
+                return None
+            self._statuses[doc_id] = self.archive.get_status(site, doc_id)
+        return self._statuses[doc_id]
+
+    def set_status(self, site: str, doc_id: str, status: str, date: str, reason: str, run_id: str) -> bool:
+        """`set_status` for a listed document (the listing says whether a record exists)."""
+        record = status_record(self.status(site, doc_id), site, doc_id, status, date, reason, run_id)
+        if record is None:
+            return False
+        self.archive.put_json(self.archive.status_key(site, doc_id), record)
+        self._statuses[doc_id] = record
+        entry = self.entries.get(doc_id)
+        if entry is not None:
+            self.entries[doc_id] = replace(entry, has_status=True)
+        return True
+
+    def overlays(self, ids: set[str] | None = None) -> dict[str, dict[str, Any]]:
+        """Overlays for `ids` (default: every document with a latest.json), like `overlays`."""
+        from govpub.archive.clusters import cluster_fields, load_clusters
+
+        entries = {i: e for i, e in self.entries.items() if e.has_latest}
+        fields = cluster_fields(load_clusters(self.archive))
+        return {
+            doc_id: overlay_for(entries[doc_id], self.status(entries[doc_id].site, doc_id), fields.get(doc_id))
+            for doc_id in sorted(ids if ids is not None else entries)
+            if doc_id in entries
+        }
+
+
+def store_document(archive: Archive, doc: Document, ignore_parser_version: bool = False) -> tuple[str, int]:
+    """`DocumentVersions.store` for one document (one listing of its own versions first)."""
+    listing = archive.document_listing(doc.site, doc.id)
+    return DocumentVersions(archive, listing).store(doc, ignore_parser_version)
 
 
 def set_status(
@@ -52,15 +138,25 @@ def set_status(
     Nothing is written when the status is unchanged (the first date seen is kept) or when a
     document that never had a record is active (active is the default).
     """
+    record = status_record(archive.get_status(site, doc_id), site, doc_id, status, date, reason, run_id)
+    if record is None:
+        return False
+    archive.put_json(archive.status_key(site, doc_id), record)
+    return True
+
+
+def status_record(
+    existing: dict | None, site: str, doc_id: str, status: str, date: str, reason: str, run_id: str
+) -> dict | None:
+    """The new status record, or None when nothing changes (see `set_status`)."""
     if status not in ("active", "deleted"):
         raise ValueError(f"unknown status {status!r}")
-    existing = archive.get_status(site, doc_id)
     if existing is None and status == "active":
-        return False
+        return None
     if existing is not None and existing.get("status") == status:
-        return False
+        return None
     event = {"status": status, "date": date, "reason": reason, "run_id": run_id}
-    record = {
+    return {
         "schema_version": STATUS_SCHEMA_VERSION,
         "id": doc_id,
         "site": site,
@@ -70,8 +166,6 @@ def set_status(
         "run_id": run_id,
         "history": list((existing or {}).get("history", [])) + [event],
     }
-    archive.put_json(archive.status_key(site, doc_id), record)
-    return True
 
 
 def overlay_for(entry: DocumentEntry, status: dict | None, cluster: dict | None) -> dict[str, Any]:

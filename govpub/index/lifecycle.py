@@ -41,8 +41,10 @@ def alias_indices(es: Elasticsearch, alias: str) -> list[str]:
 
 
 @translate_connection_errors
-def ensure_index(es: Elasticsearch, alias: str) -> str:
+def ensure_index(es: Elasticsearch, alias: str, mapping: dict[str, Any] | None = None) -> str:
     """Return the index behind `alias`, creating `<alias>-v<version>` and the alias when missing.
+
+    `mapping`: {"_meta", "settings", "mappings"} of the index (default: the documents mapping).
 
     Idempotent and safe against a concurrent caller doing the same. When the alias already
     points at an older version, that index is returned as is (moving the alias is a reindex job).
@@ -53,7 +55,7 @@ def ensure_index(es: Elasticsearch, alias: str) -> str:
     if es.indices.exists(index=alias):
         raise RuntimeError(f"{alias!r} is a concrete index, not an alias; refusing to use it as the govpub alias")
 
-    mapping = load_mapping()
+    mapping = mapping or load_mapping()
     name = index_name(alias, mapping_version(mapping))
     mappings = dict(mapping["mappings"])
     mappings["_meta"] = mapping["_meta"]

@@ -22,14 +22,15 @@ from typing import Any, Callable, Iterable, Iterator
 
 import mappings
 from govpub.archive import Archive, run_key, safe_key_part, stats_key
+from govpub.archive.manifests import STEPS
+from govpub.crawl.report import column_answered
 from govpub.settings import Settings
 from govpub.ops.quality import blocked_issue, check_run, count_empty_bodies, count_future_dated, usual_yield
-from govpub.schema import SiteStats
+from govpub.schema import Document, SiteStats
 from govpub.registry import QUALITY_DEFAULTS, QualityThresholds, SiteConfigError, UnknownSite, get_site
 
 log = logging.getLogger("govpub.ops.stats")
 
-STEPS = ("crawl", "parse", "archive", "index")
 MAX_ERRORS_KEPT = 50
 BLOCKED_PREFIX = "blocked"
 
@@ -57,13 +58,13 @@ def is_blocked_kind(kind: str | None) -> bool:
 
 # -- building (pure) ------------------------------------------------------------------------
 def crawl_succeeded(crawl: dict | None) -> bool:
-    """Same rule as the crawl step: at least one column (list) page answered 200 (or 304: unchanged)."""
+    """The crawl step's rule (govpub.crawl.report.column_answered) on a crawl record; None: no record."""
     if crawl is None:
         return False
     records = crawl.get("records")
     if records is None:  # a crawl result without records (the task's XCom) is a finished crawl
         return True
-    return any(r.get("kind") == "list" and r.get("status") in (200, 304) for r in records)
+    return column_answered(records)
 
 
 def build_record(
@@ -186,28 +187,11 @@ def load_stats_mapping() -> dict[str, Any]:
 
 
 def ensure_stats_index(es, alias: str) -> str:
-    """Return the index behind the stats alias, creating `<alias>-v<version>` when missing."""
-    from elasticsearch import ApiError
+    """Return the index behind the stats alias, creating `<alias>-v<version>` when missing
+    (the same versioned-index lifecycle as the documents index, with mappings/stats.json)."""
+    from govpub.index import ensure_index
 
-    from govpub.index import alias_indices, index_name
-
-    existing = alias_indices(es, alias)
-    if existing:
-        return existing[-1]
-    mapping = load_stats_mapping()
-    name = index_name(alias, int(mapping["_meta"]["version"]))
-    try:
-        es.indices.create(index=name, settings=mapping["settings"],
-                          mappings={**mapping["mappings"], "_meta": mapping["_meta"]},
-                          aliases={alias: {"is_write_index": True}})
-    except ApiError as exc:
-        body = exc.body if isinstance(exc.body, dict) else {}
-        if (body.get("error") or {}).get("type") != "resource_already_exists_exception":
-            raise
-        if not alias_indices(es, alias):
-            es.indices.put_alias(index=name, name=alias, is_write_index=True)
-    es.cluster.health(index=name, wait_for_status="yellow", timeout="30s")
-    return name
+    return ensure_index(es, alias, load_stats_mapping())
 
 
 def index_record(es, alias: str, record: SiteStats, refresh: bool = True) -> None:
@@ -335,6 +319,10 @@ def record_site_run(
     run_date: str | None = None,
     dag_id: str | None = None,
     echo: Callable[[str], None] = print,
+    archive: Archive | None = None,
+    es=None,
+    steps: dict[str, dict | None] | None = None,
+    documents: Iterable[Document] | None = None,
 ) -> SiteStats:
     """Build, check and store the stats record of one site's run; return it.
 
@@ -342,27 +330,36 @@ def record_site_run(
     failed step too: failing runs are recorded, which is how `govpub status` sees them.
     The record always lands in S3; if Elasticsearch is down it is logged and skipped there
     (the S3 record is the source of truth; `govpub stats reindex` catches up).
+
+    A caller that ran the steps in this process passes what it holds: the `archive` and `es`
+    clients, the step records (`steps`) and the parsed `documents`; those are not read again.
     """
     from govpub import index as es_index
 
-    archive = Archive(settings)
+    archive = archive or Archive(settings)
     try:
         thresholds = get_site(settings.sites_dir, site_id).quality
     except (UnknownSite, SiteConfigError):
         thresholds = QUALITY_DEFAULTS
-    steps = {s: archive.get_json_or_none(run_key(archive.prefix, run_id, site_id, f"{s}.json")) for s in STEPS}
+    steps = dict(steps or {})
+    for step in STEPS:
+        if step not in steps:
+            steps[step] = archive.get_json_or_none(run_key(archive.prefix, run_id, site_id, f"{step}.json"))
     dates: list[str | None] = []
     bodies: list[str | None] = []
     parsed_key = (steps.get("parse") or {}).get("parsed_key")
-    if parsed_key:
+    if documents is not None:
+        for doc in documents:
+            dates.append(doc.publish_date)
+            bodies.append(doc.body)
+    elif parsed_key:
         for row in archive.get_jsonl_gz(parsed_key):
             dates.append(row.get("publish_date"))
             bodies.append(row.get("body"))
 
     alias = stats_alias(settings)
-    es = None
     try:
-        es = es_index.client(settings)
+        es = es or es_index.client(settings)
         es_index.check_reachable(es, settings)
         previous = es_previous_yields(es, alias, site_id, run_id, thresholds.history_runs)
     except es_index.IndexUnavailable as exc:

@@ -79,37 +79,58 @@ def reindex(
                 "previous": []}
     entries = archive.document_entries()
     echo(f"reindex: {len(entries)} documents in s3://{archive.bucket}/{archive.prefix}documents/ → {name}")
-    mappings = dict(mapping["mappings"])
-    mappings["_meta"] = mapping["_meta"]
-    es.options(ignore_status=404).indices.delete(index=name)
-    es.indices.create(index=name, settings=mapping["settings"], mappings=mappings)
+    create_empty_index(es, name, mapping)
     overlays = versions.overlays(archive, entries)
     progress = _Progress(len(entries), "indexed", echo)
-
-    def documents() -> Iterator[Document]:
-        # S3 GETs in parallel (boto3 clients are thread-safe), in listing order.
-        from concurrent.futures import ThreadPoolExecutor
-
-        keys = [archive.document_key(entry.site, entry.id) for entry in entries.values()]
-        with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
-            for body in pool.map(archive.get_bytes, keys):
-                yield Document.from_json(body)
-
-    errors = []
-    for ok, item in helpers.streaming_bulk(
-        es, es_index.actions(name, documents(), overlays), chunk_size=es_index.BULK_CHUNK_SIZE,
-        raise_on_error=False, max_retries=5,
-    ):
-        progress.tick()
-        if not ok:
-            errors.append(item)
-    es.indices.refresh(index=name)
+    errors = bulk_into(es, name, read_latest(archive, entries), overlays, progress)
     count = int(es.count(index=name)["count"])
     if errors or count != len(entries):
         es.options(ignore_status=404).indices.delete(index=name)
         raise RebuildFailed(
             f"reindex into {name} indexed {count} of {len(entries)} documents ({len(errors)} errors); alias unchanged"
         )
+    old = move_alias(es, alias, name, keep_old)
+    echo(
+        f"reindex: {count} documents in {progress.seconds:.1f}s ({progress.rate:.0f} docs/s); alias {alias} → {name}"
+        + (f" (was {', '.join(old)}{', kept' if keep_old else ', deleted'})" if old else "")
+    )
+    return {"index": name, "documents": count, "seconds": round(progress.seconds, 3),
+            "docs_per_second": round(progress.rate, 1), "previous": old}
+
+
+def create_empty_index(es, name: str, mapping: dict) -> None:
+    """`name` with the mapping, empty (a leftover of a failed rebuild with the same id is dropped)."""
+    es.options(ignore_status=404).indices.delete(index=name)
+    es.indices.create(index=name, settings=mapping["settings"], mappings={**mapping["mappings"], "_meta": mapping["_meta"]})
+
+
+def read_latest(archive: Archive, entries: dict) -> Iterator[Document]:
+    """Every listed document's latest version, in listing order; S3 GETs in parallel (boto3
+    clients are thread-safe)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    keys = [archive.document_key(entry.site, entry.id) for entry in entries.values()]
+    with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
+        for body in pool.map(archive.get_bytes, keys):
+            yield Document.from_json(body)
+
+
+def bulk_into(es, name: str, documents: Iterable[Document], overlays: dict, progress: _Progress) -> list:
+    """Index `documents` into the concrete index `name`, then refresh it; the failed items."""
+    errors = []
+    for ok, item in helpers.streaming_bulk(
+        es, es_index.actions(name, documents, overlays), chunk_size=es_index.BULK_CHUNK_SIZE,
+        raise_on_error=False, max_retries=5,
+    ):
+        progress.tick()
+        if not ok:
+            errors.append(item)
+    es.indices.refresh(index=name)
+    return errors
+
+
+def move_alias(es, alias: str, name: str, keep_old: bool) -> list[str]:
+    """Point `alias` at `name` alone, in one `_aliases` call (atomic); the indices it left."""
     old = es_index.alias_indices(es, alias)
     actions = [{"remove": {"index": index, "alias": alias}} for index in old]
     actions.append({"add": {"index": name, "alias": alias, "is_write_index": True}})
@@ -117,12 +138,7 @@ def reindex(
     if not keep_old:
         for index in old:
             es.options(ignore_status=404).indices.delete(index=index)
-    echo(
-        f"reindex: {count} documents in {progress.seconds:.1f}s ({progress.rate:.0f} docs/s); alias {alias} → {name}"
-        + (f" (was {', '.join(old)}{', kept' if keep_old else ', deleted'})" if old else "")
-    )
-    return {"index": name, "documents": count, "seconds": round(progress.seconds, 3),
-            "docs_per_second": round(progress.rate, 1), "previous": old}
+    return old
 
 
 def _crawl_groups(keys: Iterable[str]) -> dict[tuple[str, str], list[str]]:
@@ -176,8 +192,9 @@ def reparse(
         echo(f"  {site_id} {crawl}: parsed {len(outcome.documents)} articles ({rate:.0f} docs/s so far)")
     counts = {"new": 0, "changed": 0, "unchanged": 0}
     changed_keys = []
+    stored = versions.DocumentVersions.listed(archive, site)  # one listing decides every version
     for doc in latest.values():
-        outcome, _ = versions.store_document(archive, doc, ignore_parser_version=True)
+        outcome, _ = stored.store(doc, ignore_parser_version=True)
         counts[outcome] += 1
         if outcome != versions.UNCHANGED:
             changed_keys.append((doc.site, doc.id))
@@ -191,11 +208,9 @@ def reparse(
     if index and changed_keys:
         es = es_index.client(settings)
         es_index.check_reachable(es, settings)
-        entries = archive.document_entries()
-        docs = [archive.get_document(s, i) for s, i in changed_keys]
+        docs = [stored.latest_document(s, i) for s, i in changed_keys]  # as just written: no GET
         result = es_index.bulk_index(
-            es, settings.es_alias, docs, refresh=True,
-            overlays=versions.overlays(archive, entries, {i for _, i in changed_keys}),
+            es, settings.es_alias, docs, refresh=True, overlays=stored.overlays({i for _, i in changed_keys}),
         )
         indexed = result.indexed
         echo(f"reparse: indexed {indexed} new versions into {settings.es_alias}")

@@ -25,15 +25,17 @@ def api_settings(scoped_settings) -> Settings:
 @pytest.fixture(scope="package")
 def loaded(api_settings: Settings) -> Settings:
     """Every sample site crawled, archived and indexed into this package's alias."""
+    from govpub.pipeline.context import RunContext
     from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
 
     quiet = lambda line: None  # noqa: E731
     for site_id in SAMPLE_SITES:
-        crawl = crawl_site(api_settings, site_id, "api-test-run", "2026-11-23", echo=quiet)
-        parsed = parse_site(api_settings, crawl, echo=quiet)
-        archived = archive_site(api_settings, parsed, echo=quiet)
-        indexed = index_site(api_settings, archived, echo=quiet)
-        assert indexed["errors"] == [], indexed["errors"]
+        context = RunContext(api_settings, echo=quiet)
+        crawl = crawl_site(context, site_id, "api-test-run", "2026-11-23")
+        parsed = parse_site(context, crawl)
+        archived = archive_site(context, parsed, crawl)
+        indexed = index_site(context, archived)
+        assert indexed.errors == [], indexed.errors
     return api_settings
 
 

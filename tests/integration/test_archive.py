@@ -106,3 +106,38 @@ def test_versions_are_made_only_when_content_changes(settings, s3):
     archive.put_bytes(archive.document_key(doc.site, doc.id), doc.to_json().encode(), "application/json")
     assert store_document(archive, edited) == ("unchanged", 2)
     assert archive.get_document(doc.site, doc.id) == edited
+
+
+def count_s3_requests(archive: Archive) -> "Counter[str]":
+    """S3 operations `archive` sends from now on (botocore's before-call event, no mock)."""
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    archive.s3.meta.events.register("before-call.s3.*", lambda model, **_: counts.update([model.name]))
+    return counts
+
+
+def test_one_listing_decides_the_versions_of_a_site(settings, s3):
+    """New documents cost no read, a known one one GET (its latest.json), a crashed one is repaired."""
+    from dataclasses import replace
+
+    from govpub.archive.versions import DocumentVersions
+
+    archive = Archive(settings)
+    urls = [f"http://127.0.0.1:8765/listed/{n}.html" for n in range(3)]
+    docs = [make_doc(url=u, id=doc_id_for(u), site="listed") for u in urls]
+    versions = DocumentVersions.listed(archive, "listed")
+    counts = count_s3_requests(archive)
+    assert [versions.store(d) for d in docs] == [("new", 1)] * 3
+    assert counts == {"PutObject": 6}  # version, then latest.json: nothing read
+
+    # A crash after v2 of docs[0] was PUT, before its latest.json: the next run repairs it.
+    edited = replace(docs[0], body="改过的正文", body_sha256="1" * 64)
+    archive.put_bytes(archive.version_key(edited.site, edited.id, 2), edited.to_json().encode(), "application/json")
+    again = DocumentVersions.listed(archive, "listed")
+    counts.clear()
+    assert again.store(replace(docs[1], fetched_at="2026-11-24T09:00:00Z")) == ("unchanged", 1)
+    assert counts == {"GetObject": 1}
+    assert again.store(edited) == ("unchanged", 2)
+    assert archive.get_document(edited.site, edited.id) == edited and archive.versions_of(edited.site, edited.id) == [1, 2]
+    assert again.latest_document(edited.site, edited.id) == edited  # kept: the index step reads nothing

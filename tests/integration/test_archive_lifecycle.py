@@ -17,6 +17,7 @@ from govpub_dev.contract import validate_archive
 from govpub.archive.clusters import load_clusters
 from govpub.pipeline.clusters import update_clusters
 from govpub.archive import manifest_key
+from govpub.pipeline.context import RunContext
 from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
 from govpub.pipeline.run import summarize_site
 from govpub_dev.samplesite import make_server
@@ -51,12 +52,13 @@ def settings(module_settings, site_copy):
 def run_all(settings, run_id, day, full_sweep=None):
     rows = {}
     for site_id in SITES:
-        crawl = crawl_site(settings, site_id, run_id, day, echo=lambda line: None, full_sweep=full_sweep)
-        parsed = parse_site(settings, crawl, echo=lambda line: None)
-        archived = archive_site(settings, parsed, echo=lambda line: None)
-        indexed = index_site(settings, archived, echo=lambda line: None)
-        rows[site_id] = {**summarize_site(crawl, parsed, archived, indexed), "requests": crawl["requests"]}
-    update_clusters(settings, echo=lambda line: None)
+        context = RunContext(settings, echo=lambda line: None)
+        crawl = crawl_site(context, site_id, run_id, day, full_sweep=full_sweep)
+        parsed = parse_site(context, crawl)
+        archived = archive_site(context, parsed, crawl)
+        indexed = index_site(context, archived)
+        rows[site_id] = {**summarize_site(crawl, parsed, archived, indexed).to_dict(), "requests": crawl.requests}
+    update_clusters(RunContext(settings, echo=lambda line: None))
     return rows
 
 

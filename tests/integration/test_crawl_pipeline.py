@@ -12,6 +12,7 @@ from govpub import index
 from govpub.search import engine
 from govpub.archive import Archive, run_key
 from govpub.settings import REPO_ROOT
+from govpub.pipeline.context import RunContext
 from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
 from govpub.pipeline.run import summarize_site
 from govpub.schema import doc_id_for
@@ -33,17 +34,48 @@ def expected_articles(site_id: str, base_url: str) -> dict[str, dict]:
     return {base_url + a["url"]: a for a in MANIFEST["articles"] if a["site"] == site_id}
 
 
+def as_tasks(settings, site_id: str) -> dict:
+    """The four steps as Airflow runs them: a fresh context per task, the XCom through JSON."""
+    xcom = lambda result: type(result).from_dict(json.loads(json.dumps(result.to_dict())))  # noqa: E731
+    task = lambda: RunContext(settings, echo=lambda line: None)  # noqa: E731
+    crawl = xcom(crawl_site(task(), site_id, RUN_ID, "2026-11-23"))
+    parsed = xcom(parse_site(task(), crawl))
+    archived = xcom(archive_site(task(), parsed))
+    index_task, reads = task(), []
+    index_task.archive.s3.meta.events.register(
+        "before-parameter-build.s3.GetObject", lambda params, **_: reads.append(params["Key"]))
+    indexed = xcom(index_site(index_task, archived))
+    # the documents the run wrote come from its parsed batch (one GET), not one GET each
+    assert [k for k in reads if k.endswith("latest.json")] == [] and archived.documents_written > 0
+    return {"crawl": crawl, "parse": parsed, "archive": archived, "index": indexed}
+
+
+def in_one_process(settings, site_id: str) -> dict:
+    """The four steps as `govpub crawl` runs them: one context, each result handed on."""
+    context = RunContext(settings, echo=lambda line: None)
+    crawl = crawl_site(context, site_id, RUN_ID, "2026-11-23")
+    parsed = parse_site(context, crawl)
+    archived = archive_site(context, parsed, crawl)
+    return {"crawl": crawl, "parse": parsed, "archive": archived, "index": index_site(context, archived)}
+
+
+#: run as separate tasks; the other sites in one process (the tests below hold for both)
+TASK_SITE = SAMPLE_SITES[0]
+
+
 @pytest.fixture(scope="module")
 def runs(settings, s3, es):
     """Run all four steps once for every sample site; keep every step's output."""
-    results = {}
+    return {site_id: (as_tasks if site_id == TASK_SITE else in_one_process)(settings, site_id)
+            for site_id in SAMPLE_SITES}
+
+
+def test_a_step_result_round_trips_through_its_xcom(runs):
     for site_id in SAMPLE_SITES:
-        crawl = crawl_site(settings, site_id, RUN_ID, "2026-11-23", echo=lambda line: None)
-        parsed = parse_site(settings, crawl, echo=lambda line: None)
-        archived = archive_site(settings, parsed, echo=lambda line: None)
-        indexed = index_site(settings, archived, echo=lambda line: None)
-        results[site_id] = {"crawl": crawl, "parse": parsed, "archive": archived, "index": indexed}
-    return results
+        for step, result in runs[site_id].items():
+            data = json.loads(json.dumps(result.to_dict()))
+            assert type(result).from_dict(data).to_dict() == data, (site_id, step)
+            assert "documents" not in data and "records" not in data  # keys and counts, never data
 
 
 def test_sample_registry_matches_the_manifest(settings):
@@ -81,13 +113,13 @@ def test_raw_warc_in_s3_holds_every_fetched_response(settings, runs, site_id):
 
     archive = Archive(settings)
     crawl = runs[site_id]["crawl"]
-    assert crawl["warc_keys"], "no WARC written"
+    assert crawl.warc_keys, "no WARC written"
     count = 0
-    for key in crawl["warc_keys"]:
+    for key in crawl.warc_keys:
         assert key.startswith(f"raw/{site_id}/2026-11-23/")
         with archive.spool(key) as spool:
             count += sum(1 for _ in read_records(spool))
-    assert count == crawl["pages_fetched"]
+    assert count == crawl.pages_fetched
 
 
 @pytest.mark.parametrize("site_id", SAMPLE_SITES)
@@ -100,12 +132,12 @@ def test_every_article_becomes_one_archived_document(settings, runs, site_id):
         doc = docs[url]
         assert doc.id == doc_id_for(url)
         assert doc.body and doc.title
-        assert doc.raw is not None and doc.raw.key in runs[site_id]["crawl"]["warc_keys"]
+        assert doc.raw is not None and doc.raw.key in runs[site_id]["crawl"].warc_keys
         assert len(doc.page_urls) == len(article["pages"])
         assert article["phrase"] in doc.body.replace("\n", "") or article["phrase"] in doc.title or any(
             article["phrase"] in (a.text or "") for a in doc.attachments
         ), f"{url}: distinctive phrase missing"
-    assert runs[site_id]["parse"]["errors"] == []
+    assert runs[site_id]["parse"].errors == []
 
 
 def test_each_site_is_found_by_a_chinese_phrase_search(settings, runs, es):
@@ -123,13 +155,14 @@ def test_rerun_is_idempotent(settings, runs, es):
     keys_before = sorted(archive.list_keys(""))
     count_before = index.count(es, settings.es_alias)
     for site_id in SAMPLE_SITES:
-        crawl = crawl_site(settings, site_id, RUN_ID, "2026-11-23", echo=lambda line: None)
-        parsed = parse_site(settings, crawl, echo=lambda line: None)
-        archived = archive_site(settings, parsed, echo=lambda line: None)
-        indexed = index_site(settings, archived, echo=lambda line: None)
+        context = RunContext(settings, echo=lambda line: None)
+        crawl = crawl_site(context, site_id, RUN_ID, "2026-11-23")
+        parsed = parse_site(context, crawl)
+        archived = archive_site(context, parsed, crawl)
+        indexed = index_site(context, archived)
         summary = summarize_site(crawl, parsed, archived, indexed)
-        assert summary["documents_written"] == 0
-        assert summary["documents_unchanged"] == summary["documents_not_modified"] > 0
-        assert summary["documents_parsed"] == 0 and summary["errors"] == []
+        assert summary.documents_written == 0
+        assert summary.documents_unchanged == summary.documents_not_modified > 0
+        assert summary.documents_parsed == 0 and summary.errors == []
     assert sorted(archive.list_keys("")) == keys_before
     assert index.count(es, settings.es_alias) == count_before == len(MANIFEST["articles"])

@@ -18,6 +18,7 @@ from govpub_dev import faultsite
 from govpub import index
 from govpub.archive import Archive, run_key
 from govpub.crawl.runner import CrawlFailed
+from govpub.pipeline.context import RunContext
 from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
 from govpub.schema import doc_id_for
 
@@ -57,11 +58,13 @@ def settings(module_settings, servers, tmp_path_factory):
 @pytest.fixture(scope="module")
 def run(settings, servers, es):
     quiet = lambda line: None  # noqa: E731
-    crawl = crawl_site(settings, faultsite.SITE_ID, RUN_ID, "2026-11-23", echo=quiet)
-    parsed = parse_site(settings, crawl, echo=quiet)
-    archived = archive_site(settings, parsed, echo=quiet)
-    indexed = index_site(settings, archived, echo=quiet)
-    return {"crawl": crawl, "parse": parsed, "archive": archived, "index": indexed}
+    context = RunContext(settings, echo=quiet)
+    crawl = crawl_site(context, faultsite.SITE_ID, RUN_ID, "2026-11-23")
+    parsed = parse_site(context, crawl)
+    archived = archive_site(context, parsed, crawl)
+    indexed = index_site(context, archived)
+    # the tasks' XComs
+    return {"crawl": crawl.to_dict(), "parse": parsed.to_dict(), "archive": archived.to_dict(), "index": indexed.to_dict()}
 
 
 def _url(server, path: str) -> str:
@@ -152,7 +155,7 @@ def test_a_default_user_agent_refused_is_reported_as_blocked(settings, tmp_path)
         (tmp_path / "faults.toml").write_text(faultsite.site_toml(server.url), encoding="utf-8")
         scoped = settings.with_overrides(sites_dir=tmp_path, user_agent="Scrapy/2.19.0 (+https://scrapy.org)")
         with pytest.raises(CrawlFailed, match="blocked:user_agent"):
-            crawl_site(scoped, faultsite.SITE_ID, "faults-ua-run", "2026-11-23", echo=lambda line: None)
+            crawl_site(RunContext(scoped, echo=lambda line: None), faultsite.SITE_ID, "faults-ua-run", "2026-11-23")
         archive = Archive(scoped)
         crawl = archive.get_json_or_none(run_key(archive.prefix, "faults-ua-run", faultsite.SITE_ID, "crawl.json"))
         assert [e["kind"] for e in crawl["errors"]] == ["blocked:user_agent"]

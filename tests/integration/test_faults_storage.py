@@ -28,6 +28,7 @@ from govpub.archive import Archive, ArchiveUnavailable
 from govpub.settings import REPO_ROOT
 from govpub.index import IndexUnavailable
 from govpub.crawl.runner import CrawlFailed
+from govpub.pipeline.context import RunContext
 from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
 from tests.integration.tcp_proxy import TcpProxy
 
@@ -73,7 +74,7 @@ def test_s3_down_mid_crawl_then_restarted_loses_nothing(private_s3, site_server,
 
     def crawl():
         try:
-            outcome["stats"] = crawl_site(settings, SITE, RUN_ID, "2026-11-23", echo=quiet)
+            outcome["stats"] = crawl_site(RunContext(settings, echo=quiet), SITE, RUN_ID, "2026-11-23")
         except Exception as exc:  # noqa: BLE001 - the test inspects it
             outcome["error"] = exc
 
@@ -92,31 +93,31 @@ def test_s3_down_mid_crawl_then_restarted_loses_nothing(private_s3, site_server,
 
     # 2. While S3 is down every later step fails fast and clearly too.
     with pytest.raises(ArchiveUnavailable, match=f"S3 not reachable at {settings.s3_endpoint}"):
-        crawl_site(settings, SITE, RUN_ID, "2026-11-23", echo=quiet)
+        crawl_site(RunContext(settings, echo=quiet), SITE, RUN_ID, "2026-11-23")
     assert sum(site_server.counts.values()) == fetched_before  # it failed before fetching anything
 
     # 3. S3 back: the retried crawl (same run id) and the following steps store everything once.
     services.up(settings, ["s3"])
-    crawl = crawl_site(settings, SITE, RUN_ID, "2026-11-23", echo=quiet)
-    parsed = parse_site(settings, crawl, echo=quiet)
+    crawl = crawl_site(RunContext(settings, echo=quiet), SITE, RUN_ID, "2026-11-23")
+    parsed = parse_site(RunContext(settings, echo=quiet), crawl)
 
     # 4. S3 stops again before the archive step: it fails; after the restart it writes every document.
     _stop_s3(settings)
     with pytest.raises(ArchiveUnavailable, match=settings.s3_endpoint):
-        archive_site(settings, parsed, echo=quiet)
+        archive_site(RunContext(settings, echo=quiet), parsed)
     services.up(settings, ["s3"])
-    archived = archive_site(settings, parsed, echo=quiet)
-    assert archived["documents_written"] + archived["documents_unchanged"] == len(EXPECTED)
+    archived = archive_site(RunContext(settings, echo=quiet), parsed)
+    assert archived.documents_written + archived.documents_unchanged == len(EXPECTED)
 
     archive = Archive(settings)
     documents = list(archive.iter_documents(SITE))
     assert sorted(d.url for d in documents) == [settings.sample_site_url + u for u in EXPECTED]
     assert len({d.id for d in documents}) == len(EXPECTED)
     # One WARC object for the run (the retried crawl overwrote its deterministic key), no stray parts.
-    assert sorted(archive.list_keys("raw/")) == sorted(crawl["warc_keys"]) and len(crawl["warc_keys"]) == 1
+    assert sorted(archive.list_keys("raw/")) == sorted(crawl.warc_keys) and len(crawl.warc_keys) == 1
     # Retrying the archive step once more writes nothing new.
-    again = archive_site(settings, parsed, echo=quiet)
-    assert (again["documents_written"], again["documents_unchanged"]) == (0, len(EXPECTED))
+    again = archive_site(RunContext(settings, echo=quiet), parsed)
+    assert (again.documents_written, again.documents_unchanged) == (0, len(EXPECTED))
 
 
 @pytest.fixture(scope="module")
@@ -129,21 +130,21 @@ def es_proxy(module_settings):
 
 def test_elasticsearch_down_mid_index_then_restarted_indexes_everything_once(module_settings, es_proxy, es):
     settings = module_settings.with_overrides(es_url=es_proxy.url)
-    crawl = crawl_site(settings, SITE, "storage-faults-es", "2026-11-23", echo=quiet)
-    archived = archive_site(settings, parse_site(settings, crawl, echo=quiet), echo=quiet)
+    crawl = crawl_site(RunContext(settings, echo=quiet), SITE, "storage-faults-es", "2026-11-23")
+    archived = archive_site(RunContext(settings, echo=quiet), parse_site(RunContext(settings, echo=quiet), crawl))
 
     # Elasticsearch "dies" in the middle of the bulk request and stays down.
     es_proxy.cut_when = b"/_bulk"
     with pytest.raises(IndexUnavailable, match=f"Elasticsearch not reachable at {es_proxy.url}"):
-        index_site(settings, archived, echo=quiet)
+        index_site(RunContext(settings, echo=quiet), archived)
     assert es_proxy.cuts == 1 and not es_proxy.running
     index.client(module_settings).indices.refresh(index=module_settings.es_alias)
     assert index.count(es, module_settings.es_alias) < len(EXPECTED)  # the bulk never completed
 
     # Back up: the retried task indexes every document exactly once (_id = document id).
     es_proxy.restart()
-    indexed = index_site(settings, archived, echo=quiet)
-    assert indexed["documents_indexed"] == len(EXPECTED) and indexed["errors"] == []
+    indexed = index_site(RunContext(settings, echo=quiet), archived)
+    assert indexed.documents_indexed == len(EXPECTED) and indexed.errors == []
     assert index.count(es, module_settings.es_alias) == len(EXPECTED)
-    index_site(settings, archived, echo=quiet)  # and once more: still no duplicate
+    index_site(RunContext(settings, echo=quiet), archived)  # and once more: still no duplicate
     assert index.count(es, module_settings.es_alias) == len(EXPECTED)

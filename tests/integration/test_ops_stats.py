@@ -21,6 +21,7 @@ from govpub import cli, index
 from govpub.archive import Archive, run_key
 from govpub.settings import REPO_ROOT
 from govpub.crawl.runner import CrawlFailed
+from govpub.pipeline.context import RunContext
 from govpub.pipeline.run import run_site
 from govpub.ops.stats import record_site_run, stats_alias, stats_doc_id
 
@@ -74,15 +75,15 @@ def settings(module_settings, tmp_path_factory, cleanup):
 def runs(settings, tmp_path_factory, es):
     quiet = lambda line: None  # noqa: E731
     out = {}
-    out["r1"] = run_site(settings, "ops-full", "ops-run-01", echo=quiet)
-    out["r2"] = run_site(settings, "ops-full", "ops-run-02", echo=quiet)
+    out["r1"] = run_site(RunContext(settings, echo=quiet), "ops-full", "ops-run-01")
+    out["r2"] = run_site(RunContext(settings, echo=quiet), "ops-full", "ops-run-02")
     shrunk = settings.with_overrides(
         sites_dir=write_registry(tmp_path_factory.mktemp("registry") / "one-page", settings.sample_site_url, 1)
     )
-    out["r3"] = run_site(shrunk, "ops-full", "ops-run-03", echo=quiet, full_sweep=True)
-    out["empty"] = run_site(settings, "ops-empty", "ops-run-03", echo=quiet)
+    out["r3"] = run_site(RunContext(shrunk, echo=quiet), "ops-full", "ops-run-03", full_sweep=True)
+    out["empty"] = run_site(RunContext(settings, echo=quiet), "ops-empty", "ops-run-03")
     with pytest.raises(CrawlFailed):
-        run_site(settings, "ops-dead", "ops-run-03", echo=quiet)
+        run_site(RunContext(settings, echo=quiet), "ops-dead", "ops-run-03")
     out["dead"] = record_site_run(settings, "ops-dead", "ops-run-03", echo=quiet)
     return out
 
@@ -119,7 +120,7 @@ def test_a_yield_far_below_usual_fails_quality(settings, runs):
     assert record["usual_yield"] == LONGWAN
     assert [i["check"] for i in record["quality_issues"]] == ["below_usual"]
     assert record["documents_seen"] < LONGWAN / 2
-    assert runs["r3"]["quality_issues"][0]["message"].startswith(
+    assert runs["r3"].quality_issues[0]["message"].startswith(
         f"ops-full yielded {record['documents_seen']} documents, far below its usual 16")
 
 
