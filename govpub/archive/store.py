@@ -205,6 +205,12 @@ class Archive:
                 if not item["Key"].endswith("/"):
                     yield item["Key"], item.get("ETag", "")
 
+    def list_folders(self, prefix: str) -> list[str]:
+        """The names of the "folders" right under `prefix` (one listing with a delimiter)."""
+        paginator = self.s3.get_paginator("list_objects_v2")
+        pages = self._call("list", lambda: list(paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/")))
+        return sorted(p["Prefix"][len(prefix):].rstrip("/") for page in pages for p in page.get("CommonPrefixes", []))
+
     # -- documents ------------------------------------------------------------------------
     # documents/{site}/{id}/v{n}.json are immutable versions; latest.json is a copy of the
     # highest one, written after it (a reader of latest.json never sees a version that is not

@@ -237,10 +237,7 @@ def es_recent_records(es, alias: str, per_site: int) -> dict[str, list[SiteStats
 # -- S3 -------------------------------------------------------------------------------------
 def run_ids(archive: Archive) -> list[str]:
     """Run-id key segments under runs/ (one listing with a delimiter)."""
-    paginator = archive.s3.get_paginator("list_objects_v2")
-    prefix = f"{archive.prefix}runs/"
-    pages = archive._call("list", lambda: list(paginator.paginate(Bucket=archive.bucket, Prefix=prefix, Delimiter="/")))
-    return sorted(p["Prefix"][len(prefix):].rstrip("/") for page in pages for p in page.get("CommonPrefixes", []))
+    return archive.list_folders(f"{archive.prefix}runs/")
 
 
 def iter_s3_records(archive: Archive, site: str | None = None) -> Iterator[SiteStats]:
