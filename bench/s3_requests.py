@@ -26,7 +26,7 @@ for `steps`, the same per step, and a check that the steps add up to what `govpu
     .venv/bin/python bench/s3_requests.py --mode cli --latency-ms 30 --json counts.json
 
 Every use of govpub internals is in one section of bench/s3_requests.py ("govpub internals":
-_layout_imports() and govpub_api()), which knows the flat layout and the package layout.
+govpub_api()).
 """
 
 from __future__ import annotations
@@ -45,76 +45,35 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import s3_counter  # noqa: E402  (bench/s3_counter.py: no govpub imports)
+from s3_tables import print_cli, print_steps  # noqa: E402
 
-ROUNDS = {1: "first crawl (all new)", 2: "re-crawl (unchanged)"}
+from s3_tables import ROUNDS  # noqa: E402
 
 
 # == govpub internals: the ONLY place this bench imports govpub ==============================
-def _layout_imports() -> SimpleNamespace:
-    """The govpub names the bench uses, for the package layout of the checkout this file is in.
-
-    The layout is told from the files of this checkout, not by trying imports: before the split,
-    govpub has no __init__.py (a namespace package), so an import can reach into another checkout
-    that an editable install puts on the path.
-    """
-    checkout = Path(__file__).resolve().parents[1]
-    if (checkout / "govpub" / "settings.py").is_file():  # packages by responsibility (main dc80872)
-        from govpub import index as es_index
-        from govpub.archive import Archive
-        from govpub.ops.stats import record_site_run, stats_alias
-        from govpub.pipeline.clusters import update_clusters
-        from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
-        from govpub.registry import load_sites
-        from govpub.settings import REPO_ROOT, Settings
-        from govpub_dev.samplesite import make_server
-
-        settings_to_env = Settings.to_env
-        layout = "packages (govpub.settings, govpub.pipeline.steps, …)"
-        if (checkout / "govpub" / "pipeline" / "context.py").is_file():  # typed results, one RunContext
-            from govpub.pipeline.context import RunContext
-
-            layout += ", typed step results and one RunContext"
-    else:  # flat modules (0cb8b3f and before)
-        from govpub import index as es_index
-        from govpub.archive import Archive
-        from govpub.config import REPO_ROOT, Settings
-        from govpub.dedup import update_clusters
-        from govpub.pipeline import archive_site, crawl_site, index_site, parse_site, settings_to_env
-        from govpub.samplesite import make_server
-        from govpub.sites import load_sites
-        from govpub.stats import record_site_run, stats_alias
-
-        layout = "flat (govpub.config, govpub.pipeline, …)"
-    names = dict(locals())
-    del names["checkout"]
-    return SimpleNamespace(**names)
-
-
 def govpub_api() -> SimpleNamespace:
-    """Everything the bench needs from govpub, behind plain names. Adapt here after a layout change."""
-    g = _layout_imports()
-    Archive, es_index, stats_alias = g.Archive, g.es_index, g.stats_alias
-    crawl_site, parse_site, archive_site, index_site = g.crawl_site, g.parse_site, g.archive_site, g.index_site
-    update_clusters, record_site_run = g.update_clusters, g.record_site_run
+    """Everything the bench needs from govpub, behind plain names. Adapt here after a layout change.
+
+    (The "before" figures in README.md were measured with this bench on the flat layout of
+    0cb8b3f; git history has the version of this section that imports it.)
+    """
+    from govpub import index as es_index
+    from govpub.archive import Archive
+    from govpub.ops.stats import record_site_run, stats_alias
+    from govpub.pipeline.clusters import update_clusters
+    from govpub.pipeline.context import RunContext
+    from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+    from govpub.registry import load_sites
+    from govpub.settings import REPO_ROOT, Settings
+    from govpub_dev.samplesite import make_server
+
+    settings_to_env = Settings.to_env
+    layout = "packages, typed step results and one RunContext"
 
     def site_steps(settings, site_id: str, run_id: str, echo):
         """The steps `govpub crawl` runs (pipeline.run_site), one at a time: yields (name, thunk).
-        Each thunk runs its step and returns the step's stats dict (the thunks share state)."""
-        if hasattr(g, "RunContext"):
-            yield from typed_site_steps(settings, site_id, run_id, echo)
-            return
-        ctx: dict = {}
-        yield "crawl", lambda: ctx.setdefault("crawl", crawl_site(settings, site_id, run_id, echo=echo))
-        yield "parse", lambda: ctx.setdefault("parse", parse_site(settings, ctx["crawl"], echo=echo))
-        yield "archive", lambda: ctx.setdefault("archive", archive_site(settings, ctx["parse"], echo=echo))
-        yield "index", lambda: ctx.setdefault("index", index_site(settings, ctx["archive"], echo=echo))
-        yield "clusters", lambda: update_clusters(settings, echo=echo)
-        yield "stats", lambda: record_site_run(settings, site_id, run_id, run_date=ctx["crawl"]["crawl_date"],
-                                               echo=echo).to_dict()
-
-    def typed_site_steps(settings, site_id: str, run_id: str, echo):
-        """site_steps for typed results: one RunContext, each step handed the previous result (as run_site)."""
-        context, done = g.RunContext(settings, echo=echo), {}
+        One RunContext; each step is handed the previous result, as run_site does."""
+        context, done = RunContext(settings, echo=echo), {}
 
         def step(name, run):
             done[name] = run()
@@ -146,15 +105,15 @@ def govpub_api() -> SimpleNamespace:
                        if n.split(".")[0] in ("govpub", "govpub_dev")} - {"?"})
 
     return SimpleNamespace(
-        layout=g.layout,
-        repo_root=Path(g.REPO_ROOT),
-        base_settings=g.Settings.from_env,
+        layout=layout,
+        repo_root=Path(REPO_ROOT),
+        base_settings=Settings.from_env,
         override=lambda settings, **kw: settings.with_overrides(**kw),
-        settings_to_env=g.settings_to_env,
+        settings_to_env=settings_to_env,
         ensure_bucket=lambda settings: Archive(settings).ensure_bucket(),
         cleanup=cleanup,
-        site_ids=lambda settings: sorted(g.load_sites(settings.sites_dir)),
-        make_sample_server=lambda: g.make_server("127.0.0.1", 0, quiet=True),
+        site_ids=lambda settings: sorted(load_sites(settings.sites_dir)),
+        make_sample_server=lambda: make_server("127.0.0.1", 0, quiet=True),
         site_steps=site_steps,
         documents_of=documents_of,
         loaded_from=loaded_from,
@@ -319,128 +278,6 @@ class Bench:
 
 
 # -- output -----------------------------------------------------------------------------------
-SHORT = {"ListObjectsV2": "List", "ListObjects": "ListV1", "GetObject": "Get", "HeadObject": "Head",
-         "PutObject": "Put", "CopyObject": "Copy", "DeleteObject": "Delete", "DeleteObjects": "DelMany",
-         "CreateMultipartUpload": "MPUstart", "UploadPart": "MPUpart", "CompleteMultipartUpload": "MPUdone",
-         "AbortMultipartUpload": "MPUabort", "HeadBucket": "HeadBkt", "CreateBucket": "MkBkt",
-         "DeleteBucket": "RmBkt", "ListBuckets": "ListBkts"}
-
-
-def columns(rows: list[dict]) -> list[str]:
-    seen = set()
-    for row in rows:
-        seen.update(op for op, n in row["counts"].items() if n)
-    ops = [op for op in s3_counter.OPERATIONS if op in seen]
-    return ops + sorted(seen - set(ops))
-
-
-def per_doc(row: dict) -> tuple[str, int]:
-    docs = row["documents"]
-    n = docs["new"] if row["round"] == 1 else docs["unchanged"]
-    return ("new" if row["round"] == 1 else "unch."), n
-
-
-def table(rows: list[dict], ops: list[str], label=lambda r: f"{r['site']:<14}{r['round']:>3}",
-          head=f"{'site':<14}{'rnd':>3}", with_docs: bool = True) -> str:
-    widths = [max(len(SHORT.get(op, op)), 4) for op in ops]
-    header = head + "".join(f" {SHORT.get(op, op):>{w}}" for op, w in zip(ops, widths)) + f" {'TOTAL':>6}"
-    if with_docs:
-        header += f" {'docs':>9} {'req/doc':>7} {'4xx':>4} {'5xx':>4} {'conns':>5} {'secs':>5}"
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        line = label(row) + "".join(f" {row['counts'].get(op, 0):>{w}}" for op, w in zip(ops, widths))
-        line += f" {row['total']:>6}"
-        if with_docs:
-            kind, n = per_doc(row)
-            ratio = f"{row['total'] / n:.1f}" if n else "-"
-            line += f" {f'{n} {kind}':>9} {ratio:>7} {row['4xx']:>4} {row['5xx']:>4} {row['connections']:>5}" \
-                    f" {row['seconds']:>5.1f}"
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def round_totals(rows: list[dict]) -> list[dict]:
-    out = []
-    for rnd in ROUNDS:
-        mine = [r for r in rows if r["round"] == rnd]
-        counts = Counter()
-        for r in mine:
-            counts.update(r["counts"])
-        docs = Counter()
-        for r in mine:
-            docs.update(r["documents"])
-        out.append({"site": "ALL SITES", "round": rnd, "counts": dict(counts), "total": sum(counts.values()),
-                    "documents": dict(docs), "4xx": sum(r["4xx"] for r in mine), "5xx": sum(r["5xx"] for r in mine),
-                    "connections": sum(r["connections"] for r in mine), "seconds": sum(r["seconds"] for r in mine)})
-    return out
-
-
-def print_cli(rows: list[dict]) -> None:
-    ops = columns(rows)
-    print("\n== mode cli: `govpub crawl SITE --run-id …` (child process), S3 requests per site run ==")
-    print(table(rows + round_totals(rows), ops))
-    print("  docs: round 1 = new documents, round 2 = unchanged documents (of which 304 not modified: "
-          + ", ".join(f"{r['site']} {r['documents']['not_modified']}" for r in rows if r["round"] == 2) + ")")
-    issues = [f"{r['site']} r{r['round']}: {m}" for r in rows for m in r["quality_issues"]]
-    if issues:
-        print("  quality issues reported by the runs: " + "; ".join(issues))
-    four = Counter()
-    for r in rows:
-        four.update({(r["round"], op): n for op, n in r["404_by_op"].items()})
-    if four:
-        print("  404 answers (expected misses, not errors): "
-              + ", ".join(f"round {rnd} {op} {n}" for (rnd, op), n in sorted(four.items())))
-    framing = Counter()
-    for r in rows:
-        framing.update(r["framing"])
-    print("  request body framing: " + ", ".join(f"{k} {v}" for k, v in sorted(framing.items())))
-    up = sum(r["bytes_up"] for r in rows)
-    down = sum(r["bytes_down"] for r in rows)
-    print(f"  S3 body bytes: {up} uploaded, {down} downloaded")
-    print("\n  by key area (all sites), per round:")
-    for rnd in ROUNDS:
-        areas: dict[str, Counter] = {}
-        for r in rows:
-            if r["round"] == rnd:
-                for area, c in r["by_area"].items():
-                    areas.setdefault(area, Counter()).update(c)
-        area_rows = [{"site": a, "round": rnd, "counts": dict(c), "total": sum(c.values())}
-                     for a, c in sorted(areas.items())]
-        print(table(area_rows, ops, label=lambda r: f"{r['site']:<14}{r['round']:>3}", head=f"{'area':<14}{'rnd':>3}",
-                    with_docs=False))
-
-
-def print_steps(rows: list[dict], cli_rows: list[dict] | None) -> None:
-    ops = columns(rows + [s for r in rows for s in r["steps"].values()])
-    print("\n== mode steps: the same steps called one by one (crawl still runs Scrapy as a child process) ==")
-    print(table(rows + round_totals(rows), ops))
-    print("\n  per step (site, round, step):")
-    step_rows = [{"site": r["site"], "round": r["round"], "step": name, **snap}
-                 for r in rows for name, snap in r["steps"].items()]
-    print(table(step_rows, ops, label=lambda r: f"{r['site']:<14}{r['round']:>3} {r['step']:<8}",
-                head=f"{'site':<14}{'rnd':>3} {'step':<8}", with_docs=False))
-    print("\n  per step, all sites:")
-    summed: dict[tuple, Counter] = {}
-    for s in step_rows:
-        summed.setdefault((s["round"], s["step"]), Counter()).update(s["counts"])
-    agg = [{"site": "ALL SITES", "round": rnd, "step": step, "counts": dict(c), "total": sum(c.values())}
-           for (rnd, step), c in summed.items()]
-    print(table(agg, ops, label=lambda r: f"{'':<14}{r['round']:>3} {r['step']:<8}",
-                head=f"{'':<14}{'rnd':>3} {'step':<8}", with_docs=False))
-    if cli_rows:
-        by_key = {(r["site"], r["round"]): r for r in cli_rows}
-        diffs = []
-        for r in rows:
-            other = by_key.get((r["site"], r["round"]))
-            if other and other["counts"] != r["counts"]:
-                delta = {op: r["counts"].get(op, 0) - other["counts"].get(op, 0)
-                         for op in set(r["counts"]) | set(other["counts"])}
-                diffs.append(f"{r['site']} r{r['round']}: steps−cli " +
-                             ", ".join(f"{op} {d:+d}" for op, d in sorted(delta.items()) if d))
-        print("\n  check: the steps add up to the `govpub crawl` counts "
-              + ("for every site and round: OK" if not diffs else "— DIFFERENT: " + "; ".join(diffs)))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="bench/s3_requests.py",
