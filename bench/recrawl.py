@@ -18,6 +18,8 @@ import threading
 import uuid
 from pathlib import Path
 
+# govpub_dev (dev tooling) runs from the checkout; it is not installed
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from govpub_dev import sampleedit
 from govpub.archive import Archive
 from govpub.settings import Settings

@@ -43,6 +43,8 @@ from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
+# govpub_dev (dev tooling) runs from the checkout; it is not installed
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import s3_counter  # noqa: E402  (bench/s3_counter.py: no govpub imports)
 from s3_tables import print_cli, print_steps  # noqa: E402
