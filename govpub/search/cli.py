@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from govpub.search.formats import EXPORT_FORMATS
 from govpub.settings import Settings
 
 QUERY_HELP = """query syntax: words are ANDed; "课后服务" (or “…”, 「…」) is an exact phrase; OR or |
@@ -38,7 +39,7 @@ def add_commands(commands) -> None:
     p.add_argument("--facets", action="store_true", help="also print facet counts")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--export", metavar="FILE", help="write EVERY hit to FILE (.csv or .jsonl; '-' = stdout)")
-    p.add_argument("--format", choices=["csv", "jsonl"], help="export format (default: from FILE's extension)")
+    p.add_argument("--format", choices=EXPORT_FORMATS, help="export format (default: from FILE's extension)")
     p.set_defaults(handler=cmd_search)
 
     p = commands.add_parser(
@@ -96,7 +97,7 @@ def cmd_search(args) -> int:
 
 def _export(es, settings: Settings, params, args) -> int:
     from govpub.search import engine
-    from govpub.search.api.app import csv_lines
+    from govpub.search.formats import export_lines
 
     fmt = args.format or ("jsonl" if args.export.endswith((".jsonl", ".ndjson")) else "csv")
     rows = engine.iter_export(es, settings.es_alias, params)
@@ -110,7 +111,7 @@ def _export(es, settings: Settings, params, args) -> int:
                 print(f"  exported {count} documents…", file=sys.stderr)
             yield row
 
-    lines = csv_lines(counted()) if fmt == "csv" else (json.dumps(r, ensure_ascii=False) + "\n" for r in counted())
+    lines = export_lines(counted(), fmt)
     if args.export == "-":
         for line in lines:
             sys.stdout.write(line)

@@ -26,7 +26,7 @@ from govpub.schema import (
     RawRef, SiteStats,
 )
 from govpub.search import engine
-from govpub.search.api import app as api_app
+from govpub.search import formats as export_formats
 from govpub.search.api import models
 from govpub.search.query import HIT_SOURCE_FIELDS, SearchParams, build_search
 
@@ -267,4 +267,4 @@ def test_raw_location_extends_raw_ref():
 
 
 def test_csv_export_columns_are_document_fields():
-    assert set(api_app.EXPORT_CSV_COLUMNS) <= set(SOURCE_TYPES)
+    assert set(export_formats.EXPORT_CSV_COLUMNS) <= set(SOURCE_TYPES)

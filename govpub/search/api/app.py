@@ -15,16 +15,13 @@ Only GET (and HEAD) exist: the app never writes.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
 import math
 import re
 from datetime import datetime, timezone
 from importlib.resources import files
 from itertools import chain
-from typing import Annotated, Any, Iterator
+from typing import Annotated, Any
 
 from elasticsearch import ApiError
 from fastapi import Depends, FastAPI, Query, Request
@@ -36,6 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from govpub import index
 from govpub.search import engine
 from govpub.search.api import models
+from govpub.search.formats import EXPORT_FORMATS, MEDIA_TYPES, export_lines
 from govpub.settings import Settings
 from govpub.search.query import QueryError, SearchParams
 
@@ -44,11 +42,6 @@ log = logging.getLogger("govpub.search.api")
 #: the search page (package data of govpub.search.api), found through the import system like
 #: mappings/ and schemas/; pip installs unpack it to a directory, which StaticFiles and FileResponse need
 STATIC_DIR = files("govpub.search.api").joinpath("static")
-
-EXPORT_CSV_COLUMNS = [
-    "id", "url", "site", "title", "publish_date", "year", "doc_type", "agency", "source", "region",
-    "doc_number", "index_no", "fetched_at", "status", "version", "cluster", "is_canonical", "attachments", "body",
-]
 
 _DOC_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
@@ -287,7 +280,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         filters: Annotated[_Filters, Depends()],
         format: Annotated[str, Query(description="csv | jsonl")] = "csv",
     ):
-        if format not in ("csv", "jsonl"):
+        if format not in EXPORT_FORMATS:
             raise QueryError(f"format must be csv or jsonl, got {format[:20]!r}")
         params = filters.params(size=0, facets=False)
         rows = engine.iter_export(app.state.es, alias, params)
@@ -295,10 +288,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         first = next(rows, None)
         rows = chain([first], rows) if first is not None else iter(())
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-        media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson; charset=utf-8"
-        body = csv_lines(rows) if format == "csv" else (json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         return StreamingResponse(
-            body, media_type=media,
+            export_lines(rows, format), media_type=MEDIA_TYPES[format],
             headers={"Content-Disposition": f'attachment; filename="govpub-export-{stamp}.{format}"'},
         )
 
@@ -310,24 +301,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return _json({"groups": engine.series(app.state.es, alias, params)})
 
     return app
-
-
-def csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
-    """CSV text: a UTF-8 BOM (spreadsheets then read Chinese right), a header, one line per document."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_CSV_COLUMNS)
-    yield "\ufeff" + buffer.getvalue()
-    for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        values = []
-        for column in EXPORT_CSV_COLUMNS:
-            value = row.get(column)
-            if column == "attachments":
-                value = " | ".join(a.get("name") or a.get("url") or "" for a in (value or ()))
-            if column == "year" and value is None:
-                value = row.get("publish_year")
-            values.append("" if value is None else value)
-        writer.writerow(values)
-        yield buffer.getvalue()
