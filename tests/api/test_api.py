@@ -225,6 +225,26 @@ def test_document_with_provenance_and_raw_record(http, loaded):
     assert gzip.decompress(http.get(att["raw"]["download"]).content).startswith(b"WARC/")
 
 
+def test_the_app_builds_its_s3_client_once_not_per_request(http, loaded):
+    import boto3
+
+    created = []
+
+    def count(**event):
+        created.append(event)
+
+    events = boto3._get_default_session().events  # the session govpub.archive.s3_client builds from
+    events.register("creating-client-class.s3", count)
+    try:
+        a = article("潮汐式走班", "longwan-jyj")
+        for _ in range(3):
+            prov = http.get(f"/documents/{doc_id(loaded, a['url'])}").json()["provenance"]
+            assert http.get(prov["raw"]["download"]).status_code == 200
+    finally:
+        events.unregister("creating-client-class.s3", count)
+    assert len(created) <= 1  # none when an earlier request built the app's archive
+
+
 def test_unknown_and_bad_document_ids(http):
     missing = http.get("/documents/" + "0" * 24)
     assert missing.status_code == 404 and "no document" in missing.json()["error"]
