@@ -65,9 +65,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    # in the order `govpub --help` lists them: the data flow, then watching it
+    add_parse_command(commands)
+    add_pipeline_commands(commands)
+    add_search_commands(commands)
+    add_ops_commands(commands)
+    add_sites_command(commands)
+    return parser
 
-    p = commands.add_parser(
-        "parse",
+
+def _command(commands, name: str, handler, help: str, description: str) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=help, description=description)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def add_parse_command(commands) -> None:
+    p = _command(
+        commands, "parse", cmd_parse,
         help="print the document JSON for one article from raw page bytes",
         description="Parse saved page(s) of ONE article into a govpub document (JSON on stdout). "
         "Several files are the pages of one article, in order. No network, no services.",
@@ -76,10 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", action="append", default=[], help="URL of each page, once per page, in order")
     p.add_argument("--content-type", help="the HTTP Content-Type header as the crawl recorded it")
     p.add_argument("--site", default="local", help="site id to record in the document (default: local)")
-    p.set_defaults(handler=cmd_parse)
 
-    p = commands.add_parser(
-        "crawl",
+
+def add_pipeline_commands(commands) -> None:
+    """crawl a site; rebuild the index or the documents from the archive; export a snapshot."""
+    p = _command(
+        commands, "crawl", cmd_crawl,
         help="crawl one site now: fetch → archive raw → parse → archive documents → index",
         description="Run the whole pipeline for one site in this process (the DAG runs the same steps).",
     )
@@ -87,19 +104,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-id", help="run id used in S3 keys (default: manual__<UTC time>)")
     p.add_argument("--json", action="store_true", help="print the stats as JSON")
     p.add_argument("--full-sweep", action="store_true", help="walk every list page even if no full sweep is due")
-    p.set_defaults(handler=cmd_crawl)
 
-    p = commands.add_parser(
-        "index",
+    p = _command(
+        commands, "index", cmd_index,
         help="(re)index archived documents from S3 into Elasticsearch",
         description="Read every latest document under documents/ in the archive and index it "
         "(idempotent: document ids are Elasticsearch _ids).",
     )
     p.add_argument("--site", help="only this site's documents")
-    p.set_defaults(handler=cmd_index)
 
-    p = commands.add_parser(
-        "reindex",
+    p = _command(
+        commands, "reindex", cmd_reindex,
         help="rebuild the index from S3 alone into a new index, then swap the alias",
         description="Index every latest document of the archive (with version, status and cluster) into "
         "a new index <alias>-v<N>-<rebuild id>; when its count matches the archive, move the alias to it "
@@ -107,33 +122,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--rebuild-id", help="suffix of the new index name (default: r<UTC time>)")
     p.add_argument("--keep-old", action="store_true", help="keep the previous index (for a rollback)")
-    p.set_defaults(handler=cmd_reindex)
 
-    p = commands.add_parser(
-        "reparse",
+    p = _command(
+        commands, "reparse", cmd_reparse,
         help="re-run the current parser over the raw WARC archive (no network)",
         description="Parse every archived article again from raw/ and write a new document version only "
         "where the output changed; then index those versions. Prints progress and docs/s.",
     )
     p.add_argument("--site", help="only this site's raw WARC")
     p.add_argument("--no-index", action="store_true", help="do not index the new versions")
-    p.set_defaults(handler=cmd_reparse)
 
-    p = commands.add_parser(
-        "export",
+    p = _command(
+        commands, "export", cmd_export,
         help="write a Parquet snapshot of the latest documents under exports/",
         description="Parquet files partitioned by site (hive layout) with a manifest, then the "
         "exports/latest.json pointer. An unchanged archive writes nothing.",
     )
     p.add_argument("--download", type=Path, metavar="DIR", help="also copy the snapshot into DIR")
-    p.set_defaults(handler=cmd_export)
 
+
+def add_search_commands(commands) -> None:
     from govpub.search import cli as search_cli
 
-    search_cli.add_commands(commands)  # search, serve
+    search_cli.add_commands(commands)  # search, serve: their arguments live beside their handlers
 
-    p = commands.add_parser(
-        "status",
+
+def add_ops_commands(commands) -> None:
+    """status, report: how the sites are doing."""
+    p = _command(
+        commands, "status", cmd_status,
         help="per site: the last run, its counts and health; flags broken or blocked sites",
         description="Read the stats index (S3 run records when Elasticsearch is down) and print, per site, "
         "the last run, its counts and health: ok, degraded, broken, blocked or never-run "
@@ -142,23 +159,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=int, default=10, help="recent runs per site to judge by (default 10)")
     p.add_argument("--reindex", action="store_true", help="first rebuild the stats index from the S3 run records")
     p.add_argument("--json", action="store_true", help="print as JSON")
-    p.set_defaults(handler=cmd_status)
 
-    p = commands.add_parser(
-        "report",
+    p = _command(
+        commands, "report", cmd_report,
         help="write an HTML report: site health and yield per site over time (inline SVG)",
         description="Write one self-contained HTML file (no JavaScript): the status table and, per site, "
         "a chart of documents per run, markers coloured by the run's state.",
     )
     p.add_argument("--out", type=Path, default=Path("govpub-report.html"), help="output file (default govpub-report.html)")
     p.add_argument("--runs", type=int, default=60, help="runs per site to chart (default 60)")
-    p.set_defaults(handler=cmd_report)
 
-    p = commands.add_parser("sites", help="list the site registry", description="List the sites in the registry.")
+
+def add_sites_command(commands) -> None:
+    p = _command(commands, "sites", cmd_sites, help="list the site registry", description="List the sites in the registry.")
     p.add_argument("--json", action="store_true", help="print as JSON")
-    p.set_defaults(handler=cmd_sites)
-
-    return parser
 
 
 # -- handlers -----------------------------------------------------------------------------
