@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from govpub.ops.airflow_connections import airflow_connection, connection_url
 from govpub.settings import Settings
 
 log = logging.getLogger("govpub.airflow")
@@ -25,7 +26,7 @@ def task_settings() -> Settings:
     `govpub_es` (type http/elasticsearch): host (URL), login/password for basic auth.
     """
     settings = Settings.from_env()
-    s3 = _connection(S3_CONN_ID)
+    s3 = airflow_connection(S3_CONN_ID)
     if s3 is not None:
         extra = s3.extra_dejson or {}
         settings = settings.with_overrides(
@@ -34,23 +35,14 @@ def task_settings() -> Settings:
             s3_endpoint=extra.get("endpoint_url", settings.s3_endpoint),
             s3_bucket=extra.get("bucket", settings.s3_bucket),
         )
-    es = _connection(ES_CONN_ID)
+    es = airflow_connection(ES_CONN_ID)
     if es is not None:
-        url = es.host if "://" in (es.host or "") else f"http://{es.host}:{es.port or 9200}"
         settings = settings.with_overrides(
-            es_url=url, es_username=es.login or None, es_password=es.password or None
+            es_url=connection_url(es, default_port=9200),
+            es_username=es.login or None,
+            es_password=es.password or None,
         )
     return settings
-
-
-def _connection(conn_id: str):
-    try:
-        from airflow.sdk import Connection
-
-        return Connection.get(conn_id)
-    except Exception as exc:  # not defined (the usual local case) or no Airflow context
-        log.debug("connection %s not used: %s", conn_id, exc)
-        return None
 
 
 def sites_for_run(wanted: list[str]) -> list[str]:

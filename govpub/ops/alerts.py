@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
+from govpub.ops.airflow_connections import airflow_connection, connection_url
 from govpub.settings import Settings
 
 log = logging.getLogger("govpub.ops.alerts")
@@ -86,19 +87,9 @@ def send_alert(
 
 def webhook_target() -> tuple[str | None, dict[str, str]]:
     """(URL, headers): the `govpub_alerts` Airflow connection when defined, else GOVPUB_ALERT_WEBHOOK."""
-    try:
-        from airflow.sdk import Connection
-
-        conn = Connection.get(ALERT_CONN_ID)
-    except Exception:  # not defined, or no Airflow context
-        conn = None
+    conn = airflow_connection(ALERT_CONN_ID)
     if conn is not None:
-        host = conn.host or ""
-        if "://" in host:
-            url = host
-        else:
-            scheme = conn.schema or "http"
-            url = f"{scheme}://{host}{':' + str(conn.port) if conn.port else ''}"
+        url = connection_url(conn)
         extra = conn.extra_dejson or {}
         return url, {str(k): str(v) for k, v in (extra.get("headers") or {}).items()}
     return Settings.from_env().alert_webhook, {}
