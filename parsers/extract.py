@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from parsers.normalise import clean_inline, clean_line, iso_date
-from parsers.selectors import CONTENT_SELECTORS, GENERIC_SELECTORS, TITLE_SELECTORS
+from parsers.selectors import ATTACHMENT_EXTENSIONS, CONTENT_SELECTORS, GENERIC_SELECTORS, TITLE_SELECTORS
 
 LINE = "\ue000"  # private-use markers (stripped from input by decode) for line and cell breaks
 CELL = "\ue001"
@@ -385,7 +385,7 @@ def attachment_links(root: Tag, base_url: str, extensions: tuple[str, ...]) -> l
             url = urljoin(base_url, href.strip())
         except ValueError:
             continue
-        if not _is_document_url(url, extensions):
+        if not is_attachment_url(url, extensions):
             continue
         path = url.split("?", 1)[0].split("#", 1)[0].lower()
         name = clean_inline(a.get_text(" ", strip=True)) or clean_inline(str(a.get("title") or ""))
@@ -394,8 +394,11 @@ def attachment_links(root: Tag, base_url: str, extensions: tuple[str, ...]) -> l
     return list(out.items())
 
 
-def _is_document_url(url: str, extensions: tuple[str, ...]) -> bool:
-    """Path ends with a document extension, or a download script names the file in its query."""
+def is_attachment_url(url: str, extensions: tuple[str, ...] = ATTACHMENT_EXTENSIONS) -> bool:
+    """Path ends with a document extension, or a download script names the file in its query.
+
+    The spider fetches the links this accepts, so every attachment the parser lists was crawled.
+    """
     parts = urlsplit(url)
     if parts.path.lower().endswith(extensions):
         return True

@@ -26,9 +26,8 @@ from scrapy.http import Response
 from govpub.settings import Settings
 from govpub.registry import Site, get_site
 from govpub.archive.warc import Fetched
+from parsers.extract import is_attachment_url
 from spiders.middlewares import KEEP_HTTP_STATUSES, failure_kind
-
-ATTACHMENT_EXTENSIONS = (".pdf", ".ofd", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".zip", ".rar")
 
 # Request kinds, recorded in each WARC metadata record.
 LIST, ARTICLE, ARTICLE_PAGE, ATTACHMENT = "list", "article", "article_page", "attachment"
@@ -131,9 +130,8 @@ class ColumnSpider(scrapy.Spider):
         if response.status != 200 or not hasattr(response, "css"):
             return
         for link in response.css("a[href]"):
-            href = link.attrib.get("href", "")
-            if urlsplit(href).path.lower().endswith(ATTACHMENT_EXTENSIONS):
-                url = response.urljoin(href)
+            url = response.urljoin(link.attrib.get("href", ""))
+            if is_attachment_url(url):  # the parser's rule: it lists the same links as attachments
                 yield self._request(
                     url, ATTACHMENT, callback=self.parse_attachment, article_url=article_url,
                     name=" ".join(link.css("::text").getall()).strip(),
