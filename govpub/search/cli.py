@@ -62,7 +62,8 @@ def cmd_search(args) -> int:
     from govpub import index
     from govpub.search import engine
     from govpub.search import render
-    from govpub.search.query import QueryError, SearchParams
+    from govpub.search.language import QueryError
+    from govpub.search.params import SearchParams
 
     settings = Settings.from_env()
     if args.page < 1:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from govpub.search.query import SearchParams
+from govpub.search.params import SearchParams
 
 
 class _FilterParams:
