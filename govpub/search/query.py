@@ -1,20 +1,8 @@
 """Elasticsearch request bodies built from the query language and the search parameters (pure).
 
-Syntax (docs/search.md is the user documentation):
-
-    课后 服务              words are ANDed (each word: all its CJK bigrams, or the exact characters)
-    "课后服务"  “…” 「…」  exact phrase (match_phrase on the single-character `.exact` subfields)
-    课后 OR 托管  课后 | 托管   either
-    课后 AND 服务  课后 & 服务  both (the default)
-    -收费  NOT 收费        exclude
-    (课后 OR 托管) -收费    grouping
-    title:要点  title:"工作要点"   only in the title
-    site:longwan-jyj  type:通知  year:2024  source:… agency:… region:… number:…   filters
-
-Everything is lenient: unbalanced quotes and parentheses, dangling operators and punctuation
-are plain text or ignored, because researchers paste text. What cannot be searched meaningfully
-(a non-numeric `year:`, a query too long or too deep, a page past the result window, a bad
-date or sort) raises `QueryError`, which the API answers with 400.
+The syntax is govpub.search.language's (its docstring; docs/search.md for users), the
+parameters and their validation govpub.search.params's: both raise `QueryError` (the API's
+400) for what cannot be searched, before a body is built here.
 
 User text never reaches Elasticsearch's `query_string`/`simple_query_string`: the parser builds
 bool / match / multi_match / match_phrase / term clauses, which have no syntax of their own.
