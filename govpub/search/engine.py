@@ -9,6 +9,7 @@ which have no syntax.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator
 
@@ -77,15 +78,23 @@ def _bad_request(exc: ApiError) -> QueryError:
     return QueryError(f"Elasticsearch rejected the query: {reason or exc.message}"[:300])
 
 
-def _run_search(es: Elasticsearch, alias: str, body: dict[str, Any]) -> Any | None:
+@contextmanager
+def _rejections_as_query_errors():
+    """Elasticsearch's 400 (a query it cannot run) becomes a QueryError; other errors pass."""
     try:
-        return es.search(index=alias, **body)
-    except NotFoundError:
-        return None  # nothing indexed yet under this alias
+        yield
     except ApiError as exc:
         if exc.meta.status == 400:
             raise _bad_request(exc) from exc
         raise
+
+
+def _run_search(es: Elasticsearch, alias: str, body: dict[str, Any]) -> Any | None:
+    try:
+        with _rejections_as_query_errors():
+            return es.search(index=alias, **body)
+    except NotFoundError:
+        return None  # nothing indexed yet under this alias
 
 
 _ADJACENT_MARKS = HIGHLIGHT_POST + HIGHLIGHT_PRE
@@ -202,13 +211,10 @@ def iter_export(es: Elasticsearch, alias: str, params: SearchParams, *, batch: i
     """
     body = export_body(params)
     try:
-        pit = es.open_point_in_time(index=alias, keep_alive="2m")["id"]
+        with _rejections_as_query_errors():
+            pit = es.open_point_in_time(index=alias, keep_alive="2m")["id"]
     except NotFoundError:
         return
-    except ApiError as exc:
-        if exc.meta.status == 400:
-            raise _bad_request(exc) from exc
-        raise
     try:
         after = None
         while True:
@@ -220,12 +226,8 @@ def iter_export(es: Elasticsearch, alias: str, params: SearchParams, *, batch: i
                 request["source_excludes"] = source_excludes
             if after is not None:
                 request["search_after"] = after
-            try:
+            with _rejections_as_query_errors():
                 resp = es.search(**request)
-            except ApiError as exc:
-                if exc.meta.status == 400:
-                    raise _bad_request(exc) from exc
-                raise
             pit = resp.get("pit_id", pit)
             hits = resp["hits"]["hits"]
             for h in hits:
@@ -256,6 +258,18 @@ def series(es: Elasticsearch, alias: str, params: SearchParams, *, agencies: int
     `params` filters as in search (q, site, doc_type, year, dates…); with `collapse`, only each
     cluster's canonical copy is listed.
     """
+    resp = _run_search(es, alias, _series_body(params, agencies=agencies, doc_types=doc_types))
+    if resp is None:
+        return []
+    aggs = resp["aggregations"]
+    buckets = list(aggs["agency"]["buckets"]) + list(aggs["no_agency"]["source"]["buckets"])
+    groups = [_series_group(bucket) for bucket in buckets]
+    groups.sort(key=lambda g: -g["count"])
+    return groups
+
+
+def _series_body(params: SearchParams, *, agencies: int, doc_types: int) -> dict[str, Any]:
+    """Agency (else source) → doc_type buckets, each with its documents oldest first."""
     extra = [{"term": {"is_canonical": True}}] if params.collapse else []
     top = {
         "top_hits": {
@@ -265,7 +279,7 @@ def series(es: Elasticsearch, alias: str, params: SearchParams, *, agencies: int
         }
     }
     by_type = {"terms": {"field": "doc_type", "size": doc_types}, "aggs": {"docs": top}}
-    body = {
+    return {
         "query": query_clause(params, extra_filters=extra),
         "size": 0,
         "aggs": {
@@ -276,29 +290,22 @@ def series(es: Elasticsearch, alias: str, params: SearchParams, *, agencies: int
             },
         },
     }
-    resp = _run_search(es, alias, body)
-    if resp is None:
-        return []
-    aggs = resp["aggregations"]
-    buckets = list(aggs["agency"]["buckets"]) + list(aggs["no_agency"]["source"]["buckets"])
-    groups = []
-    for bucket in buckets:
-        types, years = [], set()
-        for tb in bucket["types"]["buckets"]:
-            docs = []
-            for h in tb["docs"]["hits"]["hits"]:
-                src = h["_source"]
-                year = _effective_year(src)
-                if year is not None:
-                    years.add(year)
-                docs.append({"id": src.get("id"), "title": src.get("title"), "year": year,
-                             "publish_date": src.get("publish_date"), "url": src.get("url"),
-                             "site": src.get("site"), "doc_number": src.get("doc_number")})
-            docs.sort(key=lambda d: (d["year"] is None, d["year"] or 0, d["publish_date"] or ""))
-            types.append({"doc_type": tb["key"], "count": tb["doc_count"], "documents": docs})
-        groups.append({"agency": bucket["key"], "count": bucket["doc_count"], "years": sorted(years),
-                       "series": types})
-    groups.sort(key=lambda g: -g["count"])
-    return groups
+
+
+def _series_group(bucket: dict[str, Any]) -> dict[str, Any]:
+    types, years = [], set()
+    for tb in bucket["types"]["buckets"]:
+        docs = []
+        for h in tb["docs"]["hits"]["hits"]:
+            src = h["_source"]
+            year = _effective_year(src)
+            if year is not None:
+                years.add(year)
+            docs.append({"id": src.get("id"), "title": src.get("title"), "year": year,
+                         "publish_date": src.get("publish_date"), "url": src.get("url"),
+                         "site": src.get("site"), "doc_number": src.get("doc_number")})
+        docs.sort(key=lambda d: (d["year"] is None, d["year"] or 0, d["publish_date"] or ""))
+        types.append({"doc_type": tb["key"], "count": tb["doc_count"], "documents": docs})
+    return {"agency": bucket["key"], "count": bucket["doc_count"], "years": sorted(years), "series": types}
 
 
