@@ -13,6 +13,7 @@ import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from govpub.settings import Settings
 
@@ -21,7 +22,16 @@ GOVPUB_SITES_DIR, GOVPUB_HOME … (see README.md, "Configuration")"""
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    return run_command("govpub", build_parser(), argv, _is_user_facing)
+
+
+def run_command(prog: str, parser: argparse.ArgumentParser, argv: list[str] | None,
+                user_facing: Callable[[Exception], bool]) -> int:
+    """Parse `argv` and run the chosen handler with govpub's exit codes (also used by govpub_dev).
+
+    An error `user_facing` accepts is one line on stderr and exit 2; any other shows its traceback
+    (as does every error with --debug).
+    """
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
@@ -32,9 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # one line for the user; the traceback only with --debug
-        if getattr(args, "debug", False) or not _is_user_facing(exc):
+        if getattr(args, "debug", False) or not user_facing(exc):
             raise
-        print(f"govpub: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
 
 

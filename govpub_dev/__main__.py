@@ -84,23 +84,10 @@ def cmd_demo(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from govpub.cli import run_command
     from govpub_dev.services import ServiceError
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return 2
-    try:
-        return args.handler(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except ServiceError as exc:
-        if args.debug:
-            raise
-        print(f"govpub_dev: error: {exc}", file=sys.stderr)
-        return 2
+    return run_command("govpub_dev", build_parser(), argv, lambda exc: isinstance(exc, ServiceError))
 
 
 if __name__ == "__main__":
