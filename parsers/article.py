@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from parsers import clean, extract
+from parsers import clean, extract, metadata
 from parsers.attachments import build_attachments
 from parsers.classify import doc_type_of, has_placeholders, placeholder_key, subject_year
 from parsers.decode import decode_html
@@ -136,10 +136,10 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     script = detect_script(soup.get_text())
     if script == "hant":
         extract.simplify_text_nodes(soup, to_simplified)  # so label/noise patterns need one script
-    meta = extract.meta_fields(soup)
+    meta = metadata.meta_fields(soup)
     index = extract.element_index(soup)
-    title = extract.choose_title(
-        extract.first_meta(meta, META_TITLE), extract.title_candidates(soup, index), extract.title_from_tag(soup)
+    title = metadata.choose_title(
+        metadata.first_meta(meta, META_TITLE), metadata.title_candidates(soup, index), metadata.title_from_tag(soup)
     )
     links = extract.attachment_links(soup, page.url, ATTACHMENT_EXTENSIONS)
     clean.drop_always(soup)
@@ -165,17 +165,17 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
 
 def _fields(meta: dict[str, str], outside: list[str], body: list[str]) -> dict[str, str | None]:
     """Meta tags, then labelled fields around the body, then the first lines of the body."""
-    labelled = extract.labelled_fields(outside)
-    for key, value in extract.labelled_fields(body[:8]).items():
+    labelled = metadata.labelled_fields(outside)
+    for key, value in metadata.labelled_fields(body[:8]).items():
         labelled.setdefault(key, value)
-    date = iso_date(extract.first_meta(meta, META_DATE))
+    date = iso_date(metadata.first_meta(meta, META_DATE))
     for label in _DATE_LABELS:
         date = date or iso_date(labelled.get(label))
-    date = date or extract.dates_in_meta_lines(outside) or extract.dates_in_meta_lines(body[:8])
-    source = extract.first_meta(meta, META_SOURCE)
+    date = date or metadata.dates_in_meta_lines(outside) or metadata.dates_in_meta_lines(body[:8])
+    source = metadata.first_meta(meta, META_SOURCE)
     for label in _SOURCE_LABELS:
         source = source or _plausible_source(labelled.get(label))
-    doc_number = labelled.get("发文字号") or labelled.get("文号") or extract.doc_number_in(body)
+    doc_number = labelled.get("发文字号") or labelled.get("文号") or metadata.doc_number_in(body)
     return {
         "publish_date": date,
         "source": clean_inline(source) if source else None,
@@ -203,11 +203,11 @@ def _drop_title_lines(lines: list[str], title: str) -> list[str]:
     """Drop the title printed again in the body (and its anonymised variant near the top)."""
     if not title:
         return lines
-    exact = {title, extract.clean_title(title)}
+    exact = {title, metadata.clean_title(title)}
     key = placeholder_key(title)
     out = []
     for i, line in enumerate(lines):
-        norm = extract.clean_title(line)
+        norm = metadata.clean_title(line)
         if line in exact or norm in exact:
             continue
         if i < 4 and _is_title_variant(norm, title, key):

@@ -1,0 +1,152 @@
+"""Metadata of an article page: meta tags, labelled fields (发布日期, 发文字号, 索引号 …), the title."""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup
+
+from parsers.extract import Index, element_index, select
+from parsers.normalise import clean_inline, iso_date
+from parsers.selectors import TITLE_SELECTORS
+
+
+def meta_fields(soup: BeautifulSoup) -> dict[str, str]:
+    """<meta name|property=... content=...> as a lower-cased name -> content map (first wins)."""
+    out: dict[str, str] = {}
+    for m in soup.find_all("meta"):
+        name = m.get("name") or m.get("property") or m.get("itemprop")
+        content = m.get("content")
+        if isinstance(name, str) and isinstance(content, str) and content.strip():
+            out.setdefault(name.strip().lower(), clean_inline(content))
+    return out
+
+
+def first_meta(meta: dict[str, str], names: tuple[str, ...]) -> str | None:
+    for n in names:
+        if meta.get(n):
+            return meta[n]
+    return None
+
+
+_LABEL_WORDS = (
+    "索引号 发布机构 发文机关 发文单位 生成日期 成文日期 发文日期 发布日期 发布时间 发表时间 发文字号 文号 主题分类 "
+    "体裁分类 公开方式 公开范围 公开时限 有效性 信息来源 文章来源 来源 浏览次数 浏览量 阅读次数 阅读量 点击数 点击量 点击率 访问量 点击 字体 作者 责任编辑 分类 格式 "
+    "名称 标题 主题词 关键词 日期 时间"
+).split()
+# Tables pad labels with spaces (`索 引 号：`, `文　　号：`), so allow whitespace between characters.
+_LABELS = "|".join(r"\s*".join(word) for word in _LABEL_WORDS)
+# Label, then a colon or a cell break, then the value up to the next cell break or next label.
+_FIELD = re.compile(
+    rf"(?:^|(?<=[\s\t|｜\]】\d]))(?P<label>{_LABELS})\s*(?:[:：]\s*\t?|\t)\s*"
+    rf"(?P<value>[^\t\n]*?)\s*(?=\t|\s{{2,}}|\s*[|｜]|(?:{_LABELS})\s*[:：]|$)"
+)
+
+
+def labelled_fields(lines: list[str]) -> dict[str, str]:
+    """Label -> value from disclosure tables and metadata lines (first occurrence wins)."""
+    out: dict[str, str] = {}
+    for line in lines:
+        if len(line) > 300:
+            continue  # prose, not a metadata line
+        for m in _FIELD.finditer(line):
+            value = m.group("value").strip(" :：")
+            if value:
+                out.setdefault(re.sub(r"\s", "", m.group("label")), value)
+    return out
+
+
+_DATETIME = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s+\d{1,2}:\d{2}")
+
+
+def dates_in_meta_lines(lines: list[str]) -> str | None:
+    """A date on a short metadata line: `2021-03-22 | 格式:DOC | 分类:...`, `龙湾教育 2024-08-27 18:30`."""
+    for line in lines:
+        if len(line) <= 120 and re.match(r"^\s*\d{4}[-/.年]\d{1,2}", line) and re.search(r"[|｜]|[:：]", line):
+            d = iso_date(line)
+            if d:
+                return d
+    for line in lines:
+        if len(line) <= 60 and _DATETIME.search(line):  # a timestamp with a clock time is a publication time
+            d = iso_date(line)
+            if d:
+                return d
+    return None
+
+
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*第?\s*\d{1,5}\s*号")
+
+
+def doc_number_in(lines: list[str]) -> str | None:
+    """A standalone 发文字号 line near the top of the body, e.g. `温龙教〔2024〕12号`."""
+    for line in lines[:6]:
+        m = _DOC_NUMBER.search(line)
+        if m and len(line) <= len(m.group(0)) + 6:
+            return clean_inline(m.group(0))
+    return None
+
+
+# ---------------------------------------------------------------- title
+
+_PAGE_MARK = re.compile(
+    r"\s*[(（\[【]?\s*第\s*\d+\s*(?:/\s*\d+\s*)?页\s*[)）\]】]?\s*$"  # (第2/13页)
+    r"|\s*[-－—_]\s*(?:精选|通用|优秀|热门)?\s*\d{1,3}\s*篇\s*$"  # 学校工作计划-7篇
+    r"|\s*[(（【\[]\s*(?:精选|通用|优秀|热门)?\s*\d{1,3}\s*篇\s*[)）】\]]\s*$"  # （精选5篇）
+)
+_LEAD_LABEL = re.compile(r"^(?:【[^】]{1,8}】|\[[^\]]{1,8}\])\s*")
+_TITLE_SPLIT = re.compile(r"\s+[-–—|_]\s+|\s*[|｜_]\s*|\s*--\s*|\s+-\s*|\s*-\s+")
+
+
+def clean_title(text: str) -> str:
+    text = clean_inline(text)
+    text = _LEAD_LABEL.sub("", text)
+    return _PAGE_MARK.sub("", text).strip()
+
+
+def title_from_tag(soup: BeautifulSoup) -> str:
+    """<title> with the site-name part removed: the ` - `/`_`/`|` segment with most Han characters."""
+    tag = soup.find("title")
+    if tag is None:
+        return ""
+    text = clean_inline(tag.get_text())
+    parts = [p for p in _TITLE_SPLIT.split(text) if p.strip()]
+    return clean_title(max(parts, key=lambda p: (len(_HAN.findall(p)), len(p)))) if parts else ""
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+# A heading that also carries the metadata line (`标题<br><span>时间：… 来源：…</span>`).
+_HEADING_META = re.compile(r"\s*(?:发布|更新)?(?:时间|日期|来源|作者)\s*[:：].*$")
+
+
+def title_candidates(soup: BeautifulSoup, index: Index | None = None) -> list[str]:
+    index = index if index is not None else element_index(soup)
+    out = []
+    for selector in TITLE_SELECTORS:
+        for el in select(index, selector):
+            text = clean_title(_HEADING_META.sub("", el.get_text(" ", strip=True)))
+            if 4 <= len(text) <= 150 and text not in out:
+                out.append(text)
+    return out
+
+
+def choose_title(meta_title: str | None, candidates: list[str], tag_title: str) -> str:
+    """ArticleTitle meta, else the in-page heading that best matches <title>, else <title>."""
+    if meta_title:
+        return clean_title(meta_title)
+    if candidates and tag_title:
+        best = max(candidates, key=lambda c: _overlap(c, tag_title))
+        if _overlap(best, tag_title) >= 0.6:
+            return best
+        return tag_title
+    if candidates:
+        return candidates[0]
+    return tag_title
+
+
+def _overlap(a: str, b: str) -> float:
+    if not a or not b:
+        return 0.0
+    sb = set(b)
+    return sum(ch in sb for ch in a) / len(a)
+
+
