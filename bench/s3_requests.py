@@ -59,7 +59,7 @@ def govpub_api() -> SimpleNamespace:
     (The "before" figures in README.md were measured with this bench on the flat layout of
     0cb8b3f; git history has the version of this section that imports it.)
     """
-    from govpub import index as es_index
+    from govpub import index
     from govpub.archive import Archive
     from govpub.ops.stats import record_site_run, stats_alias
     from govpub.pipeline.clusters import update_clusters
@@ -97,9 +97,9 @@ def govpub_api() -> SimpleNamespace:
 
     def cleanup(settings) -> None:
         Archive(settings).delete_bucket_contents_and_bucket()
-        es = es_index.client(settings)
+        es = index.client(settings)
         for alias in (settings.es_alias, stats_alias(settings)):
-            es_index.delete_alias_and_indices(es, alias)
+            index.delete_alias_and_indices(es, alias)
 
     def loaded_from() -> list[str]:
         """Files of the loaded govpub modules (a namespace package can mix checkouts)."""

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from govpub import index as es_index  # noqa: E402
+from govpub import index  # noqa: E402
 from govpub_dev import services
 from govpub.archive import Archive  # noqa: E402
 from govpub.settings import Settings
@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                                        es_alias=f"govpub-bench-{tag}")
         archive = Archive(settings)
         archive.ensure_bucket()
-        es = es_index.client(settings)
+        es = index.client(settings)
         site_ids = sorted(kinds)
         print(f"==> {args.sites} sample sites on {hosts[0]} … {hosts[-1]} (port {port}); "
               f"{os.cpu_count()} CPUs; bucket {settings.s3_bucket}", file=sys.stderr, flush=True)
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
                 if have != want:
                     wrong.append(f"{site_id}: {have} documents, expected {want}")
             es.indices.refresh(index=settings.es_alias)
-            indexed = es_index.count(es, settings.es_alias)
+            indexed = index.count(es, settings.es_alias)
             expected_total = sum(expected_per_template[kinds[s]] for s in site_ids)
             # Storage per document, for sizing: index (primary store) and S3 (raw WARC, document JSON).
             stats = es.indices.stats(index=settings.es_alias, metric="store")["_all"]["primaries"]["store"]
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
                        "s3_bytes_by_prefix": sizes,
                        "s3_document_json_bytes_per_doc": round(sizes.get("documents", 0) / max(indexed, 1))}
         finally:
-            es_index.delete_alias_and_indices(es, settings.es_alias)
+            index.delete_alias_and_indices(es, settings.es_alias)
             archive.delete_bucket_contents_and_bucket()
             for server in servers:
                 server.shutdown()

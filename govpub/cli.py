@@ -281,7 +281,7 @@ def cmd_reindex(args) -> int:
 def cmd_reparse(args) -> int:
     from govpub.pipeline.rebuild import reparse
 
-    result = reparse(Settings.from_env(), site=args.site, index=not args.no_index)
+    result = reparse(Settings.from_env(), site=args.site, update_index=not args.no_index)
     return 1 if result["errors"] else 0
 
 

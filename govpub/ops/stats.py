@@ -274,13 +274,13 @@ def recent_records(settings: Settings, per_site: int) -> tuple[dict[str, list[Si
 
     Returns (records, note): note says where the records came from when it was not ES.
     """
-    from govpub import index as es_index
+    from govpub import index
 
     try:
-        es = es_index.client(settings)
-        es_index.check_reachable(es, settings)
+        es = index.client(settings)
+        index.check_reachable(es, settings)
         return es_recent_records(es, stats_alias(settings), per_site), None
-    except es_index.IndexUnavailable as exc:
+    except index.IndexUnavailable as exc:
         from govpub.archive import ArchiveUnavailable
 
         try:
@@ -292,10 +292,10 @@ def recent_records(settings: Settings, per_site: int) -> tuple[dict[str, list[Si
 
 def rebuild_index(settings: Settings, echo: Callable[[str], None] = print) -> int:
     """(Re)index every stats record found in S3 (idempotent: same ids)."""
-    from govpub import index as es_index
+    from govpub import index
 
-    es = es_index.client(settings)
-    es_index.check_reachable(es, settings)
+    es = index.client(settings)
+    index.check_reachable(es, settings)
     alias = stats_alias(settings)
     count = 0
     for record in iter_s3_records(Archive(settings)):
@@ -331,7 +331,7 @@ def record_site_run(
     A caller that ran the steps in this process passes what it holds: the `archive` and `es`
     clients, the step records (`steps`) and the parsed `documents`; those are not read again.
     """
-    from govpub import index as es_index
+    from govpub import index
 
     archive = archive or Archive(settings)
     try:
@@ -356,10 +356,10 @@ def record_site_run(
 
     alias = stats_alias(settings)
     try:
-        es = es or es_index.client(settings)
-        es_index.check_reachable(es, settings)
+        es = es or index.client(settings)
+        index.check_reachable(es, settings)
         previous = es_previous_yields(es, alias, site_id, run_id, thresholds.history_runs)
-    except es_index.IndexUnavailable as exc:
+    except index.IndexUnavailable as exc:
         echo(f"[{site_id}] stats index unavailable ({exc}); reading history from S3")
         es = None
         previous = s3_previous_yields(archive, site_id, run_id, thresholds.history_runs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govpub import index as es_index
+from govpub import index
 from govpub.archive import clusters_key
 from govpub.archive.clusters import cluster_fields, load_clusters, standalone
 from govpub.documents.dedup import DocInfo, clusters_document, compute_clusters
@@ -33,7 +33,7 @@ def update_clusters(context: RunContext, apply_to_index: bool = True) -> Cluster
     )
     updated = 0
     if apply_to_index and changed:
-        updated = es_index.update_overlays(
+        updated = index.update_overlays(
             context.reachable_es(), settings.es_alias, {i: new_fields.get(i, standalone(i)) for i in changed}
         )
     members = sum(c["size"] for c in clusters)

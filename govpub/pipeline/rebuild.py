@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Iterator
 
 from elasticsearch import helpers
 
-from govpub import index as es_index
+from govpub import index
 from govpub.archive import versions
 from govpub.archive import Archive, safe_key_part
 from govpub.settings import Settings
@@ -65,17 +65,17 @@ def reindex(
     only when the new index holds exactly as many documents as the archive.
     """
     archive = Archive(settings)
-    es = es_index.client(settings)
-    es_index.check_reachable(es, settings)
+    es = index.client(settings)
+    index.check_reachable(es, settings)
     alias = settings.es_alias
     if es.indices.exists(index=alias) and not es.indices.exists_alias(name=alias):
         raise RebuildFailed(f"{alias!r} is a concrete index, not an alias; refusing to replace it")
     rebuild_id = rebuild_id or datetime.now(timezone.utc).strftime("r%Y%m%dt%H%M%S")
-    mapping = es_index.load_mapping()
-    name = rebuild_index_name(alias, es_index.mapping_version(mapping), rebuild_id)
-    if name in es_index.alias_indices(es, alias):
+    mapping = index.load_mapping()
+    name = rebuild_index_name(alias, index.mapping_version(mapping), rebuild_id)
+    if name in index.alias_indices(es, alias):
         echo(f"reindex: {alias} already points at {name} (a retried rebuild); nothing to do")
-        return {"index": name, "documents": es_index.count(es, alias), "seconds": 0.0, "docs_per_second": 0.0,
+        return {"index": name, "documents": index.count(es, alias), "seconds": 0.0, "docs_per_second": 0.0,
                 "previous": []}
     entries = archive.document_entries()
     echo(f"reindex: {len(entries)} documents in s3://{archive.bucket}/{archive.prefix}documents/ → {name}")
@@ -119,7 +119,7 @@ def bulk_into(es, name: str, documents: Iterable[Document], overlays: dict, prog
     """Index `documents` into the concrete index `name`, then refresh it; the failed items."""
     errors = []
     for ok, item in helpers.streaming_bulk(
-        es, es_index.actions(name, documents, overlays), chunk_size=es_index.BULK_CHUNK_SIZE,
+        es, index.actions(name, documents, overlays), chunk_size=index.BULK_CHUNK_SIZE,
         raise_on_error=False, max_retries=5,
     ):
         progress.tick()
@@ -131,13 +131,13 @@ def bulk_into(es, name: str, documents: Iterable[Document], overlays: dict, prog
 
 def move_alias(es, alias: str, name: str, keep_old: bool) -> list[str]:
     """Point `alias` at `name` alone, in one `_aliases` call (atomic); the indices it left."""
-    old = es_index.alias_indices(es, alias)
-    actions = [{"remove": {"index": index, "alias": alias}} for index in old]
+    old = index.alias_indices(es, alias)
+    actions = [{"remove": {"index": old_index, "alias": alias}} for old_index in old]
     actions.append({"add": {"index": name, "alias": alias, "is_write_index": True}})
     es.indices.update_aliases(actions=actions)
     if not keep_old:
-        for index in old:
-            es.options(ignore_status=404).indices.delete(index=index)
+        for old_index in old:
+            es.options(ignore_status=404).indices.delete(index=old_index)
     return old
 
 
@@ -154,7 +154,7 @@ def _crawl_groups(keys: Iterable[str]) -> dict[tuple[str, str], list[str]]:
 
 
 def reparse(
-    settings: Settings, site: str | None = None, echo: Callable[[str], None] = print, index: bool = True
+    settings: Settings, site: str | None = None, echo: Callable[[str], None] = print, update_index: bool = True
 ) -> dict:
     """Run the current parser over every raw WARC record (no network); store changed output as new versions.
 
@@ -205,11 +205,11 @@ def reparse(
         f"{counts['unchanged']} unchanged; {errors} parse errors"
     )
     indexed = 0
-    if index and changed_keys:
-        es = es_index.client(settings)
-        es_index.check_reachable(es, settings)
+    if update_index and changed_keys:
+        es = index.client(settings)
+        index.check_reachable(es, settings)
         docs = [stored.latest_document(s, i) for s, i in changed_keys]  # as just written: no GET
-        result = es_index.bulk_index(
+        result = index.bulk_index(
             es, settings.es_alias, docs, refresh=True, overlays=stored.overlays({i for _, i in changed_keys}),
         )
         indexed = result.indexed
@@ -221,13 +221,13 @@ def reparse(
 def reindex_all(settings: Settings, site: str | None = None, echo: Callable[[str], None] = print) -> dict:
     """Index every latest document in the archive (optionally one site's), with its overlay."""
     archive = Archive(settings)
-    es = es_index.client(settings)
-    es_index.check_reachable(es, settings)
-    es_index.ensure_index(es, settings.es_alias)
+    es = index.client(settings)
+    index.check_reachable(es, settings)
+    index.ensure_index(es, settings.es_alias)
     entries = archive.document_entries(site)
     documents = list(archive.iter_documents(site))
     echo(f"read {len(documents)} documents from s3://{archive.bucket}/{archive.prefix}documents/")
     overlays = versions.overlays(archive, entries)
-    result = es_index.bulk_index(es, settings.es_alias, documents, refresh=True, overlays=overlays)
+    result = index.bulk_index(es, settings.es_alias, documents, refresh=True, overlays=overlays)
     echo(f"indexed {result.indexed} documents into {settings.es_alias}, {len(result.errors)} errors")
     return {"documents_indexed": result.indexed, "errors": result.errors}

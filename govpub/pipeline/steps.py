@@ -20,7 +20,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from govpub import index as es_index
+from govpub import index
 from govpub.archive import parse_document_key, run_key, state_key
 from govpub.archive.manifests import write_run_manifest
 from govpub.archive.versions import DocumentVersions
@@ -255,10 +255,10 @@ def index_site(context: RunContext, archived: ArchiveResult) -> IndexResult:
     versions: DocumentVersions = archived.versions
     es = context.reachable_es()
     alias = context.settings.es_alias
-    es_index.ensure_index(es, alias)
+    index.ensure_index(es, alias)
     ids = [parse_document_key(key)[1] for key in archived.document_keys]
     documents = [doc for doc in (versions.latest_document(archived.site, i) for i in ids) if doc is not None]
-    result = es_index.bulk_index(es, alias, documents, refresh=True, overlays=versions.overlays({d.id for d in documents}))
+    result = index.bulk_index(es, alias, documents, refresh=True, overlays=versions.overlays({d.id for d in documents}))
     for error in result.errors:
         context.echo(f"[{archived.site}] index error for {error['id']}: {error['reason']}")
     indexed = IndexResult(
