@@ -10,7 +10,7 @@ tests/unit/test_layers.py enforces it):
     documents          WARC records → documents (pure), duplicate clustering
     index              the Elasticsearch client, versioned indices behind an alias, bulk indexing
     search             query language, search engine, terminal rendering, the API and its CLI
-    ops                stats records, data-quality checks, status, report, alerts
+    ops                stats records, data-quality checks, site health, report, alerts
     pipeline           the steps of a site run and whole-archive rebuilds
     airflow, cli       the entry points: Airflow task callables, the `govpub` command
 """

@@ -240,7 +240,7 @@ def cmd_crawl(args) -> int:
 
 def cmd_status(args) -> int:
     from govpub.ops.stats import rebuild_index
-    from govpub.ops.status import ATTENTION, collect, format_status
+    from govpub.ops.health import ATTENTION, collect, format_status
 
     settings = Settings.from_env()
     if args.reindex:
@@ -255,7 +255,7 @@ def cmd_status(args) -> int:
 
 def cmd_report(args) -> int:
     from govpub.ops.report import render_report
-    from govpub.ops.status import collect
+    from govpub.ops.health import collect
 
     statuses, records, note = collect(Settings.from_env(), runs=max(1, args.runs))
     args.out.write_text(render_report(statuses, records, note), encoding="utf-8")

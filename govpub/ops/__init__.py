@@ -1,1 +1,2 @@
-"""Operations, watching from the side: per-run stats records, quality checks, status, report, alerts."""
+"""Operations, watching from the side: per-run stats records, quality checks, site health
+(`govpub status`), report, alerts."""

@@ -10,7 +10,7 @@ import html
 from datetime import datetime, timezone
 
 from govpub.schema import SiteStats
-from govpub.ops.status import SiteStatus
+from govpub.ops.health import SiteStatus
 
 WIDTH, HEIGHT = 640, 150  #: one chart per site
 PAD_L, PAD_R, PAD_T, PAD_B = 44, 12, 14, 26

@@ -16,7 +16,7 @@ from govpub.ops.report import render_report, yield_chart
 from govpub.schema import SiteStats
 from govpub.registry import QUALITY_DEFAULTS, QualityThresholds, SiteConfigError, load_sites, quality_from
 from govpub.ops.stats import build_record, load_stats_mapping, stats_alias, summary_line
-from govpub.ops.status import all_statuses, format_status, site_health
+from govpub.ops.health import all_statuses, format_status, site_health
 
 SCHEMA = json.loads((REPO_ROOT / "schemas" / "site-stats.schema.json").read_text(encoding="utf-8"))
 
