@@ -87,9 +87,9 @@ def main() -> int:
             ratio = max(second["pages"] / first["pages"], second["bytes"] / first["bytes"])
             print(f"recrawl ratio (max of pages, bytes): {ratio:.3f} (target <= 0.10): "
                   f"{'OK' if ratio <= 0.10 else 'ABOVE TARGET'}")
-            from govpub.pipeline.rebuild import reindex
+            from govpub.pipeline.rebuild import rebuild_index
 
-            rebuilt = reindex(settings, echo=lambda line: None, rebuild_id="bench")
+            rebuilt = rebuild_index(settings, echo=lambda line: None, rebuild_id="bench")
             print(f"reindex from S3: {rebuilt['documents']} documents in {rebuilt['seconds']:.2f}s "
                   f"({rebuilt['docs_per_second']:.0f} docs/s), alias moved to {rebuilt['index']}")
         finally:

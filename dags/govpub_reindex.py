@@ -4,7 +4,8 @@
 Manual (trigger it after a mapping change, a `govpub reparse`, or a lost index). Indexes
 every latest document with its overlay (version, status, cluster) into a new index
 `<alias>-v<N>-<rebuild id>`, checks the count against the archive, then moves the alias
-in one `_aliases` call (no downtime) and deletes the previous index. Logic: `govpub.pipeline.rebuild`.
+in one `_aliases` call (no downtime) and deletes the previous index. Logic:
+`govpub.pipeline.rebuild.rebuild_index`.
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ def govpub_reindex():
     def reindex() -> dict:
         from airflow.sdk import get_current_context
 
-        from govpub.pipeline.rebuild import reindex as rebuild
+        from govpub.pipeline.rebuild import rebuild_index
 
         run_id = get_current_context()["dag_run"].run_id
-        return rebuild(task_settings(), rebuild_id=run_id)
+        return rebuild_index(task_settings(), rebuild_id=run_id)
 
     reindex()
 

@@ -239,12 +239,12 @@ def cmd_crawl(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from govpub.ops.stats import rebuild_index
+    from govpub.ops.stats import rebuild_stats_index
     from govpub.ops.health import ATTENTION, collect, format_status
 
     settings = Settings.from_env()
     if args.reindex:
-        rebuild_index(settings, echo=lambda line: print(line, file=sys.stderr))
+        rebuild_stats_index(settings, echo=lambda line: print(line, file=sys.stderr))
     statuses, _, note = collect(settings, runs=max(1, args.runs))
     if args.json:
         print(json.dumps({"note": note, "sites": [s.to_dict() for s in statuses]}, ensure_ascii=False, indent=2))
@@ -265,16 +265,16 @@ def cmd_report(args) -> int:
 
 
 def cmd_index(args) -> int:
-    from govpub.pipeline.rebuild import reindex_all
+    from govpub.pipeline.rebuild import index_archive
 
-    result = reindex_all(Settings.from_env(), args.site)
+    result = index_archive(Settings.from_env(), args.site)
     return 1 if result["errors"] else 0
 
 
 def cmd_reindex(args) -> int:
-    from govpub.pipeline.rebuild import reindex
+    from govpub.pipeline.rebuild import rebuild_index
 
-    reindex(Settings.from_env(), rebuild_id=args.rebuild_id, keep_old=args.keep_old)
+    rebuild_index(Settings.from_env(), rebuild_id=args.rebuild_id, keep_old=args.keep_old)
     return 0
 
 

@@ -5,7 +5,7 @@ One record (`govpub.schema.SiteStats`) per (site, run), written twice:
 - S3: `runs/{run_id}/{site}/stats.json` — beside the step manifests; the source of truth;
 - Elasticsearch: the stats index (alias `govpub-stats` by default, `GOVPUB_ES_STATS_ALIAS`),
   `_id` = "{site}@{run_id}", so re-running a run overwrites its record. It can be rebuilt
-  from S3 at any time (`rebuild_index`, `govpub stats reindex`).
+  from S3 at any time (`rebuild_stats_index`, `govpub status --reindex`).
 
 `record_site_run` is what the DAG's per-site `check` task (and `govpub crawl`) calls: it
 reads the step manifests, counts, runs the data-quality checks (`govpub.ops.quality`) against
@@ -290,8 +290,8 @@ def recent_records(settings: Settings, per_site: int) -> tuple[dict[str, list[Si
         return records, f"{exc}; read the run records from s3://{settings.s3_bucket}/{settings.s3_prefix}runs/ instead"
 
 
-def rebuild_index(settings: Settings, echo: Callable[[str], None] = print) -> int:
-    """(Re)index every stats record found in S3 (idempotent: same ids)."""
+def rebuild_stats_index(settings: Settings, echo: Callable[[str], None] = print) -> int:
+    """(Re)index every stats record found in S3 into the stats index (idempotent: same ids)."""
     from govpub import index
 
     es = index.client(settings)
@@ -326,7 +326,7 @@ def record_site_run(
     Reads the step manifests from S3 (a failed step simply has none), so it runs after a
     failed step too: failing runs are recorded, which is how `govpub status` sees them.
     The record always lands in S3; if Elasticsearch is down it is logged and skipped there
-    (the S3 record is the source of truth; `govpub stats reindex` catches up).
+    (the S3 record is the source of truth; `govpub status --reindex` catches up).
 
     A caller that ran the steps in this process passes what it holds: the `archive` and `es`
     clients, the step records (`steps`) and the parsed `documents`; those are not read again.

@@ -1,7 +1,10 @@
-"""Rebuilding from the archive alone: `govpub reindex` (S3 → a new index, alias swap) and
-`govpub reparse` (raw WARC → the current parser → new versions where the output changed).
+"""Rebuilding from the archive alone:
 
-Neither touches the network beyond S3 and Elasticsearch.
+- `rebuild_index` (`govpub reindex`, the `govpub_reindex` DAG): S3 → a NEW index, then the alias swap;
+- `index_archive` (`govpub index`): S3 → the CURRENT index behind the alias, in place;
+- `reparse` (`govpub reparse`): raw WARC → the current parser → new versions where the output changed.
+
+None touches the network beyond S3 and Elasticsearch.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ def rebuild_index_name(alias: str, version: int, rebuild_id: str) -> str:
     return f"{alias}-v{version}-{safe_key_part(rebuild_id).lower()}"
 
 
-def reindex(
+def rebuild_index(
     settings: Settings,
     echo: Callable[[str], None] = print,
     rebuild_id: str | None = None,
@@ -218,8 +221,9 @@ def reparse(
             "seconds": round(seconds, 3)}
 
 
-def reindex_all(settings: Settings, site: str | None = None, echo: Callable[[str], None] = print) -> dict:
-    """Index every latest document in the archive (optionally one site's), with its overlay."""
+def index_archive(settings: Settings, site: str | None = None, echo: Callable[[str], None] = print) -> dict:
+    """Index every latest document in the archive (optionally one site's), with its overlay, into the
+    index the alias points at now (created if missing; idempotent: document ids are `_id`s)."""
     archive = Archive(settings)
     es = index.client(settings)
     index.check_reachable(es, settings)

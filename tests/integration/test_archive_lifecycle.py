@@ -193,19 +193,19 @@ def test_rerunning_a_run_writes_no_new_object(settings, history, es):
 
 
 def test_reindex_from_s3_gives_identical_results(settings, history, es):
-    from govpub.pipeline.rebuild import reindex
+    from govpub.pipeline.rebuild import rebuild_index
 
     archive = Archive(settings)
     before = search_ids(es, settings)
     assert any(total for total, _ in before.values())
     index.delete_alias_and_indices(es, settings.es_alias)
-    result = reindex(settings, echo=lambda line: None, rebuild_id="t1")
+    result = rebuild_index(settings, echo=lambda line: None, rebuild_id="t1")
     assert result["index"] == f"{settings.es_alias}-v{index.mapping_version()}-t1"
     assert index.count(es, settings.es_alias) == len(archive.document_entries())
     assert search_ids(es, settings) == before
     rebuilt = search_ids(es, settings, ordered=True)
     # A second rebuild swaps the alias to a new index and drops the old one; same ranking.
-    second = reindex(settings, echo=lambda line: None, rebuild_id="t2")
+    second = rebuild_index(settings, echo=lambda line: None, rebuild_id="t2")
     assert index.alias_indices(es, settings.es_alias) == [second["index"]] and second["previous"] == [result["index"]]
     assert search_ids(es, settings, ordered=True) == rebuilt
 
