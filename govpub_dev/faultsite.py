@@ -49,7 +49,7 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from govpub.crawl.blocking import DEFAULT_USER_AGENT
+from govpub.crawl.blocking import LIBRARY_DEFAULT_USER_AGENT
 from govpub_dev.samplesite import DEFAULT_ROOT, SampleSiteHandler, SampleSiteServer, load_manifest
 from govpub_dev.serving import serve_until_interrupted
 
@@ -185,7 +185,7 @@ class FaultSiteHandler(SampleSiteHandler):
             self.server.counts[path] += 1
             attempt = self.server.counts[path]
             self.server.user_agents[self.headers.get("User-Agent", "")] += 1
-        if self.server.refuse_default_user_agent and DEFAULT_USER_AGENT.search(self.headers.get("User-Agent", "")):
+        if self.server.refuse_default_user_agent and LIBRARY_DEFAULT_USER_AGENT.search(self.headers.get("User-Agent", "")):
             return self._send(403, b"<html><body><h1>403 Forbidden</h1></body></html>")
         if path == "/robots.txt":
             robots = (self.server.root / "robots.txt").read_bytes() + b"Disallow: /faults/private/\n"

@@ -25,8 +25,9 @@ from typing import Iterable, Mapping
 #: Statuses with which WAFs refuse or challenge (521/522 are Jiasule's / Cloudflare's own).
 REFUSAL_STATUSES = frozenset({401, 403, 405, 406, 412, 418, 429, 493, 501, 503, 520, 521, 522, 567})
 
-#: User-Agents of HTTP libraries (what a crawler sends when nobody configured it).
-DEFAULT_USER_AGENT = re.compile(
+#: The default User-Agents of HTTP libraries (what a crawler sends when nobody configured one;
+#: not govpub.settings.DEFAULT_USER_AGENT, which is ours).
+LIBRARY_DEFAULT_USER_AGENT = re.compile(
     r"^(Scrapy/|python-requests/|Python-urllib/|python-httpx/|aiohttp/|curl/|Wget/|Go-http-client/|"
     r"Java/|okhttp/|libwww-perl/|node-fetch|axios/)",
     re.I,
@@ -176,7 +177,7 @@ def detect_block(
             return f"blocked:{vendor}"  # a challenge page, whatever the status
         if refused and (any(r.search(line) for r in header_res for line in lines) or any(r.search(text) for r in body_res)):
             return f"blocked:{vendor}"
-    if status in (403, 406, 412, 418, 493) and user_agent and DEFAULT_USER_AGENT.search(user_agent):
+    if status in (403, 406, 412, 418, 493) and user_agent and LIBRARY_DEFAULT_USER_AGENT.search(user_agent):
         return "blocked:user_agent"
     if refused and any(r.search(text) for r in CHINESE_REFUSAL):
         return "blocked:waf"
