@@ -181,11 +181,12 @@ class FaultSiteHandler(SampleSiteHandler):
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
+        user_agent = self.headers.get("User-Agent", "")
         with self.server._count_lock:
             self.server.counts[path] += 1
             attempt = self.server.counts[path]
-            self.server.user_agents[self.headers.get("User-Agent", "")] += 1
-        if self.server.refuse_default_user_agent and LIBRARY_DEFAULT_USER_AGENT.search(self.headers.get("User-Agent", "")):
+            self.server.user_agents[user_agent] += 1
+        if self.server.refuse_default_user_agent and LIBRARY_DEFAULT_USER_AGENT.search(user_agent):
             return self._send(403, b"<html><body><h1>403 Forbidden</h1></body></html>")
         if path == "/robots.txt":
             robots = (self.server.root / "robots.txt").read_bytes() + b"Disallow: /faults/private/\n"
