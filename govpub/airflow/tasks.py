@@ -77,7 +77,7 @@ def label_map_index(site_id: str) -> None:
     get_current_context()["site_label"] = site_id
 
 
-def run_context() -> tuple[str, str]:
+def dag_run_id_and_date() -> tuple[str, str]:
     """(run_id, crawl date YYYY-MM-DD) of the current DAG run."""
     from airflow.sdk import get_current_context
 
@@ -87,7 +87,7 @@ def run_context() -> tuple[str, str]:
     return dag_run.run_id, when.strftime("%Y-%m-%d")
 
 
-def _context():
+def _new_run_context():
     from govpub.pipeline.context import RunContext
 
     return RunContext(task_settings())
@@ -98,8 +98,8 @@ def crawl_task(site_id: str, full_sweep: bool | None) -> dict:
     from govpub.pipeline.steps import crawl_site
 
     label_map_index(site_id)
-    run_id, crawl_date = run_context()
-    return crawl_site(_context(), site_id, run_id, crawl_date, full_sweep=full_sweep).to_dict()
+    run_id, crawl_date = dag_run_id_and_date()
+    return crawl_site(_new_run_context(), site_id, run_id, crawl_date, full_sweep=full_sweep).to_dict()
 
 
 def parse_task(crawled: dict) -> dict:
@@ -107,7 +107,7 @@ def parse_task(crawled: dict) -> dict:
     from govpub.pipeline.steps import parse_site
 
     label_map_index(crawled["site"])
-    return parse_site(_context(), CrawlResult.from_dict(crawled)).to_dict()
+    return parse_site(_new_run_context(), CrawlResult.from_dict(crawled)).to_dict()
 
 
 def archive_task(parsed: dict) -> dict:
@@ -115,7 +115,7 @@ def archive_task(parsed: dict) -> dict:
     from govpub.pipeline.steps import archive_site
 
     label_map_index(parsed["site"])
-    return archive_site(_context(), ParseResult.from_dict(parsed)).to_dict()
+    return archive_site(_new_run_context(), ParseResult.from_dict(parsed)).to_dict()
 
 
 def index_task(archived: dict) -> dict:
@@ -123,13 +123,13 @@ def index_task(archived: dict) -> dict:
     from govpub.pipeline.steps import index_site
 
     label_map_index(archived["site"])
-    return index_site(_context(), ArchiveResult.from_dict(archived)).to_dict()
+    return index_site(_new_run_context(), ArchiveResult.from_dict(archived)).to_dict()
 
 
 def clusters_task() -> dict:
     from govpub.pipeline.clusters import update_clusters
 
-    return update_clusters(_context()).to_dict()
+    return update_clusters(_new_run_context()).to_dict()
 
 
 def check_site(site_id: str) -> dict:
@@ -142,7 +142,7 @@ def check_site(site_id: str) -> dict:
     from govpub.ops.stats import record_site_run
 
     label_map_index(site_id)
-    run_id, run_date = run_context()
+    run_id, run_date = dag_run_id_and_date()
     dag_id = get_current_context()["dag_run"].dag_id
     record = record_site_run(task_settings(), site_id, run_id, run_date=run_date, dag_id=dag_id)
     if record.quality_issues:
@@ -158,7 +158,7 @@ def summarize_run(site_ids: list[str]) -> list[dict]:
     from govpub.pipeline.results import ArchiveResult, CrawlResult, IndexResult, ParseResult
     from govpub.pipeline.run import format_summary, summarize_site
 
-    run_id, _ = run_context()
+    run_id, _ = dag_run_id_and_date()
     archive = Archive(task_settings())
     rows, failed = [], []
     for site_id in site_ids:
