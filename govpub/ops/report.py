@@ -14,7 +14,7 @@ from govpub.ops.health import SiteStatus
 
 WIDTH, HEIGHT = 640, 150  #: one chart per site
 PAD_L, PAD_R, PAD_T, PAD_B = 44, 12, 14, 26
-COLOURS = {"ok": "#2e7d32", "quality": "#ef6c00", "failed": "#c62828", "blocked": "#6a1b9a"}
+RUN_STATE_COLOURS = {"ok": "#2e7d32", "quality": "#ef6c00", "failed": "#c62828", "blocked": "#6a1b9a"}
 HEALTH_COLOURS = {"ok": "#2e7d32", "degraded": "#ef6c00", "broken": "#c62828", "blocked": "#6a1b9a",
                   "never-run": "#757575"}
 
@@ -56,7 +56,7 @@ def yield_chart(site: str, records: list[SiteStats]) -> str:
         state = run_state(r)
         title = (f"{r.run_id} ({r.recorded_at}): {r.documents_seen} documents, {r.pages_fetched} pages, "
                  f"{r.errors_total} errors — {state}")
-        parts.append(f'<circle cx="{x}" cy="{y}" r="3.5" fill="{COLOURS[state]}" class="run {state}">'
+        parts.append(f'<circle cx="{x}" cy="{y}" r="3.5" fill="{RUN_STATE_COLOURS[state]}" class="run {state}">'
                      f'<title>{e(title)}</title></circle>')
     first, last = runs[0].recorded_at[:10], runs[-1].recorded_at[:10]
     parts.append(f'<text x="{PAD_L}" y="{HEIGHT - 8}" font-size="10">{e(first)}</text>')
@@ -82,7 +82,7 @@ def render_report(statuses: list[SiteStatus], records: dict[str, list[SiteStats]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     charts = [f'<section><h2>{e(s.site)} <small>({e(s.health)})</small></h2>{yield_chart(s.site, records.get(s.site, []))}'
               f"</section>" for s in statuses]
-    legend = " ".join(f'<span style="color:{c}">●</span> {e(k)}' for k, c in COLOURS.items())
+    legend = " ".join(f'<span style="color:{c}">●</span> {e(k)}' for k, c in RUN_STATE_COLOURS.items())
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>govpub — site status and yield</title>
 <style>body{{font-family:sans-serif;margin:1.5em;color:#222}}table{{border-collapse:collapse}}
