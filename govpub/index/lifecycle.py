@@ -101,7 +101,7 @@ def refresh(es: Elasticsearch, alias: str) -> None:
 
 
 def delete_alias_and_indices(es: Elasticsearch, alias: str) -> None:
-    """Delete the alias and every versioned index `<alias>-v*` (tests, `govpub index --reset`)."""
+    """Delete the alias and every versioned index `<alias>-v*` (tests and benches start clean)."""
     names = set(alias_indices(es, alias))
     found = es.indices.get(index=f"{alias}-v*", ignore_unavailable=True, allow_no_indices=True).body
     names.update(found.keys())
