@@ -1,6 +1,7 @@
 """Through real Airflow: the crawl DAG run twice over an unchanged site gives identical document
 objects and index counts (the second run is incremental and writes no document), and
-`airflow dags test govpub_export` writes a Parquet snapshot that follows the contract."""
+`airflow dags test govpub_export` writes a Parquet snapshot that follows the contract, and
+`airflow dags test govpub_reindex` rebuilds the index from S3 into a new index behind the alias."""
 
 import pytest
 
@@ -27,8 +28,12 @@ def runs(module_settings, es, tmp_path_factory):
     second = run_dag_test(env, conf={"sites": [SITE]})
     after_second = (documents(archive), index.count(es, module_settings.es_alias))
     export = run_dag_test(env, dag_id="govpub_export")
+    before_reindex = index.alias_indices(es, module_settings.es_alias)
+    reindex = run_dag_test(env, dag_id="govpub_reindex")
+    after_reindex = (index.alias_indices(es, module_settings.es_alias), index.count(es, module_settings.es_alias))
     return {"first": first, "second": second, "export": export, "after_first": after_first,
-            "after_second": after_second}
+            "after_second": after_second, "reindex": reindex, "before_reindex": before_reindex,
+            "after_reindex": after_reindex}
 
 
 def test_both_crawl_runs_succeed(runs):
@@ -63,3 +68,12 @@ def test_export_dag_writes_a_snapshot_following_the_contract(module_settings, ru
     assert any(k.endswith(".parquet") and f"/site={SITE}/" in k for k in keys)
     checked = validate_archive(archive)
     assert checked["exports/latest.json"] == 1 and checked["runs/*/*/manifest.json"] == 2
+
+
+def test_reindex_dag_moves_the_alias_to_a_rebuilt_index_with_every_document(module_settings, runs):
+    result = runs["reindex"]
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    indices, count = runs["after_reindex"]
+    assert len(indices) == 1 and indices != runs["before_reindex"]  # a new index, the old one dropped
+    latest = [k for k in Archive(module_settings).list_keys("documents/") if k.endswith("/latest.json")]
+    assert count == len(latest) == runs["after_second"][1] > 0
