@@ -233,6 +233,23 @@ def test_random_zip_office_files_never_raise(members):
     assert extract_text(buf.getvalue()) == text
 
 
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+@settings(max_examples=60, deadline=None)
+@given(paras=st.lists(st.text(alphabet="正文内容学校教师工作通知一二三，。", min_size=1, max_size=20), min_size=1, max_size=8))
+def test_docx_paragraph_text_survives(paras):
+    """A known input, not only a type: each paragraph of a minimal DOCX comes back as one line."""
+    import io
+    import zipfile
+
+    xml = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paras)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("word/document.xml", f'<w:document xmlns:w="{W_NS}"><w:body>{xml}</w:body></w:document>')
+    assert extract_text(buf.getvalue()) == "\n".join(paras)
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "gb18030", "gbk", "big5"])
 @pytest.mark.parametrize("declared", [None, "text/html", "text/html; charset=iso-8859-1"])
 def test_undeclared_or_wrongly_declared_legacy_bytes_decode(encoding, declared):
