@@ -30,24 +30,17 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from parsers import AttachmentFile, Page, learn_template, parse_article  # noqa: E402
+from tests import fixture_pages  # noqa: E402  (the cases' one loader; some read sample_site/www in place)
 
-FIXTURES = REPO / "tests" / "fixtures" / "pages"
 FIELDS = ("title", "publish_date", "source")
 
 
 def load_cases() -> list[dict]:
     cases = []
-    for d in sorted(p for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
-        meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
-        files = [d / "page.html"] if (d / "page.html").exists() else sorted(
-            d.glob("page_*.html"), key=lambda p: int(p.stem.split("_")[1])
-        )
-        pages = [Page(u, f.read_bytes(), meta.get("content_type")) for u, f in zip(meta["urls"], files)]
-        atts = [AttachmentFile(a["url"], (d / a["file"]).read_bytes(), a.get("content_type"))
-                for a in meta.get("attachments", [])]
-        expected = json.loads((d / "expected.json").read_text(encoding="utf-8"))
-        cases.append({"name": d.name, "pages": pages, "attachments": atts, "expected": expected,
-                      "site": meta.get("site")})
+    for name in fixture_pages.case_names():
+        case = fixture_pages.load(name)
+        cases.append({"name": name, "pages": case.pages(), "attachments": case.attachments(),
+                      "expected": case.expected, "site": case.site})
     return cases
 
 

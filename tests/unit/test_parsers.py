@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-from pathlib import Path
+import hashlib
 
 import pytest
 
@@ -18,35 +17,25 @@ from parsers import (
     learn_template,
     parse_article,
 )
+from tests import fixture_pages
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
-CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+FIXTURES = fixture_pages.FIXTURES
+CASES = fixture_pages.case_names()
 ARTICLE_FIELDS = {f.name for f in dataclasses.fields(ParsedArticle)}
 ATTACHMENT_FIELDS = {f.name for f in dataclasses.fields(ParsedAttachment)}
 
 
 def load_case(name: str) -> tuple[list[Page], list[AttachmentFile], dict]:
-    d = FIXTURES / name
-    meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
-    files = [d / "page.html"] if (d / "page.html").exists() else sorted(
-        d.glob("page_*.html"), key=lambda p: int(p.stem.split("_")[1])
-    )
-    assert len(files) == len(meta["urls"]), f"{name}: one url per page file"
-    pages = [Page(url, f.read_bytes(), meta.get("content_type")) for url, f in zip(meta["urls"], files)]
-    attachments = [
-        AttachmentFile(a["url"], (d / a["file"]).read_bytes(), a.get("content_type"))
-        for a in meta.get("attachments", [])
-    ]
-    expected = json.loads((d / "expected.json").read_text(encoding="utf-8"))
-    return pages, attachments, expected
+    case = fixture_pages.load(name)
+    return case.pages(), case.attachments(), case.expected
 
 
 def site_template(name: str):
     """The template learned from every fixture case of the same synthetic site (meta.json "site")."""
-    site = json.loads((FIXTURES / name / "meta.json").read_text(encoding="utf-8")).get("site")
+    site = fixture_pages.load(name).site
     if not site:
         return None
-    group = [c for c in CASES if json.loads((FIXTURES / c / "meta.json").read_text(encoding="utf-8")).get("site") == site]
+    group = [c for c in CASES if fixture_pages.load(c).site == site]
     return learn_template([load_case(c)[0] for c in group])
 
 
@@ -63,6 +52,33 @@ def as_json(article: ParsedArticle) -> dict:
 
 def test_fixture_cases_exist():
     assert len(CASES) >= 8, CASES
+
+
+def test_sample_site_references_exist_and_match_their_urls():
+    """A case naming sample-site pages reads them in place; each path exists and is its url's path."""
+    refs = 0
+    for name in CASES:
+        case = fixture_pages.load(name)
+        paths = case.meta.get("sample_site_pages", []) + [
+            a["sample_site_file"] for a in case.meta.get("attachments", []) if "sample_site_file" in a]
+        urls = case.meta["urls"][: len(case.meta.get("sample_site_pages", []))] + [
+            a["url"] for a in case.meta.get("attachments", []) if "sample_site_file" in a]
+        for path, url in zip(paths, urls):
+            assert (fixture_pages.SAMPLE_WWW / path).is_file(), f"{name}: sample_site/www/{path} is missing"
+            assert url == fixture_pages.SAMPLE_BASE + path, f"{name}: {url} is not the url of {path}"
+            refs += 1
+    assert refs >= 8  # the five sample_* cases: 7 pages and a PDF
+
+
+def test_no_fixture_file_is_a_copy_of_a_sample_site_file():
+    """Name the sample-site page in meta.json ("sample_site_pages") instead of copying it."""
+    def digest(p):
+        return hashlib.sha256(p.read_bytes()).hexdigest()
+
+    sample = {digest(p): p for p in fixture_pages.SAMPLE_WWW.rglob("*") if p.is_file()}
+    copies = [f"{p.relative_to(FIXTURES)} == {sample[digest(p)].relative_to(fixture_pages.SAMPLE_WWW)}"
+              for p in FIXTURES.rglob("*") if p.is_file() and digest(p) in sample]
+    assert not copies, copies
 
 
 @pytest.mark.parametrize("case", CASES)

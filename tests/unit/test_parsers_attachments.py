@@ -38,19 +38,17 @@ def test_word_table_rows_are_tab_separated():
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 @pytest.mark.parametrize("cut", [0.1, 0.5, 0.9])
-def test_truncated_files_give_none_or_text_never_raise(name, cut):
+def test_truncated_files_give_none_never_raise(name, cut):
     body = (HERE / name).read_bytes()
-    text = extract_text(body[: int(len(body) * cut)])
-    assert text is None or isinstance(text, str)
+    assert extract_text(body[: int(len(body) * cut)]) is None
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_corrupted_files_never_raise(name):
+def test_corrupted_files_give_none_never_raise(name):
     body = bytearray((HERE / name).read_bytes())
     for i in range(64, len(body), 97):
         body[i] ^= 0x5A
-    text = extract_text(bytes(body))
-    assert text is None or isinstance(text, str)
+    assert extract_text(bytes(body)) is None
 
 
 def test_unknown_formats_give_none():

@@ -1,7 +1,10 @@
-"""The parser never crashes: any bytes give a ParsedArticle or a ParseError (never another exception)."""
+"""The parser never crashes: any bytes give a ParsedArticle or a ParseError (never another exception),
+and what it gives keeps the model's contract (parsers/model.py), the same on every call."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,17 +21,45 @@ WORDS = [
 ]
 
 
+MARKUP = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?>")  # a tag; text inside <title>/<script> may hold one
+
+
+def assert_text_shape(text: str | None) -> None:
+    """Attachment text: None, or lines that are stripped and non-empty."""
+    if text is not None:
+        assert text, "empty text must be None"
+        assert all(line and line == line.strip() for line in text.split("\n")), repr(text)
+
+
+def assert_contract(result: ParsedArticle) -> None:
+    assert isinstance(result, ParsedArticle)
+    assert result.body or result.attachments, "an empty body only for an attachment-only notice"
+    assert "\n\n" not in result.body and result.body == result.body.strip()
+    assert all(line == line.strip() for line in result.body.split("\n")), "no padded lines"
+    assert "\n" not in result.title and result.title == result.title.strip(), repr(result.title)
+    assert result.script in ("hans", "hant")
+    if result.publish_date is not None:
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", result.publish_date), result.publish_date
+        dt.date.fromisoformat(result.publish_date)  # a real calendar day
+    assert result.year is None or 1900 <= result.year <= 2100, result.year
+    assert isinstance(result.truncated, bool) and isinstance(result.placeholders, bool)
+    assert result.doc_type
+    for att in result.attachments:
+        assert_text_shape(att.text)
+
+
 def check(pages, attachments=()):
+    """The result (None for a ParseError) after checking the contract and that a second parse is identical."""
     try:
         result = parse_article(pages, attachments)
     except ParseError as exc:
         # a ParseError must be a deliberate verdict, not a wrapped internal crash
         assert exc.__cause__ is None, f"internal error wrapped as ParseError: {exc!r}"
+        with pytest.raises(ParseError, match=re.escape(str(exc))):
+            parse_article(pages, attachments)  # the same verdict every time
         return None
-    assert isinstance(result, ParsedArticle)
-    assert "\n\n" not in result.body and result.body == result.body.strip()
-    assert result.script in ("hans", "hant")
-    assert result.publish_date is None or len(result.publish_date) == 10
+    assert_contract(result)
+    assert parse_article(pages, attachments) == result, "not deterministic"
     return result
 
 
@@ -75,29 +106,38 @@ def test_random_multipage_and_attachments_never_crash(pages, att):
 @given(url=st.text(max_size=60))
 def test_odd_urls_never_crash(url):
     html = f'<html><body><div id="zoom"><p>正文第一段，内容。</p><a href="{url}">附件.pdf</a><a href="a.pdf">附件</a></div></body></html>'
-    check([Page(url, html.encode("utf-8"))])
+    result = check([Page(url, html.encode("utf-8"))])
+    # the URL never changes the text, and the relative link is always reported
+    assert result.body == parse_article([Page(URL, html.encode("utf-8"))]).body
+    assert result.body.split("\n")[0] == "正文第一段，内容。"
+    assert "附件" in [a.name for a in result.attachments]
+
+
+NO_BODY = None  # a ParseError ("no article body found")
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "want"),
     [
-        b"",
-        b" \n\t ",
-        b"\x00" * 100,
-        bytes(range(256)) * 8,
-        b"\xff\xfe" + "正文，内容。".encode("utf-16-le"),
-        b"%PDF-1.4\n%broken",
-        b"<html>",
-        b"<html><body></body></html>",
-        b"<?xml version='1.0' encoding='gbk'?><html><body><p>\xd5\xfd\xce\xc4\xa3\xac\xc4\xda\xc8\xdd\xa1\xa3</p></body></html>",
-        ("<div>" * 3000 + "深层嵌套的正文，内容。" + "</div>" * 3000).encode(),
-        b"<table>" + b"<tr><td>" * 500 + b"</table>",
+        (b"", NO_BODY),
+        (b" \n\t ", NO_BODY),
+        (b"\x00" * 100, NO_BODY),
+        (bytes(range(256)) * 8, NO_BODY),
+        (b"\xff\xfe" + "正文，内容。".encode("utf-16-le"), NO_BODY),
+        (b"%PDF-1.4\n%broken", NO_BODY),
+        (b"<html>", NO_BODY),
+        (b"<html><body></body></html>", NO_BODY),
+        (b"<?xml version='1.0' encoding='gbk'?><html><body><p>\xd5\xfd\xce\xc4\xa3\xac\xc4\xda\xc8\xdd\xa1\xa3</p></body></html>",
+         "正文，内容。"),
+        (("<div>" * 3000 + "深层嵌套的正文，内容。" + "</div>" * 3000).encode(), "深层嵌套的正文，内容。"),
+        (b"<table>" + b"<tr><td>" * 500 + b"</table>", NO_BODY),
     ],
     ids=["empty", "blank", "nul", "all-bytes", "utf16-bom", "pdf-bytes", "open-tag", "empty-body", "xml-decl-gbk",
          "deep-nesting", "unclosed-cells"],
 )
-def test_edge_inputs(body):
-    check([Page(URL, body, "text/html")])
+def test_edge_inputs(body, want):
+    result = check([Page(URL, body, "text/html")])
+    assert (result and result.body) == want
 
 
 def test_empty_input_raises_parse_error():
@@ -139,12 +179,18 @@ def test_template_learning_and_use_never_crash(pages, pick):
     template = learn_template(raw)
     assert template == learn_template(list(reversed(raw)))  # order-independent
     if raw:
+        page = raw[pick % len(raw)]
         try:
-            result = parse_article([raw[pick % len(raw)]], template=template)
+            result = parse_article([page], template=template)
         except ParseError as exc:
             assert exc.__cause__ is None, f"internal error wrapped as ParseError: {exc!r}"
         else:
-            assert isinstance(result, ParsedArticle)
+            assert_contract(result)
+            assert parse_article([page], template=template) == result, "not deterministic"
+            # a template only removes recurring lines: it never adds text
+            plain = check([page])
+            assert plain is not None, "with a template it found a body, without none"
+            assert set(result.body.split("\n")) <= set(plain.body.split("\n")) | {""}
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -154,7 +200,9 @@ def test_template_learning_and_use_never_crash(pages, pick):
 def test_cms_pages_with_tables_in_any_encoding_never_crash(cms, rows, words, encoding, declared):
     table = "<table>" + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows) + "</table>"
     html = f"<html><head>{declared}<title>标题</title></head><body><div {cms}><p>{''.join(words)}</p>{table}</div></body></html>"
-    check([Page(URL, html.encode(encoding, "replace"))])
+    result = check([Page(URL, html.encode(encoding, "replace"))])
+    if result is not None and not any("<" in c or "&" in c for r in rows for c in r):
+        assert not MARKUP.search(result.body), MARKUP.search(result.body)[0]
 
 
 @settings(max_examples=150, deadline=None)
@@ -162,7 +210,8 @@ def test_cms_pages_with_tables_in_any_encoding_never_crash(cms, rows, words, enc
        body=st.binary(max_size=2000))
 def test_office_extraction_never_raises_on_random_bytes(head, body):
     text = extract_text(head + body)
-    assert text is None or isinstance(text, str)
+    assert_text_shape(text)
+    assert extract_text(head + body) == text
 
 
 @settings(max_examples=60, deadline=None)
@@ -180,7 +229,25 @@ def test_random_zip_office_files_never_raise(members):
         for name, data in members.items():
             z.writestr(name, data)
     text = extract_text(buf.getvalue())
-    assert text is None or isinstance(text, str)
+    assert_text_shape(text)
+    assert extract_text(buf.getvalue()) == text
+
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+@settings(max_examples=60, deadline=None)
+@given(paras=st.lists(st.text(alphabet="正文内容学校教师工作通知一二三，。", min_size=1, max_size=20), min_size=1, max_size=8))
+def test_docx_paragraph_text_survives(paras):
+    """A known input, not only a type: each paragraph of a minimal DOCX comes back as one line."""
+    import io
+    import zipfile
+
+    xml = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paras)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("word/document.xml", f'<w:document xmlns:w="{W_NS}"><w:body>{xml}</w:body></w:document>')
+    assert extract_text(buf.getvalue()) == "\n".join(paras)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "gb18030", "gbk", "big5"])

@@ -142,9 +142,19 @@ def test_gbk_pages_decode_and_have_no_mojibake() -> None:
 
 
 def test_utf8_pages_decode() -> None:
-    for path in MANIFEST["files"]:
-        if path.endswith(".html") and not path.startswith("/jintan/"):
-            file_for(path).read_bytes().decode("utf-8")
+    utf8_paths = [p for p in MANIFEST["files"] if p.endswith(".html") and not p.startswith("/jintan/")]
+    assert len(utf8_paths) >= 30
+    for path in utf8_paths:
+        text = file_for(path).read_bytes().decode("utf-8")
+        assert '<meta charset="utf-8">' in text, path
+        assert "\ufffd" not in text and not re.search("[\u00c0-\u00ff]{2}", text), path
+    utf8_articles = [a for a in ARTICLES if a["encoding"] == "utf-8"]
+    assert utf8_articles and all(not a["url"].startswith("/jintan/") for a in utf8_articles)
+    for a in utf8_articles:
+        text = "".join(page_text(p, "utf-8") for p in a["pages"])
+        assert a["title"] in text, a["url"]
+        if a["body"]:
+            assert a["body"].splitlines()[0] in text, a["url"]
 
 
 def test_pdf_attachment_text_extractable() -> None:
