@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 
+from scrapy import signals
+
 from govpub.archive import Archive, raw_key
 from govpub.settings import Settings
 from govpub.archive.warc import Fetched, WarcFileWriter
@@ -35,17 +37,23 @@ class WarcArchivePipeline:
         self.bytes_fetched = 0
         self._file = None
         self._writer: WarcFileWriter | None = None
+        self._report: dict | None = None  #: built in close_spider, written at spider_closed
 
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        return cls(
+        pipeline = cls(
             crawler,
             crawl_id=s.get("GOVPUB_CRAWL_ID", "manual"),
             crawl_date=s.get("GOVPUB_CRAWL_DATE", ""),
             report_path=s.get("GOVPUB_CRAWL_REPORT", ""),
             max_bytes=s.getint("GOVPUB_WARC_MAX_BYTES", 256 * 1024 * 1024),
         )
+        # Why the crawl stopped is only known at spider_closed, which Scrapy sends after the
+        # pipelines' close_spider: the report is written there, so a limit that closed the
+        # crawl (closespider_*, a shutdown) is named in it instead of an empty finish_reason.
+        crawler.signals.connect(pipeline.write_report, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self) -> None:
         self.archive = Archive(Settings.from_env())
@@ -98,18 +106,26 @@ class WarcArchivePipeline:
             "records": self.records,
             "failures": getattr(spider, "failures", []),
             "skipped": getattr(spider, "skipped", []),
-            "finish_reason": spider.crawler.stats.get_value("finish_reason"),
             # Incremental crawling (govpub.crawl.state).
             "full_sweep": getattr(spider, "full_sweep", True),
             "column_complete": getattr(spider, "column_complete", False),
             "listed": sorted(getattr(spider, "listed", ())),
             "stopped_paging": getattr(spider, "stopped_paging", []),
             "gone": getattr(spider, "gone", []),
-            "requests": spider.crawler.stats.get_value("downloader/request_count", 0),
-            "wire_bytes": spider.crawler.stats.get_value("downloader/response_bytes", 0),
         }
-        if self.report_path:
-            Path(self.report_path).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        self._report = report
+
+    def write_report(self, spider, reason: str) -> None:
+        if not self.report_path or self._report is None:
+            return
+        stats = self.crawler.stats
+        report = {
+            **self._report,
+            "finish_reason": reason,
+            "requests": stats.get_value("downloader/request_count", 0),
+            "wire_bytes": stats.get_value("downloader/response_bytes", 0),
+        }
+        Path(self.report_path).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
 
     # -- parts ----------------------------------------------------------------------------
     def _current_key(self) -> str:

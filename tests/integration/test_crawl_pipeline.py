@@ -84,6 +84,13 @@ def test_sample_registry_matches_the_manifest(settings):
 
 
 @pytest.mark.parametrize("site_id", SAMPLE_SITES)
+def test_every_crawl_ran_to_its_end_and_says_so(runs, site_id):
+    # a crawl closed by a limit (closespider_*, a shutdown) names it; the sample columns end by themselves
+    crawl = runs[site_id]["crawl"]
+    assert crawl.finish_reason == "finished" and crawl.column_complete and not crawl.stopped_paging
+
+
+@pytest.mark.parametrize("site_id", SAMPLE_SITES)
 def test_spider_fetches_every_article_page_and_attachment(settings, runs, site_id):
     archive = Archive(settings)
     records = archive.get_json_or_none(run_key(archive.prefix, RUN_ID, site_id, "crawl.json"))["records"]
