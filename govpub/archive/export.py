@@ -34,12 +34,25 @@ EXPORT_SCHEMA_VERSION = 1
 _INT64_FIELDS = {(RawRef, "offset"), (RawRef, "length")}
 
 
+#: The published column order of the snapshots (docs/archive.md); a field added to the schema
+#: later is appended after these, so readers that go by position keep working.
+COLUMN_ORDER = (
+    "id", "url", "page_urls", "agency", "region", "title", "publish_date", "source", "doc_number", "index_no",
+    "doc_type", "body", "body_sha256", "script", "truncated", "placeholders", "year", "attachments",
+    "fetched_at", "parser_version", "raw", "schema_version",
+    "publish_year", "version", "status", "status_date", "cluster", "canonical_id", "is_canonical", "cluster_size",
+)
+
+
 def arrow_schema():
     """The Parquet columns: every Document field but `site` (the partition column), then the
-    index-only fields; names and types come from govpub.schema, so a new field is exported as is."""
+    index-only fields, in COLUMN_ORDER; names and types come from govpub.schema, so a new field
+    is exported as is."""
     import pyarrow as pa
 
     columns = [(cls, f.name) for cls in (Document, IndexOnly) for f in dataclasses.fields(cls) if f.name != "site"]
+    position = {name: i for i, name in enumerate(COLUMN_ORDER)}
+    columns.sort(key=lambda column: position.get(column[1], len(position)))
     return pa.schema([(name, _arrow_type(typing.get_type_hints(cls)[name], cls, name)) for cls, name in columns])
 
 

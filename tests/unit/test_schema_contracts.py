@@ -268,3 +268,9 @@ def test_raw_location_extends_raw_ref():
 
 def test_csv_export_columns_are_document_fields():
     assert set(export_formats.EXPORT_CSV_COLUMNS) <= set(SOURCE_TYPES)
+
+
+def test_parquet_columns_keep_their_published_order():
+    from govpub.archive.export import COLUMN_ORDER, arrow_schema
+
+    assert arrow_schema().names == list(COLUMN_ORDER)  # a new field must be appended to COLUMN_ORDER
