@@ -22,7 +22,7 @@ document in round 1, per unchanged document in round 2), 4xx/5xx answers (5xx wo
 retries), TCP connections; round totals by key area (raw/, documents/, runs/, state/, clusters/);
 for `steps`, the same per step, and a check that the steps add up to what `govpub crawl` made.
 
-    .venv/bin/python bench/s3_requests.py                     # needs `govpub services up` (S3 + ES)
+    .venv/bin/python bench/s3_requests.py                     # needs `python -m govpub_dev services up` (S3 + ES)
     .venv/bin/python bench/s3_requests.py --mode cli --latency-ms 30 --json counts.json
 
 Every use of govpub internals is in one section of bench/s3_requests.py ("govpub internals":

@@ -12,7 +12,7 @@
 3. Starts the API as a child process (`govpub serve` on a free port, uvicorn) on that alias.
 4. Sends a fixed query mix (phrases, words, OR/NOT, filters, date sort, paging, collapse), every
    query both ways in turn — GET /search on the API, and the very request body the API builds
-   (govpub.query.build_search) POSTed to Elasticsearch's _search — over plain HTTP keep-alive
+   (govpub.search.query.build_search) POSTed to Elasticsearch's _search — over plain HTTP keep-alive
    connections from this process, after a warm-up round. Reports p50/p95/p99 per side and the
    ratio (API / Elasticsearch) in one table.
 5. Deletes the alias and its index (unless --keep).

@@ -15,7 +15,7 @@ stats (XCom) and writing them to `s3://…/runs/{run_id}/{site}/`:
    its usual, parse errors, future dates, empty bodies) or when the site blocked us
 
 `clusters` then recomputes the duplicate clusters over the whole archive (exact + MinHash
-near duplicates, `govpub.dedup`) and updates the index; it is the outlet of the archive
+near duplicates, `govpub.documents.dedup`) and updates the index; it is the outlet of the archive
 Asset, so the export DAG runs after it. Crawls are incremental (conditional requests, no
 paging past known articles) except on a periodic full sweep (`full_sweep_days` per site)
 or when the `full_sweep` param is true.

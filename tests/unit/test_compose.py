@@ -84,3 +84,18 @@ def test_compose_config_renders_when_a_compose_cli_exists(tmp_path):
     worker = rendered["services"]["airflow-worker"]
     assert worker["environment"]["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert worker["environment"]["AIRFLOW__CELERY__WORKER_CONCURRENCY"] == "8"
+
+
+def test_python_one_liners_in_the_stack_import_what_exists():
+    # a renamed module breaks a container's `python -c` only when the stack runs; catch it here
+    import importlib
+    import re
+
+    one_liners = re.findall(r'python -c "([^"]+)"', COMPOSE_FILE.read_text(encoding="utf-8"))
+    assert one_liners
+    for code in one_liners:
+        compile(code, "docker-compose.yml", "exec")
+        for module, names in re.findall(r"from ([\w.]+) import ([\w, ]+)", code):
+            loaded = importlib.import_module(module)
+            for name in names.split(","):
+                assert hasattr(loaded, name.strip()), f"{module}.{name.strip()} (docker-compose.yml)"

