@@ -129,6 +129,18 @@ class Settings(BaseSettings):
         except ValidationError as exc:
             raise SettingsError(_one_line(exc, env=True)) from None
 
+    @classmethod
+    def for_alerts(cls) -> tuple[str | None, float, int]:
+        """(webhook, timeout, attempts), even when some other setting is invalid: a task that fails
+        on a bad setting is exactly when its alert must still go out."""
+        try:
+            settings = cls.from_env()
+            return settings.alert_webhook, settings.alert_timeout, settings.alert_attempts
+        except SettingsError:
+            fields = cls.model_fields
+            webhook = os.environ.get("GOVPUB_ALERT_WEBHOOK", "").strip() or None
+            return webhook, fields["alert_timeout"].default, fields["alert_attempts"].default
+
     def to_env(self) -> dict[str, str]:
         """Environment that makes a child process (scrapy, airflow, govpub) use these settings.
 

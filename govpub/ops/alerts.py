@@ -52,9 +52,9 @@ def send_alert(
     Retries on connection errors, timeouts, 429 and 5xx; a 4xx answer is final.
     """
     if timeout is None or attempts is None:
-        settings = Settings.from_env()
-        timeout = settings.alert_timeout if timeout is None else timeout
-        attempts = settings.alert_attempts if attempts is None else attempts
+        _, default_timeout, default_attempts = Settings.for_alerts()
+        timeout = default_timeout if timeout is None else timeout
+        attempts = default_attempts if attempts is None else attempts
     try:
         body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
         request_headers = {"Content-Type": "application/json", "User-Agent": "govpub-alerts/1"} | (headers or {})
@@ -92,7 +92,7 @@ def webhook_target() -> tuple[str | None, dict[str, str]]:
         url = connection_url(conn)
         extra = conn.extra_dejson or {}
         return url, {str(k): str(v) for k, v in (extra.get("headers") or {}).items()}
-    return Settings.from_env().alert_webhook, {}
+    return Settings.for_alerts()[0], {}
 
 
 def alert(payload: dict[str, Any]) -> bool:

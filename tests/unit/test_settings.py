@@ -168,3 +168,12 @@ def test_an_invalid_credential_is_named_but_not_printed(clean_env):
     with pytest.raises(SettingsError) as caught:
         Settings.from_env().with_overrides(es_password=["hunter2"])
     assert "es_password=<redacted>" in str(caught.value) and "hunter2" not in str(caught.value)
+
+
+def test_alert_settings_survive_an_unrelated_bad_setting(monkeypatch):
+    # a task that fails on a bad setting still sends its alert
+    monkeypatch.setenv("GOVPUB_HTTP_TIMEOUT", "abc")
+    monkeypatch.setenv("GOVPUB_ALERT_WEBHOOK", "http://127.0.0.1:9/hook")
+    with pytest.raises(SettingsError):
+        Settings.from_env()
+    assert Settings.for_alerts() == ("http://127.0.0.1:9/hook", 5.0, 3)
