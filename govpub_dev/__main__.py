@@ -84,10 +84,13 @@ def cmd_demo(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from govpub.cli import run_command
+    from govpub.cli import _is_user_facing, run_command
     from govpub_dev.services import ServiceError
 
-    return run_command("govpub_dev", build_parser(), argv, lambda exc: isinstance(exc, ServiceError))
+    def user_facing(exc: Exception) -> bool:  # govpub's own one-line errors, and the supervisor's
+        return isinstance(exc, ServiceError) or _is_user_facing(exc)
+
+    return run_command("govpub_dev", build_parser(), argv, user_facing)
 
 
 if __name__ == "__main__":

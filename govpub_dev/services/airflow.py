@@ -26,10 +26,6 @@ from govpub_dev.services.processes import locked, make_dirs, print_tail, read_st
 COMPONENTS = ("api-server", "scheduler", "dag-processor")
 
 
-def airflow_port() -> int:
-    return Settings.from_env().airflow_port
-
-
 def airflow_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -51,7 +47,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
     """Environment for running Airflow commands locally (add it to os.environ)."""
     home = settings.home / "airflow"
     home.mkdir(parents=True, exist_ok=True)
-    port = airflow_port()
+    port = settings.airflow_port
     secret = _secrets(home)
     env = {
         "AIRFLOW_HOME": str(home),
@@ -122,7 +118,7 @@ class Airflow(Service):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        self.port = airflow_port()
+        self.port = settings.airflow_port
         self.url = f"http://127.0.0.1:{self.port}"
 
     def _running_components(self) -> dict[str, dict | None]:
@@ -186,7 +182,7 @@ class Airflow(Service):
         self._wait_until_ready()
 
     def _wait_until_ready(self) -> None:
-        timeout = service_timeout(180)
+        timeout = service_timeout(self.settings, 180)
         started = time.monotonic()
         detail = "not started"
         while time.monotonic() - started < timeout:

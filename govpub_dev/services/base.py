@@ -90,6 +90,6 @@ def say(message: str) -> None:
     print(f"==> {message}", flush=True)
 
 
-def service_timeout(default: float) -> float:
+def service_timeout(settings: Settings, default: float) -> float:
     """Seconds to wait for a start: GOVPUB_SERVICE_TIMEOUT, else the service's default."""
-    return Settings.from_env().service_timeout or default
+    return settings.service_timeout or default

@@ -98,7 +98,7 @@ class Elasticsearch(Service):
         managed = read_state(self.settings, self.name)
         if state == "starting" or same_endpoint(managed, url):
             if managed:  # ours, still coming up
-                self._wait_until_healthy(managed, timeout=service_timeout(180))
+                self._wait_until_healthy(managed, timeout=service_timeout(self.settings, 180))
                 return
             raise ServiceError(f"Elasticsearch at {url} answers but is not healthy ({detail})")
         # Nothing listens at the URL.
@@ -190,7 +190,7 @@ class Elasticsearch(Service):
                                         stdin=subprocess.DEVNULL, start_new_session=True, **as_user)
         state = {"pid": None, "port": port, "url": self.url, "version": ES_VERSION, "base": str(base),
                  "log": str(base / "logs" / "govpub.log"), "launcher_log": str(launcher_log), "marker": "elasticsearch"}
-        self._wait_until_healthy(state, timeout=service_timeout(180), launcher=launcher, pidfile=pidfile)
+        self._wait_until_healthy(state, timeout=service_timeout(self.settings, 180), launcher=launcher, pidfile=pidfile)
 
     def _wait_until_healthy(self, state: dict, timeout: float, launcher: subprocess.Popen | None = None,
                             pidfile: Path | None = None) -> None:

@@ -110,7 +110,7 @@ class S3Proxy(Service):
         managed = read_state(self.settings, self.name)
         if managed:
             if same_endpoint(managed, endpoint):  # ours, still starting
-                self._wait_until_ready(managed, timeout=service_timeout(90))
+                self._wait_until_ready(managed, timeout=service_timeout(self.settings, 90))
                 return
             raise ServiceError(f"the managed S3Proxy runs on port {managed.get('port')} but GOVPUB_S3_ENDPOINT asks "
                                f"for {port}; run `python -m govpub_dev services down s3` first")
@@ -160,7 +160,7 @@ class S3Proxy(Service):
         state = {"pid": process.pid, "port": port, "url": self.endpoint, "version": S3PROXY_VERSION,
                  "base": str(root), "log": str(log), "marker": "s3proxy", "process_group": True}
         write_state(self.settings, self.name, **state)
-        self._wait_until_ready(state, timeout=service_timeout(90), process=process)
+        self._wait_until_ready(state, timeout=service_timeout(self.settings, 90), process=process)
 
     def _write_config(self, host: str, port: int, data: Path) -> Path:
         listen = "127.0.0.1" if host in ("localhost", "0.0.0.0") else host

@@ -119,3 +119,10 @@ def test_parse_of_a_page_without_article_is_a_clear_error(tmp_path):
     result = run("parse", str(page))
     assert result.returncode == 2
     assert result.stderr.startswith("govpub: error:")
+
+
+def test_dev_tooling_gives_one_line_errors_for_bad_configuration():
+    result = subprocess.run([sys.executable, "-m", "govpub_dev", "services", "status"], capture_output=True,
+                            text=True, cwd=REPO, env={**os.environ, "GOVPUB_SERVICE_TIMEOUT": "-5"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()] and "GOVPUB_SERVICE_TIMEOUT" in result.stderr
