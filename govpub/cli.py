@@ -15,10 +15,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from govpub.settings import Settings
 
 EPILOG = """environment: GOVPUB_S3_ENDPOINT, GOVPUB_S3_BUCKET, GOVPUB_ES_URL, GOVPUB_ES_ALIAS,
 GOVPUB_SITES_DIR, GOVPUB_HOME … (see README.md, "Configuration")"""
+
+
+def settings_from_env():
+    # imported when a command runs, not for `--help` (pydantic-settings costs ~130 ms to import)
+    from govpub.settings import Settings
+
+    return Settings.from_env()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,7 +229,7 @@ def cmd_crawl(args) -> int:
     from govpub.pipeline.context import RunContext
     from govpub.pipeline.run import format_summary, run_site
 
-    context = RunContext(Settings.from_env(), echo=lambda line: print(line, file=sys.stderr))
+    context = RunContext(settings_from_env(), echo=lambda line: print(line, file=sys.stderr))
     summary = run_site(context, args.site_id, args.run_id, full_sweep=True if args.full_sweep else None)
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
@@ -242,7 +248,7 @@ def cmd_status(args) -> int:
     from govpub.ops.stats import rebuild_stats_index
     from govpub.ops.health import ATTENTION, collect, format_status
 
-    settings = Settings.from_env()
+    settings = settings_from_env()
     if args.reindex:
         rebuild_stats_index(settings, echo=lambda line: print(line, file=sys.stderr))
     statuses, _, note = collect(settings, runs=max(1, args.runs))
@@ -257,7 +263,7 @@ def cmd_report(args) -> int:
     from govpub.ops.report import render_report
     from govpub.ops.health import collect
 
-    statuses, records, note = collect(Settings.from_env(), runs=max(1, args.runs))
+    statuses, records, note = collect(settings_from_env(), runs=max(1, args.runs))
     args.out.write_text(render_report(statuses, records, note), encoding="utf-8")
     runs = sum(len(r) for r in records.values())
     print(f"wrote {args.out} ({len(statuses)} sites, {runs} runs)" + (f"; note: {note}" if note else ""))
@@ -267,21 +273,21 @@ def cmd_report(args) -> int:
 def cmd_index(args) -> int:
     from govpub.pipeline.rebuild import index_archive
 
-    result = index_archive(Settings.from_env(), args.site)
+    result = index_archive(settings_from_env(), args.site)
     return 1 if result["errors"] else 0
 
 
 def cmd_reindex(args) -> int:
     from govpub.pipeline.rebuild import rebuild_index
 
-    rebuild_index(Settings.from_env(), rebuild_id=args.rebuild_id, keep_old=args.keep_old)
+    rebuild_index(settings_from_env(), rebuild_id=args.rebuild_id, keep_old=args.keep_old)
     return 0
 
 
 def cmd_reparse(args) -> int:
     from govpub.pipeline.rebuild import reparse
 
-    result = reparse(Settings.from_env(), site=args.site, update_index=not args.no_index)
+    result = reparse(settings_from_env(), site=args.site, update_index=not args.no_index)
     return 1 if result["errors"] else 0
 
 
@@ -289,7 +295,7 @@ def cmd_export(args) -> int:
     from govpub.archive import Archive
     from govpub.archive.export import download_snapshot, export_snapshot
 
-    settings = Settings.from_env()
+    settings = settings_from_env()
     export_snapshot(settings)
     if args.download:
         manifest = download_snapshot(Archive(settings), args.download)
@@ -300,7 +306,7 @@ def cmd_export(args) -> int:
 def cmd_sites(args) -> int:
     from govpub.registry import load_sites
 
-    sites = load_sites(Settings.from_env().sites_dir)
+    sites = load_sites(settings_from_env().sites_dir)
     if args.json:
         print(json.dumps([s.to_dict() for s in sites.values()], ensure_ascii=False, indent=2))
         return 0

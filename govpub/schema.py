@@ -18,7 +18,6 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from parsers.normalise import to_simplified
 
 # Bump on any change to the JSON shape of Document (docs/archive.md lists the history).
 SCHEMA_VERSION = 1
@@ -173,6 +172,9 @@ def to_es_source(doc: Document, overlay: dict[str, Any] | None = None) -> dict[s
     `overlay` carries what the archive knows beyond this version (cluster, status, version);
     without it the document stands alone: active, version 1, its own cluster.
     """
+    # the parser package (BeautifulSoup, OpenCC) loads when a document is indexed, not with the schema
+    from parsers.normalise import to_simplified
+
     source = doc.to_dict()
     # Search is script-insensitive because both sides are simplified: queries are converted in
     # govpub.search.query, the parser stores body/title/source simplified, and the short fields are

@@ -2,10 +2,10 @@
 
 A document's versions live under documents/{site}/{id}/: `v1.json`, `v2.json` … are
 immutable; `latest.json` is a copy of the highest version, written after it. A new
-version is made only when the normalised content changes (`govpub.documents.same_content`:
+version is made only when the normalised content changes (`govpub.schema.same_content`:
 anything but fetch time and raw pointers). Status (`active` / `deleted`) and duplicate
 clusters are *not* part of a version: they live in `status.json` and `clusters/current.json`
-and reach the index as the overlay of `govpub.index.to_es_source`.
+and reach the index as the overlay of `govpub.schema.to_es_source`.
 """
 
 from __future__ import annotations

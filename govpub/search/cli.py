@@ -7,8 +7,12 @@ import sys
 import time
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from govpub.search.formats import EXPORT_FORMATS
-from govpub.settings import Settings
+
+if TYPE_CHECKING:
+    from govpub.settings import Settings
 
 QUERY_HELP = """query syntax: words are ANDed; "课后服务" (or “…”, 「…」) is an exact phrase; OR or |
 for either; -word or NOT word excludes; (…) groups; title:要点 searches titles; site: type: year:
@@ -64,6 +68,8 @@ def cmd_search(args) -> int:
     from govpub.search import render
     from govpub.search.language import QueryError
     from govpub.search.params import SearchParams
+
+    from govpub.settings import Settings  # not at import: `govpub --help` stays fast
 
     settings = Settings.from_env()
     if args.page < 1:
@@ -133,6 +139,8 @@ def cmd_serve(args) -> int:
     import uvicorn
 
     from govpub import index
+
+    from govpub.settings import Settings  # not at import: `govpub --help` stays fast
 
     settings = Settings.from_env()
     es = index.client(settings)
