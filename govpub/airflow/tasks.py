@@ -153,7 +153,7 @@ def check_site(site_id: str) -> dict:
 
 def summarize_run(site_ids: list[str]) -> list[dict]:
     """Collect every site's step stats from the run manifests in S3; fail if a site failed."""
-    from govpub.archive import Archive, run_key
+    from govpub.archive import Archive, run_key, stats_key
     from govpub.archive.manifests import STEPS
     from govpub.pipeline.results import ArchiveResult, CrawlResult, IndexResult, ParseResult
     from govpub.pipeline.run import format_summary, summarize_site
@@ -165,7 +165,7 @@ def summarize_run(site_ids: list[str]) -> list[dict]:
         steps = {step: archive.get_json_or_none(run_key(archive.prefix, run_id, site_id, f"{step}.json"))
                  for step in STEPS}
         missing = [step for step, value in steps.items() if value is None]
-        record = archive.get_json_or_none(run_key(archive.prefix, run_id, site_id, "stats.json"))  # govpub.ops.stats
+        record = archive.get_json_or_none(stats_key(archive.prefix, run_id, site_id))
         if missing:
             step = (record or {}).get("failed_step")
             failed.append(f"{site_id} (failed at {step})" if step else f"{site_id} (no {missing[0]} result)")

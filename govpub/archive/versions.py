@@ -130,25 +130,11 @@ def store_document(archive: Archive, doc: Document, ignore_parser_version: bool 
     return DocumentVersions(archive, listing).store(doc, ignore_parser_version)
 
 
-def set_status(
-    archive: Archive, site: str, doc_id: str, status: str, date: str, reason: str, run_id: str
-) -> bool:
-    """Record a status change (`deleted` with the date first seen, or `active` again). True if written.
-
-    Nothing is written when the status is unchanged (the first date seen is kept) or when a
-    document that never had a record is active (active is the default).
-    """
-    record = status_record(archive.get_status(site, doc_id), site, doc_id, status, date, reason, run_id)
-    if record is None:
-        return False
-    archive.put_json(archive.status_key(site, doc_id), record)
-    return True
-
-
 def status_record(
     existing: dict | None, site: str, doc_id: str, status: str, date: str, reason: str, run_id: str
 ) -> dict | None:
-    """The new status record, or None when nothing changes (see `set_status`)."""
+    """The new status record, or None when nothing changes: a status that is already recorded
+    keeps its first date, and a document that never had a record is active by default."""
     if status not in ("active", "deleted"):
         raise ValueError(f"unknown status {status!r}")
     if existing is None and status == "active":
@@ -182,15 +168,6 @@ def overlay_for(entry: DocumentEntry, status: dict | None, cluster: dict | None)
 def overlays(
     archive: Archive, entries: dict[str, DocumentEntry], ids: set[str] | None = None
 ) -> dict[str, dict[str, Any]]:
-    """Overlays for `ids` (default: every entry), from status records and the current clusters."""
-    from govpub.archive.clusters import cluster_fields, load_clusters
-
-    fields = cluster_fields(load_clusters(archive))
-    result = {}
-    for doc_id in sorted(ids if ids is not None else entries):
-        entry = entries.get(doc_id)
-        if entry is None:
-            continue
-        status = archive.get_status(entry.site, doc_id) if entry.has_status else None
-        result[doc_id] = overlay_for(entry, status, fields.get(doc_id))
-    return result
+    """Overlays for `ids` (default: every document with a latest.json), from status records and the
+    current clusters."""
+    return DocumentVersions(archive, entries).overlays(ids)

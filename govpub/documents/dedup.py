@@ -72,7 +72,6 @@ def compute_clusters(docs: Iterable[DocInfo], threshold: float = THRESHOLD) -> l
     from datasketch import MinHashLSH
 
     docs = sorted(docs, key=lambda d: d.id)
-    by_id = {d.id: d for d in docs}
     parent = {d.id: d.id for d in docs}
 
     def find(x: str) -> str:

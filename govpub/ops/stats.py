@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
 
 import mappings
-from govpub.archive import Archive, run_key, safe_key_part, stats_key
+from govpub.archive import Archive, run_key, stats_key
 from govpub.archive.manifests import STEPS
 from govpub.crawl.report import column_answered
 from govpub.settings import Settings
@@ -244,7 +244,7 @@ def iter_s3_records(archive: Archive, site: str | None = None) -> Iterator[SiteS
     """Every stats record in the archive (optionally one site's), in no particular order."""
     for run in run_ids(archive):
         if site is not None:
-            data = archive.get_json_or_none(f"{archive.prefix}runs/{run}/{safe_key_part(site)}/stats.json")
+            data = archive.get_json_or_none(stats_key(archive.prefix, run, site))
             if data is not None:
                 yield SiteStats.from_dict(data)
             continue

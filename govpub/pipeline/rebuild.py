@@ -227,9 +227,8 @@ def index_archive(settings: Settings, site: str | None = None, echo: Callable[[s
     archive = Archive(settings)
     es = index.client(settings)
     index.check_reachable(es, settings)
-    index.ensure_index(es, settings.es_alias)
     entries = archive.document_entries(site)
-    documents = list(archive.iter_documents(site))
+    documents = list(read_latest(archive, entries))  # one listing, parallel GETs
     echo(f"read {len(documents)} documents from s3://{archive.bucket}/{archive.prefix}documents/")
     overlays = versions.overlays(archive, entries)
     result = index.bulk_index(es, settings.es_alias, documents, refresh=True, overlays=overlays)

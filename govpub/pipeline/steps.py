@@ -199,7 +199,7 @@ def archive_site(context: RunContext, parsed: ParseResult, crawl: CrawlResult | 
         changes.set(url, known[url]["id"], "deleted", reason)
     for url in seen_again(crawl, known, stored):
         changes.set(url, known[url]["id"], "active", "seen again")
-    to_index += [key for key in changes.document_keys(archive) if key not in to_index]
+    to_index = list(dict.fromkeys(to_index + changes.document_keys(archive)))  # in order, each once
 
     # An absent state loads as the empty state, which no updated state equals (it names the run).
     archive.put_json_if_changed(
@@ -255,7 +255,6 @@ def index_site(context: RunContext, archived: ArchiveResult) -> IndexResult:
     versions: DocumentVersions = archived.versions
     es = context.reachable_es()
     alias = context.settings.es_alias
-    index.ensure_index(es, alias)
     ids = [parse_document_key(key)[1] for key in archived.document_keys]
     documents = [doc for doc in (versions.latest_document(archived.site, i) for i in ids) if doc is not None]
     result = index.bulk_index(es, alias, documents, refresh=True, overlays=versions.overlays({d.id for d in documents}))

@@ -109,17 +109,16 @@ def _attachments(backends: ApiBackends, doc: dict[str, Any]) -> list[dict[str, A
 
 
 def versions(backends: ApiBackends, doc: dict[str, Any]) -> dict[str, Any]:
-    """The index's latest version number and status; the archived versions when the archive lists them."""
+    """The index's latest version number and status, and the archived versions (None when S3 is down)."""
     info: dict[str, Any] = {"latest": doc.get("version") or 1, "status": doc.get("status") or "active",
                             "status_date": doc.get("status_date"), "archived": None}
     archive = backends.archive
-    list_versions = getattr(archive, "versions_of", None)  # archives with per-version objects
-    if list_versions is not None:
-        try:
-            info["archived"] = [
-                {"version": n, "s3_uri": backends.s3_uri(archive.version_key(doc.get("site", ""), doc["id"], n))}
-                for n in list_versions(doc.get("site", ""), doc["id"])
-            ]
-        except ArchiveUnavailable as exc:
-            log.warning("versions of %s: %s", doc["id"], exc)
+    site = doc.get("site", "")
+    try:
+        info["archived"] = [
+            {"version": n, "s3_uri": backends.s3_uri(archive.version_key(site, doc["id"], n))}
+            for n in archive.versions_of(site, doc["id"])
+        ]
+    except ArchiveUnavailable as exc:
+        log.warning("versions of %s: %s", doc["id"], exc)
     return info
