@@ -1,19 +1,27 @@
-"""Extraction quality and speed: govpub's parser vs trafilatura, same pages, same run.
+"""Extraction quality and speed: govpub's parser vs trafilatura vs readability-lxml, same pages, same run.
 
-    .venv/bin/python bench/extraction.py [--rounds N] [--sample-site] [--per-case]
+    .venv/bin/python bench/extraction.py [--rounds N] [--sample-site] [--cwce] [--cases DIR ...] [--per-case]
 
-On every hand-checked fixture case in tests/fixtures/pages/ (expected JSON written by hand) it
-prints, for each extractor:
+Suites (each scored and timed on its own):
 
-- mean body F1 over character bigrams (whitespace removed; multiset overlap),
-- exact-match accuracy of title, publish_date and source,
-- pages per second over several interleaved rounds, and the govpub/trafilatura ratio.
+- the hand-checked fixture cases in tests/fixtures/pages/ (expected JSON written by hand), always;
+- `--sample-site`: the articles of the bundled sample site (expected values from its manifest);
+- `--cwce`: the 69 real Chinese pages of bench/data/cwce (hand-copied body text, MIT, see its README);
+- `--cases DIR`: any directory of such cases (`<case>/page.html`, `truth.txt`, `meta.json` with
+  `url` (when known) and `publish_date` (when known)).
 
-Both extractors get the raw page bytes (each decodes them itself). A multi-page article is one
-case: trafilatura extracts each page and the texts are joined in order; govpub stitches them.
+For each extractor it prints mean body F1 over character bigrams (whitespace removed; multiset
+overlap), exact-match accuracy of title, publish_date and source where the suite has a truth for
+them (a CWCE case without a date truth is not counted in the date column), pages per second
+in-process (best of N interleaved rounds: least disturbed by other load) with the ratio to
+trafilatura, and the ten worst pages of each extractor.
+
+Every extractor gets the raw page bytes (each decodes them itself). A multi-page article is one
+case: the others extract each page and the texts are joined in order; govpub stitches them.
 Cases of one synthetic site (meta.json "site") are parsed with the site template govpub learns
 from those pages, and that learning is inside govpub's timed loop. trafilatura has no `source`
-field; its `author` (else `sitename`) is compared, which is the closest thing it extracts.
+field; its `author` (else `sitename`) is compared, the closest thing it extracts; readability
+extracts neither a date nor a source.
 """
 
 from __future__ import annotations
@@ -29,10 +37,11 @@ from statistics import mean
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from parsers import AttachmentFile, Page, learn_template, parse_article  # noqa: E402
+from parsers import AttachmentFile, Page, ParseError, learn_template, parse_article  # noqa: E402
 from tests import fixture_pages  # noqa: E402  (the cases' one loader; some read sample_site/www in place)
 
 FIELDS = ("title", "publish_date", "source")
+CWCE = REPO / "bench" / "data" / "cwce"
 
 
 def load_cases() -> list[dict]:
@@ -63,6 +72,20 @@ def load_sample_site() -> list[dict]:
     return cases
 
 
+def load_case_dir(root: Path) -> list[dict]:
+    """A directory of real-page cases: <case>/page.html, truth.txt (the body), meta.json (url, publish_date)."""
+    cases = []
+    for d in sorted(p for p in root.iterdir() if (p / "page.html").exists()):
+        meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
+        expected = {"body": (d / "truth.txt").read_text(encoding="utf-8")}
+        if meta.get("publish_date"):
+            expected["publish_date"] = meta["publish_date"]
+        url = meta.get("url") or f"http://unknown.invalid/{d.name}.html"  # some saved pages lost their URL
+        cases.append({"name": d.name, "pages": [Page(url, (d / "page.html").read_bytes(), "text/html")],
+                      "attachments": [], "expected": expected, "site": None})
+    return cases
+
+
 def bigrams(text: str) -> Counter:
     s = "".join(text.split())
     return Counter(s[i : i + 2] for i in range(len(s) - 1))
@@ -79,7 +102,7 @@ def f1(got: str, want: str) -> float:
     return 2 * p * r / (p + r)
 
 
-# ---------------------------------------------------------------- the two extractors
+# ---------------------------------------------------------------- the extractors
 
 
 def run_govpub(cases: list[dict]) -> dict[str, dict]:
@@ -90,7 +113,11 @@ def run_govpub(cases: list[dict]) -> dict[str, dict]:
     templates = {site: learn_template([c["pages"] for c in group]) for site, group in by_site.items()}
     out = {}
     for c in cases:
-        doc = parse_article(c["pages"], c["attachments"], template=templates.get(c["site"]))
+        try:
+            doc = parse_article(c["pages"], c["attachments"], template=templates.get(c["site"]))
+        except ParseError:  # counts as an empty result, as a crash of the others does
+            out[c["name"]] = {"body": "", "title": None, "publish_date": None, "source": None}
+            continue
         out[c["name"]] = {"body": doc.body, "title": doc.title, "publish_date": doc.publish_date,
                           "source": doc.source}
     return out
@@ -117,66 +144,106 @@ def run_trafilatura(cases: list[dict]) -> dict[str, dict]:
     return out
 
 
-def score(results: dict[str, dict], cases: list[dict]) -> dict[str, float]:
+def run_readability(cases: list[dict]) -> dict[str, dict]:
+    import lxml.html
+    from readability import Document
+
+    out = {}
+    for c in cases:
+        texts, title = [], None
+        for page in c["pages"]:
+            try:
+                doc = Document(page.body, url=page.url)
+                html = doc.summary(html_partial=True)
+                title = title or doc.short_title()
+                texts.append(lxml.html.fromstring(html).text_content() if html.strip() else "")
+            except Exception:  # readability raises on some pages; an empty result is its score there
+                continue
+        out[c["name"]] = {"body": "\n".join(texts), "title": title, "publish_date": None, "source": None}
+    return out
+
+
+RUNNERS = {"govpub": run_govpub, "trafilatura": run_trafilatura, "readability": run_readability}
+
+
+def score(results: dict[str, dict], cases: list[dict]) -> dict[str, float | None]:
     f1s = [f1(results[c["name"]]["body"] or "", c["expected"]["body"]) for c in cases]
-    acc = {k: mean(results[c["name"]][k] == c["expected"][k] for c in cases) for k in FIELDS}
-    return {"f1": mean(f1s), "f1_min": min(f1s), **acc}
+    out: dict[str, float | None] = {"f1": mean(f1s), "f1_min": min(f1s)}
+    for k in FIELDS:
+        judged = [c for c in cases if k in c["expected"]]
+        out[k] = sum(results[c["name"]][k] == c["expected"][k] for c in judged) if judged else None
+        out[k + "_n"] = len(judged)
+    return out
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rounds", type=int, default=5, help="timed rounds per extractor, interleaved (default 5)")
-    ap.add_argument("--per-case", action="store_true", help="also print each case's body F1")
-    ap.add_argument("--sample-site", action="store_true",
-                    help="also score the 34 articles of the bundled sample site (expected values from its manifest)")
-    args = ap.parse_args()
-    try:
-        import trafilatura
-    except ImportError:
-        print("bench: trafilatura is not installed (it is in the `bench` extra; run `make bootstrap`)", file=sys.stderr)
-        return 2
+def _frac(s: dict, k: str) -> str:
+    if s[k] is None:
+        return "—"
+    return f"{s[k]}/{s[k + '_n']}"
 
-    cases = load_cases()
+
+def bench_suite(label: str, cases: list[dict], runners: dict, rounds: int, worst: int) -> dict:
+    """Score and time every extractor on one suite; print the table and the worst pages."""
     n_pages = sum(len(c["pages"]) for c in cases)
-    print(f"{len(cases)} fixture cases, {n_pages} pages (tests/fixtures/pages); trafilatura {trafilatura.__version__}")
-    runners = {"govpub": run_govpub, "trafilatura": run_trafilatura}
+    print(f"\n== {label}: {len(cases)} cases, {n_pages} pages")
     results = {name: run(cases) for name, run in runners.items()}  # warm-up run, also the scored one
     scores = {name: score(res, cases) for name, res in results.items()}
-
     times: dict[str, list[float]] = {name: [] for name in runners}
-    for r in range(args.rounds):
-        order = list(runners) if r % 2 == 0 else list(reversed(runners))
+    names = list(runners)
+    for r in range(rounds):
+        order = names[r % len(names):] + names[: r % len(names)]  # each extractor leads a round in turn
         for name in order:
             t0 = time.perf_counter()
             runners[name](cases)
             times[name].append(time.perf_counter() - t0)
-    pps = {name: n_pages / min(ts) for name, ts in times.items()}  # best round: least disturbed by other load
-
-    print()
-    print(f"{'extractor':<12} {'body F1':>8} {'min F1':>7} {'title':>6} {'date':>6} {'source':>7} {'pages/s':>8}")
+    pps = {name: n_pages / min(ts) for name, ts in times.items()}
+    print(f"{'extractor':<12} {'body F1':>8} {'min F1':>7} {'title':>7} {'date':>7} {'source':>7} {'pages/s':>8} {'speed':>6}")
     for name in runners:
         s = scores[name]
-        print(f"{name:<12} {s['f1']:>8.3f} {s['f1_min']:>7.3f} {s['title']:>6.2f} {s['publish_date']:>6.2f} "
-              f"{s['source']:>7.2f} {pps[name]:>8.1f}")
-    g, t = scores["govpub"], scores["trafilatura"]
-    print()
-    print(f"body F1 difference govpub - trafilatura: {g['f1'] - t['f1']:+.3f}")
-    print(f"speed ratio govpub/trafilatura: {pps['govpub'] / pps['trafilatura']:.2f}x "
-          f"(best of {args.rounds} interleaved rounds each)")
+        ratio = pps[name] / pps["trafilatura"] if "trafilatura" in pps else float("nan")
+        print(f"{name:<12} {s['f1']:>8.3f} {s['f1_min']:>7.3f} {_frac(s, 'title'):>7} {_frac(s, 'publish_date'):>7} "
+              f"{_frac(s, 'source'):>7} {pps[name]:>8.1f} {ratio:>5.2f}x")
+    f1s = {name: {c["name"]: f1(results[name][c["name"]]["body"] or "", c["expected"]["body"]) for c in cases}
+           for name in runners}
+    if "trafilatura" in f1s:
+        lost = [n for n, v in f1s["govpub"].items() if v < 0.5 and f1s["trafilatura"][n] > 0.9]
+        print(f"govpub below 0.5 where trafilatura is above 0.9: {len(lost)}" + (f" ({', '.join(lost)})" if lost else ""))
+    print(f"(speed: pages/s relative to trafilatura, best of {rounds} interleaved rounds each)")
+    for name in runners:
+        ranked = sorted(f1s[name].items(), key=lambda kv: kv[1])[:worst]
+        print(f"worst {len(ranked)} of {name}: " + ", ".join(f"{n[:24]} {v:.3f}" for n, v in ranked))
+    return {"scores": scores, "pps": pps, "f1s": f1s, "results": results}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=3, help="timed rounds per extractor, interleaved (default 3)")
+    ap.add_argument("--per-case", action="store_true", help="also print each case's body F1 per extractor")
+    ap.add_argument("--sample-site", action="store_true", help="also score the bundled sample site's articles")
+    ap.add_argument("--cwce", action="store_true", help=f"also score the real pages in {CWCE.relative_to(REPO)}")
+    ap.add_argument("--cases", type=Path, action="append", default=[], help="also score a directory of cases")
+    ap.add_argument("--only", action="store_true", help="skip the fixture suite (score only the suites named)")
+    ap.add_argument("--worst", type=int, default=10, help="worst pages printed per extractor (default 10)")
+    args = ap.parse_args()
+    try:
+        import readability
+        import trafilatura
+    except ImportError as exc:
+        print(f"bench: {exc.name} is not installed (it is in the `bench` extra; run `make bootstrap`)", file=sys.stderr)
+        return 2
+    print(f"trafilatura {trafilatura.__version__}, readability-lxml {getattr(readability, '__version__', '?')}")
+    suites = [] if args.only else [("fixtures (tests/fixtures/pages)", load_cases())]
     if args.sample_site:
-        sample = load_sample_site()
-        print()
-        print(f"sample site: {len(sample)} articles, {sum(len(c['pages']) for c in sample)} pages "
-              "(sample_site/manifest.json; govpub learns each site's template from its articles)")
-        for name, run in runners.items():
-            s = score(run(sample), sample)
-            print(f"{name:<12} {s['f1']:>8.3f} {s['f1_min']:>7.3f} {s['title']:>6.2f} {s['publish_date']:>6.2f} "
-                  f"{s['source']:>7.2f}")
-    if args.per_case:
-        print()
-        for c in cases:
-            print(f"{c['name']:<44} govpub {f1(results['govpub'][c['name']]['body'], c['expected']['body']):.3f}"
-                  f"  trafilatura {f1(results['trafilatura'][c['name']]['body'] or '', c['expected']['body']):.3f}")
+        suites.append(("sample site (sample_site/manifest.json; templates learnt per site)", load_sample_site()))
+    if args.cwce:
+        suites.append((f"CWCE ({CWCE.relative_to(REPO)})", load_case_dir(CWCE)))
+    for d in args.cases:
+        suites.append((str(d), load_case_dir(d)))
+    for label, cases in suites:
+        out = bench_suite(label, cases, RUNNERS, args.rounds, args.worst)
+        if args.per_case:
+            for c in cases:
+                print(f"  {c['name']:<44} " + "  ".join(f"{n} {out['f1s'][n][c['name']]:.3f}" for n in RUNNERS))
     return 0
 
 
