@@ -155,8 +155,7 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     fields = _fields(meta, outside, body_lines)
     paywall_after = clean.paywall_follows(page_lines, body_lines)
     _, declared_outside = clean.drop_summary(outside)
-    if template.lines:
-        body_lines = [line for line in body_lines if not template.is_boilerplate(line)]
+    body_lines = template.strip(body_lines)
     body_lines, paywall, declared = _clean_body(body_lines)
     paywall = paywall or paywall_after
     declared = declared or declared_outside

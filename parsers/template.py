@@ -35,13 +35,34 @@ _SIGNATURE = re.compile(r"(?:局|委|办|办公室|府|院|校|学校|会|委员
 
 @dataclass(frozen=True)
 class Template:
-    """Boilerplate lines of one site (whitespace-free keys) and how many articles taught them."""
+    """Boilerplate lines of one site (whitespace-free keys) and how many articles taught them.
+
+    `attached` holds recurring (line, next line) pairs of a learnt line and a fragment too short to
+    learn alone (`文章来` before `源一流范文网课`: one watermark broken over two lines), so removing
+    the learnt line takes its fragment with it instead of leaving half a sentence behind.
+    """
 
     lines: frozenset[str] = frozenset()
     articles: int = 0
+    attached: frozenset[tuple[str, str]] = frozenset()
 
     def is_boilerplate(self, line: str) -> bool:
         return bool(self.lines) and key(line) in self.lines
+
+    def strip(self, lines: list[str]) -> list[str]:
+        """`lines` without learnt boilerplate and the fragments that recur attached to it."""
+        if not self.lines:
+            return lines
+        keys = [key(line) for line in lines]
+        drop = [k in self.lines for k in keys]
+        changed = True
+        while changed:  # a fragment may hang on a fragment (a watermark broken over three lines)
+            changed = False
+            for i in range(len(keys) - 1):
+                pair = (keys[i], keys[i + 1])
+                if drop[i] != drop[i + 1] and pair in self.attached:
+                    drop[i] = drop[i + 1] = changed = True
+        return [line for line, d in zip(lines, drop) if not d]
 
 
 EMPTY = Template()
@@ -73,16 +94,35 @@ def page_lines(page: Page) -> list[str]:
         return []
 
 
+def fragment(line_key: str) -> bool:
+    """Too short to learn alone, but not a heading or a date: a piece of a broken line."""
+    return len(line_key) < MIN_CHARS and not _STRUCTURE.match(line_key) and not iso_date(line_key)
+
+
 def learn_template(articles: Sequence[Sequence[Page] | Page]) -> Template:
     """Learn the boilerplate of one site from its articles (each a sequence of pages, or one Page)."""
     counts: Counter[str] = Counter()
+    pair_counts: Counter[tuple[str, str]] = Counter()
     n = 0
     for article in articles:
         pages = [article] if isinstance(article, Page) else list(article)
-        seen = {key(line) for page in pages if isinstance(page, Page) for line in page_lines(page)}
+        seen: set[str] = set()
+        pairs: set[tuple[str, str]] = set()
+        for page in pages:
+            if not isinstance(page, Page):
+                continue
+            keys = [key(line) for line in page_lines(page)]
+            seen.update(keys)
+            pairs.update(p for p in zip(keys, keys[1:]) if fragment(p[0]) != fragment(p[1]))
         counts.update(k for k in seen if learnable(k))
+        pair_counts.update(pairs)
         n += 1
     if n < MIN_ARTICLES:
         return Template(frozenset(), n)
     need = max(MIN_ARTICLES, MIN_SHARE * n)
-    return Template(frozenset(k for k, c in counts.items() if c >= need), n)
+    lines = frozenset(k for k, c in counts.items() if c >= need)
+    attached = frozenset(
+        (a, b) for (a, b), c in pair_counts.items()
+        if c >= need and ((a in lines and fragment(b)) or (b in lines and fragment(a)))
+    )
+    return Template(lines, n, attached)

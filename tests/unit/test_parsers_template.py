@@ -99,3 +99,52 @@ def test_documents_parse_articles_learns_the_template_of_the_crawl():
     outcome = parse_articles(site, group_articles(records))
     assert outcome.errors == []
     assert [d.body for d in outcome.documents] == [expected_body(c) for c in SITE_CASES]
+
+
+# ---------------------------------------------------------------- fragments of learnt lines
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def fanwen_articles() -> list[tuple[list[Page], list[str]]]:
+    """The sample content farm as crawled: its articles' pages and their manifest bodies."""
+    manifest = json.loads((REPO / "sample_site" / "manifest.json").read_text(encoding="utf-8"))
+    www = REPO / "sample_site" / "www"
+    return [([Page("http://sample.govpub.test" + p, (www / p.lstrip("/")).read_bytes(), "text/html")
+              for p in a["pages"]], a["body"].splitlines())
+            for a in manifest["articles"] if a["site"] == "fanwen"]
+
+
+def test_a_watermark_split_over_two_lines_goes_whole_never_half():
+    # The farm prints `文章来` / `源一流范文网课` around each body: the second half is long enough to
+    # learn, the first is not; removing only the learnt half left a stray `文章来` first and last line.
+    articles = fanwen_articles()
+    template = learn_template([pages for pages, _ in articles])
+    assert "源一流范文网课" in template.lines and ("文章来", "源一流范文网课") in template.attached
+    for pages, want in articles:
+        got = parse_article(pages, template=template).body.splitlines()
+        assert "文章来" not in got
+        assert got == want
+
+
+def _farm_page(i: int, body: str) -> Page:
+    html = (f"<html><body><div class='art'><p>本文</p><p>来自某某范文站，转载请注明出处</p>"
+            f"<p>一、</p><p>{body}</p><p>本文</p><p>来自某某范文站，转载请注明出处</p></div></body></html>")
+    return Page(f"https://farm.example/{i}.html", html.encode())
+
+
+def test_fragments_go_with_their_learnt_line_and_nothing_else():
+    bodies = [f"第{i}篇正文，讲述本校第{i}项工作的做法与成效，内容各不相同。" for i in range(4)]
+    pages = [_farm_page(i, b) for i, b in enumerate(bodies)]
+    template = learn_template(pages)
+    for page, want in zip(pages, bodies):
+        lines = parse_article([page], template=template).body.splitlines()
+        assert "本文" not in lines and want in lines
+        assert "一、" in lines  # a short heading next to the watermark is structure, never a fragment
+
+
+def test_stripping_keeps_lines_a_fragment_only_resembles():
+    template = Template(frozenset({"源一流范文网课"}), 9, frozenset({("文章来", "源一流范文网课")}))
+    # `文章来` away from the learnt line is text of the document, not a fragment of the watermark
+    assert template.strip(["文章来", "正文第一段。", "源一流范文网课"]) == ["文章来", "正文第一段。"]
+    assert template.strip(["正文。", "文章来", "源一流范文网课"]) == ["正文。"]
