@@ -42,7 +42,7 @@ def drop_chrome(root: Tag) -> None:
     <form> or give the article wrapper a class like "main_side".
     """
     total = max(len(root.get_text()), 1)
-    targets = [el for el in root.find_all(True) if el.name in STRUCTURAL_DROP_TAGS or _has_noise_class(el)]
+    targets = [el for el in root.find_all(True) if el.name in STRUCTURAL_DROP_TAGS or has_noise_class(el)]
     chosen = {id(el) for el in targets}
     for el in targets:
         if el.decomposed or any(id(p) in chosen for p in el.parents):
@@ -53,7 +53,7 @@ def drop_chrome(root: Tag) -> None:
         el.decompose()
 
 
-def _has_noise_class(el: Tag) -> bool:
+def has_noise_class(el: Tag) -> bool:
     attrs = el.attrs or {}
     cls = attrs.get("class")
     names = " ".join(cls) if isinstance(cls, list) else str(cls or "")

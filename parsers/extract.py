@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
+from parsers.clean import has_noise_class
 from parsers.normalise import clean_inline, clean_line
 from parsers.selectors import ATTACHMENT_EXTENSIONS, CONTENT_SELECTORS, GENERIC_SELECTORS
 
@@ -141,50 +142,67 @@ def select(index: Index, selector: str) -> list[Tag]:
 
 
 def find_container(soup: BeautifulSoup, index: Index | None = None) -> Tag | None:
-    """Main-text element: a known CMS container first, else the densest prose block."""
-    best = _container_from_hints(soup, index if index is not None else element_index(soup))
-    return best if best is not None else _densest_block(soup)
+    """Main-text element: a known CMS container that holds the article, else the densest prose block.
 
-
-def _container_from_hints(soup: BeautifulSoup, index: Index) -> Tag | None:
-    scored_best = None
+    A hint is only a hint: a CMS container (`#zoom` around one link, a generic `.content` around
+    the whole page) that holds a small part of the page's prose loses to the densest block, so a
+    few links are never chosen over a long run of sentences.
+    """
+    index = index if index is not None else element_index(soup)
+    dense = _densest_block(soup)
+    dense_score = _block_score(dense) if dense is not None else 0.0
     for selector in CONTENT_SELECTORS:
         found = [el for el in select(index, selector) if _prose_score(el.get_text(" ", strip=True)) > 0]
         if not found:
             continue
         el = max(found, key=lambda e: len(e.get_text(strip=True)))
-        if selector not in GENERIC_SELECTORS:
+        if dense is None or el is dense or dense in el.parents and _holds_most(el, dense):
             return el
-        scored_best = scored_best or el
-    if scored_best is not None:
-        dense = _densest_block(soup)
-        # a generic ".content" may be a sidebar: trust it only if it holds the densest block
-        if dense is None or dense is scored_best or scored_best in dense.parents:
-            return scored_best
-        return dense
-    return None
+        if el in dense.parents:
+            return dense if selector in GENERIC_SELECTORS else el
+        if selector not in GENERIC_SELECTORS and _block_score(el) >= 0.3 * dense_score:
+            return el
+    return dense
+
+
+def _holds_most(outer: Tag, inner: Tag) -> bool:
+    """`inner` carries at least half of `outer`'s text (outer is a wrapper, not the whole page)."""
+    return 2 * len(inner.get_text(strip=True)) >= len(outer.get_text(strip=True))
+
+
+def _block_score(el: Tag) -> float:
+    """Prose score of a whole element, discounted by the share of its text inside links."""
+    text = el.get_text(" ", strip=True)
+    links = sum(len(a.get_text(strip=True)) for a in el.find_all("a"))
+    return _prose_score(text) * (1 - min(links / max(len(text), 1), 1.0))
 
 
 _PUNCT = re.compile(r"[，。；：、！？,;]")
+_LABEL_CELL = re.compile(r"^[^，。；！？,;]{1,10}[:：]$")  # `索引号：` in a disclosure table: a label, not prose
 
 
 def _prose_score(text: str) -> float:
     """How much a block reads like prose: punctuation plus length, zero for tiny fragments."""
     punct = len(_PUNCT.findall(text))
-    if len(text) < 10 and not (punct and len(text) >= 4):
+    if len(text) < 10 and not (punct and len(text) >= 4) or _LABEL_CELL.match(text):
         return 0.0
     return punct + len(text) / 100
 
 
 def _densest_block(soup: BeautifulSoup) -> Tag | None:
-    """Readability-style: paragraphs vote for their parent (full) and grandparent (half)."""
+    """Readability-style: paragraphs vote for their parent (full) and grandparent (half).
+
+    Paragraphs inside chrome (comments, sidebars, footers: by tag and class/id tokens) do not
+    vote, unless the whole page is such chrome.
+    """
     body = soup.body or soup
+    paragraphs = [(para, _prose_score(text) * (1 - min(link_chars / max(len(text), 1), 1.0)))
+                  for para, text, link_chars in _paragraphs(body)]
+    chrome: dict[int, bool] = {}
+    outside = [(para, score) for para, score in paragraphs if score > 0 and not _in_chrome(para, body, chrome)]
     scores: dict[int, float] = {}
     nodes: dict[int, Tag] = {}
-    for para, text, link_chars in _paragraphs(body):
-        score = _prose_score(text) * (1 - min(link_chars / max(len(text), 1), 1.0))
-        if score <= 0:
-            continue
+    for para, score in outside or [(p, s) for p, s in paragraphs if s > 0]:
         for tag, weight in ((para.parent, 1.0), (para.parent.parent if para.parent else None, 0.5)):
             if isinstance(tag, Tag):
                 scores[id(tag)] = scores.get(id(tag), 0.0) + score * weight
@@ -192,6 +210,29 @@ def _densest_block(soup: BeautifulSoup) -> Tag | None:
     if not scores:
         return None
     return nodes[max(scores, key=scores.__getitem__)]
+
+
+_CHROME_TAGS = frozenset(("aside", "footer", "nav", "header", "menu"))
+
+
+def _in_chrome(el: Tag, body: Tag, cache: dict[int, bool]) -> bool:
+    """Is el, or an ancestor below body, a chrome block (memoised per element)?"""
+    path = []
+    node = el
+    verdict = False
+    while node is not None and node is not body:
+        known = cache.get(id(node))
+        if known is not None:
+            verdict = known
+            break
+        path.append(node)
+        if node.name in _CHROME_TAGS or has_noise_class(node):
+            verdict = True
+            break
+        node = node.parent
+    for n in path:
+        cache[id(n)] = verdict
+    return verdict
 
 
 _OWNER_TAGS = frozenset(
