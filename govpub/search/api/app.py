@@ -6,7 +6,7 @@
     GET /documents/{id}/raw  its raw WARC record (gzip member) read from the S3 archive
     GET /export              every match as CSV or JSONL, streamed (point in time + search_after)
     GET /series              documents grouped by agency and doc_type, ordered by year
-    GET /openapi.json, /docs the API description
+    GET /openapi.json, /docs the API description (Swagger UI served from local assets: works offline)
 
 Errors are JSON `{"error": "…"}`: 400 for a query or parameter that cannot be searched
 (never 500), 404 for an unknown document, 503 when Elasticsearch or S3 is unreachable.
@@ -22,7 +22,7 @@ from fastapi import FastAPI
 
 from govpub.search.api.backends import ApiBackends
 from govpub.search.api.errors import add_error_handlers
-from govpub.search.api.routes import documents, export, page, search, series
+from govpub.search.api.routes import apidocs, documents, export, page, search, series
 from govpub.settings import Settings
 
 DESCRIPTION = """Search archived Chinese government publications (信息公开).
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="govpub search",
         version="1",
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # routes/apidocs.py: Swagger UI from local assets, not a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_error_handlers(app)
     app.middleware("http")(page.security_headers)
     page.add_page(app)
+    apidocs.add_docs(app)
     for routes in (search, documents, export, series):
         app.include_router(routes.router)
     return app
