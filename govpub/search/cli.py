@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -39,7 +40,12 @@ def add_commands(commands) -> None:
     p.add_argument("--sort", choices=["relevance", "date", "date_asc"], help="default: relevance with words, else date")
     p.add_argument("--page", type=int, default=1, help="page number (default 1)")
     p.add_argument("--size", type=int, default=10, help="hits per page (default 10, at most 100)")
-    p.add_argument("--collapse", action="store_true", help="one hit per duplicate cluster")
+    copies = p.add_mutually_exclusive_group()
+    copies.add_argument("--all-copies", dest="collapse", action="store_false",
+                        help="list every copy of a duplicated document (default: one hit per duplicate cluster, "
+                             "the official copy shown, the others as 'also published at')")
+    copies.add_argument("--collapse", dest="collapse", action="store_true", help=argparse.SUPPRESS)  # the default
+    p.set_defaults(collapse=True)
     p.add_argument("--facets", action="store_true", help="also print facet counts")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--export", metavar="FILE", help="write EVERY hit to FILE (.csv or .jsonl; '-' = stdout)")
@@ -97,7 +103,7 @@ def cmd_search(args) -> int:
         return 0
     print(render.format_hits_table(result))
     if args.facets and result.facets:
-        print("facets:")
+        print("facets (documents/clusters):" if params.collapse else "facets (documents):")
         print(render.format_facets(result.facets))
     return 0
 

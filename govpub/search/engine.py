@@ -17,6 +17,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
 from govpub.index.client import translate_connection_errors
 from govpub.search.query import (
+    COPIES_SHOWN,
     HIGHLIGHT_FIELDS,
     HIGHLIGHT_POST,
     HIGHLIGHT_PRE,
@@ -48,7 +49,11 @@ class Hit:
     version: int | None = None
     cluster: str | None = None
     cluster_size: int | None = None
-    copies: list[dict[str, Any]] = field(default_factory=list)  #: other documents of its cluster (collapse)
+    is_canonical: bool | None = None  #: the official copy of its duplicate cluster (or a document without copies)
+    canonical_id: str | None = None
+    #: other documents of its cluster, official first (collapse; at most query.COPIES_SHOWN)
+    copies: list[dict[str, Any]] = field(default_factory=list)
+    copies_total: int = 0  #: how many other documents its cluster has (collapse), listed or not
 
 
 @dataclass
@@ -58,6 +63,9 @@ class SearchResult:
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     groups: int | None = None  #: distinct duplicate clusters among the matches (collapse only)
+    collapsed: bool = False  #: one hit per duplicate cluster (hits count clusters, `total` documents)
+    #: what `total` and each facet `count` count; with collapse, facet values also carry `clusters`
+    counts: str = "documents"
     offset: int = 0
     size: int = 10
     sort: str = "relevance"
@@ -106,18 +114,34 @@ def _merge_marks(snippet: str) -> str:
     return snippet.replace(_ADJACENT_MARKS, "")
 
 
+COPY_FIELDS = ("id", "url", "site", "title", "publish_date", "is_canonical")
+
+
 def parse_hit(h: dict[str, Any]) -> Hit:
+    """One hit; a collapsed hit is shown as its cluster's canonical copy (first inner hit) when
+    that copy matched too, with the group's other matching documents as `copies`."""
+    inner = h.get("inner_hits", {}).get("copies", {}).get("hits", {}).get("hits", [])
+    shown = h
+    if inner and inner[0].get("_source", {}).get("is_canonical"):
+        shown = {**inner[0], "_score": h.get("_score")}  # the official copy, at the group's rank
+    shown_id = shown.get("_source", {}).get("id") or shown.get("_id")
+    copies = [
+        {k: c.get("_source", {}).get(k) for k in COPY_FIELDS}
+        for c in inner if (c.get("_source", {}).get("id") or c.get("_id")) != shown_id
+    ][:COPIES_SHOWN]
+    hit = _hit_of(shown)
+    if "inner_hits" in h:
+        hit.copies = copies
+        hit.copies_total = max((hit.cluster_size or 1) - 1, len(copies))
+    return hit
+
+
+def _hit_of(h: dict[str, Any]) -> Hit:
     src = h.get("_source", {})
     hl = h.get("highlight", {})
     title_hl = hl.get(HIGHLIGHT_FIELDS["title"], [None])[0]
     title_hl = _merge_marks(title_hl) if title_hl else None
     snippets = [_merge_marks(s) for s in (*hl.get(HIGHLIGHT_FIELDS["body"], ()), *hl.get(HIGHLIGHT_FIELDS["attachments"], ()))]
-    copies = []
-    inner = h.get("inner_hits", {}).get("copies", {}).get("hits", {})
-    for c in inner.get("hits", []):
-        csrc = c.get("_source", {})
-        if csrc.get("id", c.get("_id")) != src.get("id", h.get("_id")):
-            copies.append({k: csrc.get(k) for k in ("id", "url", "site", "title", "publish_date")})
     score = h.get("_score")
     return Hit(
         id=src.get("id") or h["_id"],
@@ -138,14 +162,16 @@ def parse_hit(h: dict[str, Any]) -> Hit:
         version=src.get("version"),
         cluster=src.get("cluster"),
         cluster_size=src.get("cluster_size"),
-        copies=copies,
+        is_canonical=src.get("is_canonical"),
+        canonical_id=src.get("canonical_id"),
     )
 
 
 def read_search_response(resp: Any | None, params: SearchParams) -> SearchResult:
     sort = params.effective_sort()
     if resp is None:
-        return SearchResult(total=0, took_ms=0, offset=params.offset, size=params.size, sort=sort)
+        return SearchResult(total=0, took_ms=0, offset=params.offset, size=params.size, sort=sort,
+                            collapsed=params.collapse)
     total = resp["hits"]["total"]
     aggs = resp.get("aggregations") or {}
     return SearchResult(
@@ -154,6 +180,7 @@ def read_search_response(resp: Any | None, params: SearchParams) -> SearchResult
         hits=[parse_hit(h) for h in resp["hits"]["hits"]],
         facets=read_facets(aggs) if params.facets else {},
         groups=int(aggs["clusters"]["value"]) if params.collapse and "clusters" in aggs else None,
+        collapsed=params.collapse,
         offset=params.offset,
         size=params.size,
         sort=sort,

@@ -49,8 +49,11 @@ FACET_FIELDS = {
 
 HIT_SOURCE_FIELDS = [
     "id", "title", "url", "site", "source", "agency", "region", "publish_date", "year", "publish_year",
-    "doc_type", "doc_number", "status", "version", "cluster", "cluster_size", "is_canonical",
+    "doc_type", "doc_number", "status", "version", "cluster", "cluster_size", "is_canonical", "canonical_id",
 ]
+
+#: copies listed under a collapsed hit (the rest are counted: Hit.copies_total)
+COPIES_SHOWN = 5
 
 
 # --------------------------------------------------------------------------- tree → ES query
@@ -171,12 +174,16 @@ def query_clause(params: SearchParams, *, extra_filters: list[dict[str, Any]] | 
     return {"bool": {"must": [main], "filter": filters}}
 
 
+#: among equals the official copy (its cluster's canonical) comes first
+CANONICAL_FIRST = {"is_canonical": {"order": "desc", "missing": "_last"}}
+
+
 def sort_clause(sort: str) -> list[Any]:
     if sort == "date":
-        return [{"publish_date": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
+        return [{"publish_date": {"order": "desc", "missing": "_last"}}, CANONICAL_FIRST, {"id": "asc"}]
     if sort == "date_asc":
-        return [{"publish_date": {"order": "asc", "missing": "_last"}}, {"id": "asc"}]
-    return [{"_score": "desc"}, {"publish_date": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
+        return [{"publish_date": {"order": "asc", "missing": "_last"}}, CANONICAL_FIRST, {"id": "asc"}]
+    return [{"_score": "desc"}, CANONICAL_FIRST, {"publish_date": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
 
 
 def positive_terms(node: Node | None) -> list[Term]:
@@ -221,12 +228,20 @@ def highlight_clause(tree: Node | None = None) -> dict[str, Any]:
     return clause
 
 
-def facet_aggs() -> dict[str, Any]:
-    aggs: dict[str, Any] = {name: {"terms": {"field": f, "size": FACET_SIZE}} for name, f in FACET_FIELDS.items()}
-    aggs["year"] = {"terms": {"field": "year", "size": FACET_SIZE}}
+def facet_aggs(clusters: bool = False) -> dict[str, Any]:
+    """Terms aggregations counting documents; with `clusters`, each value also counts the distinct
+    duplicate clusters among them (what a collapsed result list shows)."""
+    def terms(field: str) -> dict[str, Any]:
+        agg: dict[str, Any] = {"terms": {"field": field, "size": FACET_SIZE}}
+        if clusters:
+            agg["aggs"] = {"clusters": {"cardinality": {"field": "cluster"}}}
+        return agg
+
+    aggs: dict[str, Any] = {name: terms(f) for name, f in FACET_FIELDS.items()}
+    aggs["year"] = terms("year")
     aggs["year_fallback"] = {
         "filter": {"bool": {"must_not": [{"exists": {"field": "year"}}]}},
-        "aggs": {"years": {"terms": {"field": "publish_year", "size": FACET_SIZE}}},
+        "aggs": {"years": terms("publish_year")},
     }
     return aggs
 
@@ -243,15 +258,18 @@ def build_search(params: SearchParams) -> dict[str, Any]:
         "source_includes": list(HIT_SOURCE_FIELDS),
     }
     if params.facets:
-        body["aggs"] = facet_aggs()
+        body["aggs"] = facet_aggs(clusters=params.collapse)
     if params.collapse:
+        # The group's canonical copy comes first among its inner hits, with its own highlights,
+        # so the result shows the official copy even when a repost scored higher.
         body["collapse"] = {
             "field": "cluster",
             "inner_hits": {
                 "name": "copies",
-                "size": 5,
-                "_source": ["id", "url", "site", "title", "publish_date", "is_canonical"],
-                "sort": [{"is_canonical": "desc"}, {"publish_date": {"order": "asc", "missing": "_last"}}],
+                "size": COPIES_SHOWN + 1,
+                "_source": list(HIT_SOURCE_FIELDS),
+                "sort": [CANONICAL_FIRST, {"publish_date": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
+                "highlight": body["highlight"],
             },
         }
         body.setdefault("aggs", {})["clusters"] = {"cardinality": {"field": "cluster"}}
@@ -280,12 +298,21 @@ def read_facets(aggs: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
         return {}
     out: dict[str, list[dict[str, Any]]] = {}
     for name in FACET_FIELDS:
-        buckets = aggs.get(name, {}).get("buckets", [])
-        out[name] = [{"value": b["key"], "count": b["doc_count"]} for b in buckets]
-    years: dict[int, int] = {}
-    for bucket in aggs.get("year", {}).get("buckets", []):
-        years[int(bucket["key"])] = years.get(int(bucket["key"]), 0) + bucket["doc_count"]
-    for bucket in aggs.get("year_fallback", {}).get("years", {}).get("buckets", []):
-        years[int(bucket["key"])] = years.get(int(bucket["key"]), 0) + bucket["doc_count"]
-    out["year"] = [{"value": y, "count": c} for y, c in sorted(years.items(), reverse=True)]
+        out[name] = [_facet_value(b["key"], b) for b in aggs.get(name, {}).get("buckets", [])]
+    years: dict[int, dict[str, Any]] = {}
+    year_buckets = [*aggs.get("year", {}).get("buckets", []), *aggs.get("year_fallback", {}).get("years", {}).get("buckets", [])]
+    for bucket in year_buckets:  # disjoint documents: `year` set, or not set and counted by publish year
+        value = _facet_value(int(bucket["key"]), bucket)
+        seen = years.setdefault(value["value"], {**value, "count": 0, **({"clusters": 0} if "clusters" in value else {})})
+        seen["count"] += value["count"]
+        if "clusters" in value:
+            seen["clusters"] += value["clusters"]
+    out["year"] = [years[y] for y in sorted(years, reverse=True)]
     return out
+
+
+def _facet_value(key: Any, bucket: dict[str, Any]) -> dict[str, Any]:
+    value = {"value": key, "count": bucket["doc_count"]}
+    if "clusters" in bucket:
+        value["clusters"] = int(bucket["clusters"]["value"])
+    return value

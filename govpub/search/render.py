@@ -52,7 +52,8 @@ def format_hits_table(result: SearchResult, *, ansi: bool | None = None, width: 
         ansi = sys.stdout.isatty()
     width = width or max(80, min(160, shutil.get_terminal_size((120, 24)).columns))
     first, last = result.offset + 1, result.offset + len(result.hits)
-    groups = f", {result.groups} clusters" if result.groups is not None else ""
+    groups = (f" in {result.groups} clusters (one copy each, the official first; --all-copies lists every copy)"
+              if result.groups is not None else "")
     shown = f"; showing {first}–{last}" if result.hits else ""
     lines = [f"{result.total} result(s){groups} in {result.took_ms} ms (sorted by {result.sort}){shown}"]
     if result.hits:
@@ -65,23 +66,29 @@ def format_hits_table(result: SearchResult, *, ansi: bool | None = None, width: 
         title = fit(title, title_width).rstrip()
         if ansi and hit.title_highlight:
             title = title.replace("【", _BOLD).replace("】", _RESET)
-        extra = f"  (+{len(hit.copies)} copies)" if hit.copies else ""
+        official = "" if hit.is_canonical is not False else "  [repost]"
+        extra = f"  (+{hit.copies_total} copies){official}" if hit.copies_total else official
         lines.append(
             f"{rank:>4}. {score}  {hit.publish_date or '----------':<10}  {fit(hit.site, 12)}  "
             f"{fit(hit.doc_type or '', 8)}  {title}{extra}"
         )
         lines.append(f"      {hit.url}")
+        if hit.copies:
+            also = ", ".join(f"{c['site']} {c.get('publish_date') or ''}".strip() for c in hit.copies)
+            more = f" (+{hit.copies_total - len(hit.copies)} more)" if hit.copies_total > len(hit.copies) else ""
+            lines.append(f"      also published at: {also}{more}")
         for snippet in hit.highlights:
             lines.append(f"        … {render_highlight(snippet, ansi=ansi)} …")
     return "\n".join(lines)
 
 
 def format_facets(facets: dict[str, list[dict[str, Any]]], *, limit: int = 6) -> str:
-    """One line per facet: `doc_type: 工作要点 7 · 通知 5 · …`."""
+    """One line per facet: `doc_type: 工作要点 7 · 通知 5 · …` (documents; `7/5`: documents/clusters)."""
     lines = []
     for name, values in facets.items():
         if values:
-            items = " · ".join(f"{v['value']} {v['count']}" for v in values[:limit])
+            items = " · ".join(f"{v['value']} {v['count']}" + (f"/{v['clusters']}" if "clusters" in v else "")
+                               for v in values[:limit])
             more = f" · (+{len(values) - limit})" if len(values) > limit else ""
             lines.append(f"  {name}: {items}{more}")
     return "\n".join(lines)

@@ -1,5 +1,6 @@
 """The search API and page against the real Elasticsearch and S3, loaded with the sample site by the
-real pipeline (spider over HTTP → WARC in S3 → parse → archive → index), once for this package."""
+real pipeline (spider over HTTP → WARC in S3 → parse → archive → index → duplicate clusters), once
+for this package."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def api_settings(scoped_settings) -> Settings:
 @pytest.fixture(scope="package")
 def loaded(api_settings: Settings) -> Settings:
     """Every sample site crawled, archived and indexed into this package's alias."""
+    from govpub.pipeline.clusters import update_clusters
     from govpub.pipeline.context import RunContext
     from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
 
@@ -36,6 +38,9 @@ def loaded(api_settings: Settings) -> Settings:
         archived = archive_site(context, parsed, crawl)
         indexed = index_site(context, archived)
         assert indexed.errors == [], indexed.errors
+    # duplicate clusters over the whole archive, as a pipeline run ends (reposts join their originals)
+    clusters = update_clusters(RunContext(api_settings, echo=quiet))
+    assert clusters.clusters > 0
     return api_settings
 
 

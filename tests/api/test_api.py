@@ -114,30 +114,43 @@ def test_pagination(http):
     assert ids(search(http, q="教育", size=10))[:10] == (ids(first) + ids(second))[:10]
 
 
-def test_collapse_shows_one_document_per_cluster(http, loaded, es):
+def test_duplicates_collapse_by_default_with_the_official_copy_first(http, loaded):
     original = doc_id(loaded, article("好学龙青", "longwan-jyj")["url"])
     repost = doc_id(loaded, article("好学龙青", "fanwen")["url"])
-    plain = search(http, q='"好学龙青"')
-    assert set(ids(plain)) == {original, repost}
-    assert search(http, q='"好学龙青"', collapse="true")["groups"] == 2  # each its own cluster so far
-    # what the archive's dedup writes: the repost joins the original's cluster
-    overlay = {"cluster": original, "canonical_id": original, "is_canonical": False, "cluster_size": 2}
-    es.update(index=loaded.es_alias, id=repost, doc=overlay, refresh=True)
-    es.update(index=loaded.es_alias, id=original, doc={"cluster_size": 2}, refresh=True)
-    try:
-        collapsed = search(http, q='"好学龙青"', collapse="true")
-        assert collapsed["total"] == 2 and collapsed["groups"] == 1 and len(collapsed["hits"]) == 1
-        hit = collapsed["hits"][0]
-        assert {hit["id"], *(c["id"] for c in hit["copies"])} == {original, repost}
-        doc = http.get(f"/documents/{repost}").json()
-        assert [c["id"] for c in doc["provenance"]["cluster"]["copies"]] == [original]
-        assert doc["provenance"]["cluster"]["size"] == 2 and not doc["provenance"]["cluster"]["is_canonical"]
-        lines = http.get("/export", params={"q": '"好学龙青"', "format": "jsonl", "collapse": "true"}).text.splitlines()
-        assert [json.loads(x)["id"] for x in lines] == [original]
-    finally:
-        es.update(index=loaded.es_alias, id=repost,
-                  doc={"cluster": repost, "canonical_id": repost, "is_canonical": True, "cluster_size": 1})
-        es.update(index=loaded.es_alias, id=original, doc={"cluster_size": 1}, refresh=True)
+    every = search(http, q='"好学龙青"', collapse="false")
+    assert set(ids(every)) == {original, repost} and every["groups"] is None and not every["collapsed"]
+    collapsed = search(http, q='"好学龙青"')  # the default
+    assert collapsed["collapsed"] and collapsed["counts"] == "documents"
+    assert collapsed["total"] == 2 and collapsed["groups"] == 1 and ids(collapsed) == [original]
+    hit = collapsed["hits"][0]
+    assert hit["is_canonical"] and hit["site"] == "longwan-jyj" and hit["copies_total"] == 1
+    assert [(c["id"], c["site"], c["is_canonical"]) for c in hit["copies"]] == [(repost, "fanwen", False)]
+    assert hit["copies"][0]["publish_date"] and hit["highlights"]
+    # facet values count documents, and say how many clusters (collapsed results) they hold
+    assert {f["value"]: (f["count"], f["clusters"]) for f in collapsed["facets"]["site"]} == {
+        "longwan-jyj": (1, 1), "fanwen": (1, 1)}
+    doc = http.get(f"/documents/{repost}").json()
+    assert [c["id"] for c in doc["provenance"]["cluster"]["copies"]] == [original]
+    assert doc["provenance"]["cluster"]["size"] == 2 and not doc["provenance"]["cluster"]["is_canonical"]
+    lines = http.get("/export", params={"q": '"好学龙青"', "format": "jsonl"}).text.splitlines()
+    assert [json.loads(x)["id"] for x in lines] == [original]
+    assert len(http.get("/export", params={"q": '"好学龙青"', "format": "jsonl", "collapse": "false"}).text.splitlines()) == 2
+
+
+def test_the_issue_query_lists_each_work_plan_once_and_ties_prefer_the_official_copy(http):
+    every = search(http, q="课后服务", collapse="false", size=50)
+    collapsed = search(http, q="课后服务", size=50)
+    assert collapsed["total"] == every["total"] and collapsed["groups"] == len(collapsed["hits"]) < every["total"]
+    clusters = [h["cluster"] for h in collapsed["hits"]]
+    assert len(clusters) == len(set(clusters))
+    # a repost is shown only where its official copy did not match
+    shown = set(ids(collapsed))
+    assert all(h["is_canonical"] or h["canonical_id"] not in ids(every) for h in collapsed["hits"])
+    assert all(h["canonical_id"] in shown for h in every["hits"] if h["canonical_id"] in ids(every))
+    # uncollapsed, equal scores rank the official copy above its reposts
+    for a, b in zip(every["hits"], every["hits"][1:]):
+        if a["score"] == b["score"] and a["cluster"] == b["cluster"]:
+            assert a["is_canonical"] or not b["is_canonical"], (a["id"], b["id"])
 
 
 def test_highlights_are_html_escaped_except_the_marks(http, loaded, es):
@@ -253,14 +266,19 @@ def test_unknown_and_bad_document_ids(http):
 
 
 def test_export_csv_and_jsonl_stream_the_whole_result_set(http, loaded):
-    total = search(http, q="教育")["total"]
-    response = http.get("/export", params={"q": "教育", "format": "csv"})
+    result = search(http, q="教育")
+    total, groups = result["total"], result["groups"]
+    assert groups < total  # the sample world has reposts
+    every = list(csv.DictReader(io.StringIO(
+        http.get("/export", params={"q": "教育", "format": "csv", "collapse": "false"}).text.lstrip("\ufeff"))))
+    assert len(every) == total
+    response = http.get("/export", params={"q": "教育", "format": "csv"})  # one copy per cluster, as listed
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
     assert response.text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
-    assert len(rows) == total and rows[0]["id"] and rows[0]["body"]
-    jsonl = http.get("/export", params={"q": "教育", "format": "jsonl", "doc_type": "工作要点"})
+    assert len(rows) == groups and rows[0]["id"] and rows[0]["body"] and all(r["is_canonical"] == "True" for r in rows)
+    jsonl = http.get("/export", params={"q": "教育", "format": "jsonl", "doc_type": "工作要点", "collapse": "false"})
     docs = [json.loads(line) for line in jsonl.text.splitlines()]
     assert len(docs) == search(http, q="教育", doc_type="工作要点")["total"]
     assert all(d["doc_type"] == "工作要点" and d["body"] for d in docs)

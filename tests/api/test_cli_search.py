@@ -36,7 +36,7 @@ def test_table_with_filters_and_facets(run):
     assert "result(s)" in lines[0] and "sorted by relevance" in lines[0]
     assert lines[1].split()[:3] == ["#", "score", "date"]
     assert "工作要点" in lines[2] and "【课后服务】" in result.stdout
-    assert "facets:" in result.stdout and "doc_type: 工作要点" in result.stdout
+    assert "facets (documents/clusters):" in result.stdout and "doc_type: 工作要点" in result.stdout
 
 
 def test_json_paging_sort_year_and_collapse(run):
@@ -48,8 +48,12 @@ def test_json_paging_sort_year_and_collapse(run):
     assert dates == sorted(dates, reverse=True)
     year = json.loads(run("", "--year", "2024", "--json", "--size", "50").stdout)
     assert year["total"] > 0 and all(h["year"] == 2024 for h in year["hits"])
-    collapsed = json.loads(run("教育", "--collapse", "--json").stdout)
-    assert collapsed["groups"] == collapsed["total"]  # every document is its own cluster here
+    collapsed = json.loads(run("教育", "--json", "--size", "100").stdout)  # one copy per cluster by default
+    every = json.loads(run("教育", "--all-copies", "--json", "--size", "100").stdout)
+    assert collapsed["collapsed"] and collapsed["groups"] == len(collapsed["hits"]) < every["total"] == len(every["hits"])
+    assert every["groups"] is None and not every["collapsed"]
+    table = run("好学龙青").stdout
+    assert "1 clusters" in table and "also published at: fanwen" in table
     site = json.loads(run("", "--site", "jintan-jyj", "--site", "fanwen", "--json", "--size", "100").stdout)
     assert {h["site"] for h in site["hits"]} == {"jintan-jyj", "fanwen"}
 
@@ -57,7 +61,7 @@ def test_json_paging_sort_year_and_collapse(run):
 def test_export_file_csv_and_jsonl(run, tmp_path):
     total = json.loads(run("教育", "--json").stdout)["total"]
     path = tmp_path / "out.csv"
-    result = run("教育", "--export", str(path))
+    result = run("教育", "--all-copies", "--export", str(path))
     assert result.returncode == 0 and f"exported {total} documents as csv" in result.stderr
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert len(rows) == total and all(r["url"] for r in rows)

@@ -62,6 +62,13 @@ def results(page) -> list[str]:
     return page.locator("#results li[data-id]").evaluate_all("els => els.map(e => e.dataset.id)")
 
 
+def counts(page) -> tuple[int, int | None]:
+    """(documents, listed documents when collapsed) from the summary line."""
+    summary = page.inner_text("#summary")
+    listed = re.search(r"去重后 (\d+) 份", summary)
+    return int(summary.split("共 ")[1].split(" 篇")[0]), int(listed.group(1)) if listed else None
+
+
 def search_for(page, text: str) -> None:
     page.fill("#q", text)
     page.click("#search-button")
@@ -71,8 +78,8 @@ def search_for(page, text: str) -> None:
 def test_type_a_query_apply_a_facet_open_a_document_and_export(page, tmp_path):
     search_for(page, '"课后服务"')
     assert "q=" in page.url
-    total = int(page.inner_text("#summary").split("共 ")[1].split(" 篇")[0])
-    assert total >= 3 and len(results(page)) == min(total, 10)
+    total, listed = counts(page)
+    assert total >= 3 and listed <= total and len(results(page)) == min(listed, 10)
     marks = page.locator("#results em").all_inner_texts()
     assert marks and all("课后服务" in m for m in marks)
     shot(page, "1-search")
@@ -93,7 +100,7 @@ def test_type_a_query_apply_a_facet_open_a_document_and_export(page, tmp_path):
     path = tmp_path / "export.csv"
     info.value.save_as(path)
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    assert len(rows) == count and all(r["doc_type"] == value for r in rows)
+    assert len(rows) == counts(page)[1] and all(r["doc_type"] == value for r in rows)  # as listed: one per cluster
 
     # open the first document
     first_title = page.locator("#results li a.title").first.inner_text()
@@ -117,13 +124,13 @@ def test_type_a_query_apply_a_facet_open_a_document_and_export(page, tmp_path):
 def test_traditional_query_pagination_and_removing_a_filter(page):
     search_for(page, "教育")
     first_page = results(page)
-    total = int(page.inner_text("#summary").split("共 ")[1].split(" 篇")[0])
+    total, _ = counts(page)
     assert total > 10 and len(first_page) == 10
     page.click("#pager >> text=下一页")
     expect(page.locator("#pager span.current")).to_have_text("2")
     assert not set(results(page)) & set(first_page)
     search_for(page, "教育 -學前")
-    fewer = int(page.inner_text("#summary").split("共 ")[1].split(" 篇")[0])
+    fewer, _ = counts(page)
     assert 0 < fewer < total
     page.locator('#facets ul[data-facet="site"] a').first.click()
     page.wait_for_selector("#active-filters .chip")
@@ -152,3 +159,23 @@ def test_series_view_lines_years_up(page):
     shot(page, "4-series")
     group.locator('tr[data-doc-type="工作要点"] a').first.click()
     page.wait_for_selector(".doc h1")
+
+
+def test_duplicates_are_listed_once_with_the_original_first(page):
+    search_for(page, '"好学龙青"')
+    total, listed = counts(page)
+    assert (total, listed) == (2, 1)
+    item = page.locator("#results li[data-id]")
+    expect(item).to_have_count(1)
+    assert item.locator(".badge.official").inner_text() == "原文"
+    assert item.locator(".meta").inner_text().count("longwan-jyj") == 1
+    assert item.locator(".copies").inner_text().startswith("亦见于：fanwen 20")
+    shot(page, "5-collapsed")
+    # every copy on request: the repost too, marked as such, below its original
+    page.click("#advanced summary")
+    page.check("#all-copies")
+    page.click("#search-button")
+    expect(page.locator("#results li[data-id]")).to_have_count(2)
+    assert "collapse=false" in page.url
+    badges = page.locator("#results li[data-id] .badge:is(.official, .repost)").all_inner_texts()
+    assert sorted(badges) == ["原文", "转载"]

@@ -23,7 +23,8 @@ class _FilterParams:
         date_from: Annotated[str | None, Query(alias="from", description="published on or after YYYY-MM-DD")] = None,
         date_to: Annotated[str | None, Query(alias="to", description="published on or before YYYY-MM-DD")] = None,
         sort: Annotated[str | None, Query(description="relevance | date | date_asc (default: relevance with words, else date)")] = None,
-        collapse: Annotated[bool, Query(description="one result per duplicate cluster")] = False,
+        collapse: Annotated[bool, Query(description="one result per duplicate cluster, its official copy shown "
+                                        "(default); false lists every copy")] = True,
     ):
         self.values = dict(q=q, site=site, agency=agency, source=source, region=region, doc_type=doc_type,
                            year=year, status=status, date_from=date_from, date_to=date_to, sort=sort,

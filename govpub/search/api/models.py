@@ -21,6 +21,7 @@ class Copy(BaseModel):
     site: str | None = None
     title: str | None = None
     publish_date: str | None = None
+    is_canonical: bool | None = Field(None, description="the cluster's official copy")
 
 
 class SearchHit(BaseModel):
@@ -40,20 +41,28 @@ class SearchHit(BaseModel):
     version: int | None = None
     cluster: str | None = None
     cluster_size: int | None = None
+    is_canonical: bool | None = Field(None, description="the official copy of its duplicate cluster")
+    canonical_id: str | None = Field(None, description="id of its cluster's official copy")
     score: float | None = Field(None, description="relevance score; null when sorted by date")
     highlights: list[str] = Field(default_factory=list, description="HTML-escaped snippets, matches in <em>…</em>")
-    copies: list[Copy] = Field(default_factory=list, description="other documents of its cluster (collapse=true)")
+    copies: list[Copy] = Field(default_factory=list, description="also published at: other matching documents "
+                               "of its cluster, official first (collapsed results; at most 5)")
+    copies_total: int = Field(0, description="other documents in its cluster, listed or not (collapsed results)")
 
 
 class FacetValue(BaseModel):
     value: str | int
-    count: int
+    count: int = Field(description="matching documents with this value")
+    clusters: int | None = Field(None, description="distinct duplicate clusters among them (collapsed results)")
 
 
 class SearchResponse(BaseModel):
     query: str
-    total: int = Field(description="matching documents")
-    groups: int | None = Field(None, description="distinct duplicate clusters among them (collapse=true)")
+    total: int = Field(description="matching documents (every copy counts)")
+    groups: int | None = Field(None, description="distinct duplicate clusters among them (collapse=true): "
+                               "the number of results a collapsed list holds")
+    collapsed: bool = Field(description="one hit per duplicate cluster (the default; collapse=false lists every copy)")
+    counts: str = Field("documents", description="what `total` and facet `count`s count")
     took_ms: int
     page: int
     size: int

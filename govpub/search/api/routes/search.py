@@ -29,5 +29,6 @@ def search(
     result = engine.search(backends.es, backends.alias, params)
     data = result.to_dict()
     data.pop("offset")
-    data.update(query=params.q, page=page, pages=math.ceil(result.total / size) if size else 0)
+    listed = result.groups if result.groups is not None else result.total  # a collapsed list pages over clusters
+    data.update(query=params.q, page=page, pages=math.ceil(listed / size) if size else 0)
     return JSONResponse(data)  # already the response shape: no second validation

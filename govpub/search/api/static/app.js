@@ -100,7 +100,7 @@ async function renderSearch(state) {
   $("date-from").value = state.from;
   $("date-to").value = state.to;
   $("sort").value = state.sort;
-  $("collapse").checked = state.collapse === "true";
+  $("all-copies").checked = state.collapse === "false";
   const page = Math.max(1, parseInt(state.page || "1", 10) || 1);
   const apiParams = toParams(state, { page: String(page), size: String(PAGE_SIZE) });
   const exportParams = toParams(state, { page: null });
@@ -119,7 +119,8 @@ async function renderSearch(state) {
   }
   renderActiveFilters(state);
   renderFacets(state, data.facets || {});
-  const groups = data.groups !== null && data.groups !== undefined ? `，合并为 ${data.groups} 组` : "";
+  // total and facet counts count documents; a collapsed list shows one entry per cluster
+  const groups = data.collapsed ? `，去重后 ${data.groups} 份（转载副本并入原文）` : "（含全部转载副本）";
   const order = { relevance: "按相关度", date: "按发布时间（新→旧）", date_asc: "按发布时间（旧→新）" }[data.sort] || "";
   $("summary").textContent = `共 ${data.total} 篇${groups}，${order}，用时 ${data.took_ms} 毫秒`;
   $("results").replaceChildren(...data.hits.map((hit, i) => renderHit(hit, (page - 1) * PAGE_SIZE + i + 1)));
@@ -140,12 +141,18 @@ function renderHit(hit, rank) {
   );
   const item = el("li", { "data-id": hit.id, "data-rank": String(rank) }, title, meta);
   for (const snippet of hit.highlights || []) item.append(el("p", { class: "snippet" }, "… ", highlighted(snippet), " …"));
+  if (hit.cluster_size > 1) meta.append(hit.is_canonical
+    ? el("span", { class: "badge official", text: "原文" })
+    : el("span", { class: "badge repost", text: "转载" }));
   if (hit.copies && hit.copies.length) {
-    const copies = el("div", { class: "copies" }, `另有 ${hit.copies.length} 份副本：`);
+    const copies = el("div", { class: "copies" }, "亦见于：");
     hit.copies.forEach((c, i) => {
       if (i) copies.append("、");
-      copies.append(el("a", { href: "#/doc/" + encodeURIComponent(c.id), text: `${c.site} ${c.publish_date || ""}`.trim() }));
+      copies.append(el("a", { href: "#/doc/" + encodeURIComponent(c.id), "data-copy": c.id,
+                              text: `${c.site} ${c.publish_date || ""}`.trim() }));
     });
+    const more = hit.copies_total - hit.copies.length;
+    if (more > 0) copies.append(`，另有 ${more} 份`);
     item.append(copies);
   }
   return item;
@@ -283,7 +290,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("search-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const state = { ...currentState, q: $("q").value.trim(), from: $("date-from").value, to: $("date-to").value,
-                    sort: $("sort").value, collapse: $("collapse").checked ? "true" : "", page: "" };
+                    sort: $("sort").value, collapse: $("all-copies").checked ? "false" : "", page: "" };
     go(state);
   });
   window.addEventListener("hashchange", route);
