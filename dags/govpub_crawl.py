@@ -20,6 +20,9 @@ Asset, so the export DAG runs after it. Crawls are incremental (conditional requ
 paging past known articles) except on a periodic full sweep (`full_sweep_days` per site)
 or when the `full_sweep` param is true.
 
+Under the CeleryExecutor, crawl tasks go to the `crawl` queue and every other task to
+`process` (docs/celery.md); other executors ignore queues.
+
 `summarize` logs one table for the run and fails the run when any site failed, so
 alerting sees it. A task's final failure and the run's failure send a webhook alert
 (`govpub.ops.alerts`; docs/operations.md). All logic lives in `govpub.pipeline`,
@@ -34,6 +37,8 @@ from datetime import datetime
 from airflow.sdk import Param, dag, task, task_group
 
 from govpub.airflow.tasks import (
+    CRAWL_QUEUE,
+    PROCESS_QUEUE,
     archive_task,
     check_site,
     clusters_task,
@@ -56,7 +61,8 @@ from govpub.airflow.assets import ARCHIVE_DOCUMENTS
     tags=["govpub", "crawl"],
     doc_md=__doc__,
     # The retry delay comes from Airflow's [core] default_task_retry_delay (deployment config).
-    default_args={"retries": 2, "retry_exponential_backoff": True, "on_failure_callback": on_task_failure},
+    default_args={"retries": 2, "retry_exponential_backoff": True, "on_failure_callback": on_task_failure,
+                  "queue": PROCESS_QUEUE},
     on_failure_callback=on_dag_failure,
     params={
         "sites": Param([], type="array", description="Site ids to crawl; empty = every site in the registry"),
@@ -68,7 +74,7 @@ def govpub_crawl():
     def list_sites(params=None) -> list[str]:
         return sites_for_run(list((params or {}).get("sites") or []))
 
-    @task(map_index_template="{{ site_label }}")
+    @task(map_index_template="{{ site_label }}", queue=CRAWL_QUEUE)
     def crawl(site_id: str, params=None) -> dict:
         full_sweep = True if (params or {}).get("full_sweep") else None  # None: when due
         return crawl_task(site_id, full_sweep)

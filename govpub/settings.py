@@ -116,6 +116,12 @@ class Settings(BaseSettings):
     s3_heap: str = "256m"
     #: port of the local Airflow API server
     airflow_port: int = Field(8080, ge=1, le=65535)
+    #: port of the Redis broker of the opt-in CeleryExecutor stack (govpub_dev/services/celery_stack.py)
+    redis_port: int = Field(6390, ge=1, le=65535)
+    #: port of that stack's PostgreSQL (Airflow's metadata database)
+    postgres_port: int = Field(5442, ge=1, le=65535)
+    #: port of that stack's Airflow API server (UI, REST and execution API)
+    celery_airflow_port: int = Field(8093, ge=1, le=65535)
 
     def __init__(self, **values: Any) -> None:
         # keyword-only, like the dataclass it replaces (BaseSettings' first positional is a source option)

@@ -1,8 +1,9 @@
 """`python -m govpub_dev` — local development tooling, run from the checkout.
 
-    services up|down|status|reset [elasticsearch] [s3] [airflow]
+    services up|down|status|reset [elasticsearch] [s3] [airflow] [celery] [redis] [postgres]
     sample-site [--port 8765]    serve the bundled sample bureaus
     demo [--query 课后服务]       the main job end to end on the sample site, then a sample search
+    celery-demo [--kill-crawl-worker]  the DAG triggered for real on the CeleryExecutor stack
 
 Exit codes as for `govpub`: 0 success, 1 the work ran but reported errors, 2 bad input or an
 unreachable service (one line on stderr).
@@ -33,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["up", "down", "status", "reset"])
     p.add_argument(
         "names", nargs="*", metavar="SERVICE",
-        help="elasticsearch, s3, airflow (default: elasticsearch s3)",
+        help="elasticsearch, s3, airflow, celery (CeleryExecutor stack: also starts redis, postgres) "
+        "(default: elasticsearch s3)",
     )
     p.set_defaults(handler=cmd_services)
 
@@ -53,7 +55,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--query", default="课后服务", help="the sample search (default: 课后服务)")
     p.set_defaults(handler=cmd_demo)
+
+    p = commands.add_parser(
+        "celery-demo",
+        help="the govpub_crawl DAG triggered for real on the CeleryExecutor stack (two workers)",
+        description="Start the Celery stack (Redis, PostgreSQL, Airflow api-server, scheduler, dag-processor, "
+        "workers `crawl` and `process`), trigger govpub_crawl through the REST API and show which worker ran what.",
+    )
+    p.add_argument("--site", action="append", help="a site id to crawl (repeatable; default every site)")
+    p.add_argument("--kill-crawl-worker", action="store_true",
+                   help="SIGKILL the worker of the first crawl mid-crawl and show the retry on the other worker")
+    p.set_defaults(handler=cmd_celery_demo)
     return parser
+
+
+def cmd_celery_demo(args) -> int:
+    from govpub_dev import celery_demo
+
+    argv = [f"--site={site}" for site in args.site or []] + (["--kill-crawl-worker"] if args.kill_crawl_worker else [])
+    return celery_demo.main(argv)
 
 
 def cmd_services(args) -> int:
@@ -65,7 +85,7 @@ def cmd_services(args) -> int:
         services.up(settings, names)
     elif args.action == "down":
         # Airflow first, so no running task loses Elasticsearch or S3 under it.
-        services.down(settings, names if args.names else ("airflow", "elasticsearch", "s3"))
+        services.down(settings, names if args.names else services.STOP_ORDER)
     elif args.action == "reset":
         services.reset(settings, names)
     statuses = services.status(settings)

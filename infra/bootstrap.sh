@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up of a fresh Debian/Ubuntu machine for govpub (no Docker needed):
 #   - apt-get installs what is missing: a JDK (openjdk-17-jdk-headless), maven, curl, python3-venv,
-#     chromium + chromium-driver (the search page's browser tests)
+#     chromium + chromium-driver (the search page's browser tests), redis-server + postgresql
+#     (the CeleryExecutor stack, started unprivileged by govpub_dev/services/, never as system services)
 #   - creates <repo>/.venv with the system python3 (>= 3.11)
 #   - pip install -r requirements.lock, then pip install --no-deps -e .
 #     (skipped when .venv/.bootstrap-stamp holds the same sha256 of requirements.lock + pyproject.toml)
@@ -50,10 +51,13 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # headless Chromium for the search page's browser tests (Debian's build; never a downloaded one)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+# the CeleryExecutor stack (govpub_dev/services/celery_stack.py): Debian's Redis and PostgreSQL
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_install "${missing[@]}"
 else
-  say "system packages present (java, mvn, curl, python3, chromium)"
+  say "system packages present (java, mvn, curl, python3, chromium, redis-server, postgresql)"
 fi
 
 PY="$(command -v python3)"

@@ -18,6 +18,12 @@ log = logging.getLogger("govpub.airflow")
 S3_CONN_ID = "govpub_s3"
 ES_CONN_ID = "govpub_es"
 
+# Celery queues (CeleryExecutor; LocalExecutor and `airflow dags test` ignore them): crawls are
+# I/O-bound and wait on politeness delays, so they get workers of their own, apart from the
+# CPU-bound parse/archive/index tasks.
+CRAWL_QUEUE = "crawl"
+PROCESS_QUEUE = "process"
+
 
 def task_settings() -> Settings:
     """Settings from the environment, overridden by the Airflow connections when they exist.

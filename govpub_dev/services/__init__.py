@@ -1,4 +1,4 @@
-"""Local services without Docker: Elasticsearch, S3Proxy and (opt-in) the Airflow UI.
+"""Local services without Docker: Elasticsearch, S3Proxy and (opt-in) the Airflow UI and the Celery stack.
 
 Everything lives under ``Settings.home`` (default ``<repo>/.services``, env ``GOVPUB_HOME``):
 
@@ -8,9 +8,12 @@ Everything lives under ``Settings.home`` (default ``<repo>/.services``, env ``GO
     <home>/s3proxy/                S3Proxy jars (lib/), config, data/ (the buckets)
     <home>/elasticsearch/          Elasticsearch install, data/ and logs/ (non-root runs; see service_user)
     <home>/airflow/                AIRFLOW_HOME: sqlite metadata DB, task logs, secrets
+    <home>/airflow-celery/         AIRFLOW_HOME of the CeleryExecutor stack (metadata in its PostgreSQL)
+    <service_base>/redis|postgres  Redis and PostgreSQL files (as root: /var/lib/govpub/…, owned by `govpub`)
 
-One module per service (elasticsearch, s3proxy, airflow), each a `base.Service`
-(install / start / probe / status / stop); processes, network and java hold what they share.
+One module per service (elasticsearch, s3proxy, airflow, celery_stack, redis, postgres), each a
+`base.Service` (install / start / probe / status / stop); processes, network, java and daemon
+hold what they share. `celery` brings up `redis` and `postgres` first; `down` stops it before them.
 
 Public API (used by `python -m govpub_dev services`, the demo and the test suite):
 ``up``, ``ensure_up``, ``down``, ``status``, ``reset``, ``airflow_env``, ``ensure_airflow_db``;
@@ -25,19 +28,27 @@ from typing import Iterable
 from govpub.settings import Settings
 from govpub_dev.services.airflow import Airflow, airflow_env, ensure_airflow_db
 from govpub_dev.services.base import Service, ServiceError, ServiceStatus, say
+from govpub_dev.services.celery_stack import CeleryStack
 from govpub_dev.services.elasticsearch import Elasticsearch
+from govpub_dev.services.postgres import Postgres
 from govpub_dev.services.processes import locked, make_dirs
+from govpub_dev.services.redis import Redis
 from govpub_dev.services.s3proxy import S3Proxy
 
 __all__ = [
-    "ALL_SERVICES", "DEFAULT_SERVICES", "ServiceError", "ServiceStatus", "airflow_env", "down", "ensure_airflow_db",
+    "ALL_SERVICES", "DEFAULT_SERVICES", "STOP_ORDER", "ServiceError", "ServiceStatus", "airflow_env", "down", "ensure_airflow_db",
     "ensure_up", "reset", "status", "up",
 ]
 
-SERVICES: dict[str, type[Service]] = {cls.name: cls for cls in (Elasticsearch, S3Proxy, Airflow)}
+SERVICES: dict[str, type[Service]] = {
+    cls.name: cls for cls in (Elasticsearch, S3Proxy, Airflow, CeleryStack, Redis, Postgres)
+}
+# `down` stops a service's users before it: Airflow's components before the servers their tasks use.
+STOP_ORDER = ("airflow", "celery", "redis", "postgres", "elasticsearch", "s3")
 DEFAULT_SERVICES = ("elasticsearch", "s3")
 ALL_SERVICES = tuple(SERVICES)
-_ALIASES = {"es": "elasticsearch", "elastic": "elasticsearch", "s3proxy": "s3", "minio": "s3", "airflow-ui": "airflow"}
+_ALIASES = {"es": "elasticsearch", "elastic": "elasticsearch", "s3proxy": "s3", "minio": "s3", "airflow-ui": "airflow",
+            "celery-stack": "celery", "postgresql": "postgres"}
 
 
 def up(settings: Settings, names: Iterable[str] = DEFAULT_SERVICES, *, start: bool | None = None) -> None:
@@ -66,12 +77,12 @@ def down(settings: Settings, names: Iterable[str] = ALL_SERVICES) -> None:
     wanted = _normalise_names(names)
     make_dirs(settings)
     with locked(settings):
-        for name in wanted:
+        for name in sorted(wanted, key=STOP_ORDER.index):
             SERVICES[name](settings).stop()
 
 
 def status(settings: Settings) -> list[ServiceStatus]:
-    """One ServiceStatus per service (elasticsearch, s3, airflow); never raises for a down service."""
+    """One ServiceStatus per service (elasticsearch, s3, airflow, celery, redis, postgres); never raises for a down one."""
     return [service(settings).status() for service in SERVICES.values()]
 
 

@@ -80,8 +80,8 @@ def alive(pid: int, marker: str = "") -> bool:
     return marker.encode() in cmdline if marker else True
 
 
-def stop_managed(settings: Settings, name: str, timeout: float = 30.0) -> None:
-    """Stop the process recorded as `name` (SIGTERM, wait, then SIGKILL) and forget it."""
+def stop_managed(settings: Settings, name: str, timeout: float = 30.0, stop_signal: int = signal.SIGTERM) -> None:
+    """Stop the process recorded as `name` (`stop_signal`, wait, then SIGKILL) and forget it."""
     state = read_state(settings, name)
     path = state_path(settings, name)
     if state is None:
@@ -90,7 +90,7 @@ def stop_managed(settings: Settings, name: str, timeout: float = 30.0) -> None:
     pid = state["pid"]
     say(f"stopping {name} (pid {pid})")
     group = state.get("process_group", False)
-    _signal(pid, signal.SIGTERM, group)
+    _signal(pid, stop_signal, group)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and alive(pid, state.get("marker", "")):
         time.sleep(0.2)

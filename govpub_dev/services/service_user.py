@@ -1,8 +1,8 @@
-"""Running Elasticsearch when govpub runs as root (Elasticsearch refuses to run as root).
+"""Running Elasticsearch and PostgreSQL when govpub runs as root (both refuse to run as root).
 
-govpub then creates a system user ``govpub`` and keeps the Elasticsearch install, data and
-logs under ``/var/lib/govpub/<hash of home>/elasticsearch``, owned by that user: the checkout
-may sit in a directory the user cannot traverse. ``<home>/elasticsearch.location`` says where.
+govpub then creates a system user ``govpub`` and keeps the server's install, data and logs
+under ``/var/lib/govpub/<hash of home>/<service>``, owned by that user: the checkout may sit
+in a directory the user cannot traverse. ``<home>/<service>.location`` says where.
 """
 
 from __future__ import annotations
@@ -27,10 +27,15 @@ def running_as_root() -> bool:
 
 def elasticsearch_base(settings: Settings) -> Path:
     """Where the Elasticsearch install, data and logs live for this GOVPUB_HOME."""
+    return service_base(settings, "elasticsearch")
+
+
+def service_base(settings: Settings, name: str) -> Path:
+    """Where a server that refuses root (Elasticsearch, PostgreSQL) keeps its files for this GOVPUB_HOME."""
     if running_as_root():
         digest = hashlib.sha256(str(settings.home.resolve()).encode()).hexdigest()[:10]
-        return SYSTEM_BASE / digest / "elasticsearch"
-    return settings.home / "elasticsearch"
+        return SYSTEM_BASE / digest / name
+    return settings.home / name
 
 
 def prepare_system_base(settings: Settings, base: Path) -> tuple[int, int]:
@@ -41,7 +46,7 @@ def prepare_system_base(settings: Settings, base: Path) -> tuple[int, int]:
     base.parent.mkdir(parents=True, exist_ok=True)
     os.chown(base.parent, uid, gid)
     os.chmod(base.parent, 0o755)
-    (settings.home / "elasticsearch.location").write_text(f"{base}\n")
+    (settings.home / f"{base.name}.location").write_text(f"{base}\n")
     return uid, gid
 
 

@@ -49,7 +49,10 @@ def test_celery_stack_components():
         assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/"
         assert svc[name]["depends_on"]["elasticsearch"]["condition"] == "service_healthy"
         assert svc[name]["depends_on"]["minio"]["condition"] == "service_healthy"
-    assert svc["airflow-worker"]["command"] == "celery worker"
+    # Queues as the DAG names them (govpub.airflow.tasks): crawls may run on either worker, the rest on `process`.
+    assert svc["airflow-worker"]["command"] == "celery worker --queues process,crawl"
+    assert svc["airflow-worker-crawl"]["command"] == "celery worker --queues crawl"
+    assert svc["airflow-worker"]["environment"]["AIRFLOW__OPERATORS__DEFAULT_QUEUE"] == "process"
     assert "WORKER_CONCURRENCY" in svc["airflow-worker"]["environment"]["AIRFLOW__CELERY__WORKER_CONCURRENCY"]
     assert "pools set crawl" in " ".join(svc["airflow-init"]["command"])
 
