@@ -23,6 +23,11 @@ or when the `full_sweep` param is true.
 Under the CeleryExecutor, crawl tasks go to the `crawl` queue and every other task to
 `process` (docs/celery.md); other executors ignore queues.
 
+`reconcile` (after `clusters`, whatever the sites' groups did) compares the whole archive with
+the index — one listing, one scroll — and indexes what any earlier run left behind (documents,
+deletions, cluster fields), so an Elasticsearch outage longer than the retries heals on the
+next run (`govpub.pipeline.converge`; docs/operations.md, "Convergence").
+
 `summarize` logs one table for the run and fails the run when any site failed, so
 alerting sees it. A task's final failure and the run's failure send a webhook alert
 (`govpub.ops.alerts`; docs/operations.md). All logic lives in `govpub.pipeline`,
@@ -44,6 +49,7 @@ from govpub.airflow.tasks import (
     clusters_task,
     crawl_task,
     index_task,
+    reconcile_task,
     parse_task,
     sites_for_run,
     summarize_run,
@@ -108,9 +114,15 @@ def govpub_crawl():
     def clusters() -> dict:
         return clusters_task()
 
+    @task(trigger_rule="all_done")
+    def reconcile() -> dict:
+        return reconcile_task()
+
     site_ids = list_sites()
     groups = site.expand(site_id=site_ids)
-    groups >> [summarize(site_ids), clusters()]
+    clustered = clusters()
+    groups >> [summarize(site_ids), clustered]
+    clustered >> reconcile()
 
 
 govpub_crawl()

@@ -130,6 +130,17 @@ def add_pipeline_commands(commands) -> None:
     p.add_argument("--site", help="only this site's documents")
 
     p = _command(
+        commands, "reconcile", cmd_reconcile,
+        help="bring the index to the archive: index what it lacks, fix status and cluster fields",
+        description="Compare every archived document (one listing of documents/) with the index (one scroll "
+        "of its version, status and cluster fields) and index the missing or outdated documents and update "
+        "the differing fields, without a full rebuild. Prints what it fixed. Exit code 1 on index errors.",
+    )
+    p.add_argument("--site", help="only this site's documents")
+    p.add_argument("--dry-run", action="store_true", help="only count what is behind; change nothing")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+    p = _command(
         commands, "reindex", cmd_reindex,
         help="rebuild the index from S3 alone into a new index, then swap the alias",
         description="Index every latest document of the archive (with version, status and cluster) into "
@@ -275,6 +286,17 @@ def cmd_index(args) -> int:
 
     result = index_archive(settings_from_env(), args.site)
     return 1 if result["errors"] else 0
+
+
+def cmd_reconcile(args) -> int:
+    from govpub.pipeline.context import RunContext
+    from govpub.pipeline.converge import reconcile
+
+    context = RunContext(settings_from_env(), echo=lambda line: print(line, file=sys.stderr if args.json else sys.stdout))
+    found = reconcile(context, site=args.site, dry_run=args.dry_run)
+    if args.json:
+        print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+    return 1 if found.errors else 0
 
 
 def cmd_reindex(args) -> int:

@@ -257,6 +257,9 @@ class SiteStats:
     quality_ok: bool = True
     quality_issues: list[dict[str, Any]] = field(default_factory=list)  #: [{"check", "message", "value", "threshold"}]
     usual_yield: float | None = None  #: median documents_seen of the site's previous completed runs
+    archive_documents: int | None = None  #: the site's documents in the archive after the run (None: not measured)
+    index_documents: int | None = None  #: the site's documents in the index after the run (None: index unreachable)
+    index_behind: int | None = None  #: archived documents the index lacks, or holds at an older version, after the run
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -29,6 +29,7 @@ SCHEMAS: dict[str, str] = {
     "runs/*/*/stats.json": "site-stats.schema.json",
     "state/*/crawl.json": "crawl-state.schema.json",
     "clusters/current.json": "clusters.schema.json",
+    "clusters/pending.json": "clusters-pending.schema.json",
     "exports/snapshots/*/manifest.json": "export-manifest.schema.json",
     "exports/latest.json": "export-pointer.schema.json",
 }

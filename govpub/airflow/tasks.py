@@ -138,6 +138,13 @@ def clusters_task() -> dict:
     return update_clusters(_new_run_context()).to_dict()
 
 
+def reconcile_task() -> dict:
+    """The run's last task: bring the whole index to the archive (govpub.pipeline.converge.reconcile)."""
+    from govpub.pipeline.converge import reconcile
+
+    return reconcile(_new_run_context()).to_dict()
+
+
 def check_site(site_id: str) -> dict:
     """The per-site `check` task: record the run's stats (S3 + stats index) and fail, without
     retrying, when a data-quality check fails or the site blocked us (govpub.ops.stats, govpub.ops.quality)."""

@@ -8,6 +8,7 @@ snapshot publish. The names most callers need are importable from here.
 
 from govpub.archive.keys import (
     clusters_key,
+    clusters_pending_key,
     document_key,
     document_prefix,
     manifest_key,
@@ -24,7 +25,7 @@ from govpub.archive.keys import (
 from govpub.archive.store import Archive, ArchiveUnavailable, DocumentEntry, json_bytes, s3_client, utc_now_iso
 
 __all__ = [
-    "Archive", "ArchiveUnavailable", "DocumentEntry", "clusters_key", "document_key", "document_prefix",
+    "Archive", "ArchiveUnavailable", "DocumentEntry", "clusters_key", "clusters_pending_key", "document_key", "document_prefix",
     "json_bytes", "manifest_key", "parse_document_key", "raw_key", "run_key", "s3_client", "safe_key_part", "snapshot_key",
     "state_key", "stats_key", "status_key", "utc_now_iso", "version_key",
 ]

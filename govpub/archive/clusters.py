@@ -9,12 +9,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from govpub.archive.keys import clusters_key
+from govpub.archive.keys import clusters_key, clusters_pending_key
 from govpub.archive.store import Archive
 
 
 def load_clusters(archive: Archive) -> dict[str, Any] | None:
     return archive.get_json_or_none(clusters_key(archive.prefix))
+
+
+PENDING_SCHEMA_VERSION = 1
+
+
+def load_pending(archive: Archive) -> list[str]:
+    """Ids in the clusters outbox: their stored cluster fields may not be in the index yet."""
+    return list((archive.get_json_or_none(clusters_pending_key(archive.prefix)) or {}).get("ids", []))
+
+
+def write_pending(archive: Archive, ids: list[str]) -> None:
+    archive.put_json_if_changed(clusters_pending_key(archive.prefix),
+                                {"schema_version": PENDING_SCHEMA_VERSION, "ids": sorted(set(ids))})
+
+
+def clear_pending(archive: Archive) -> None:
+    archive.delete(clusters_pending_key(archive.prefix))
 
 
 def cluster_fields(clusters_doc: dict[str, Any] | None) -> dict[str, dict[str, Any]]:

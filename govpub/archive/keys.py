@@ -11,6 +11,7 @@ Key layout (the downstream contract; docs/archive.md is its documentation):
     runs/{run_id}/{site}/manifest.json                       every object the run wrote for the site (size, sha256), counts
     state/{site}/crawl.json                                  validators (ETag/Last-Modified) and list links for re-crawls
     clusters/current.json                                    duplicate clusters (exact + MinHash near duplicates)
+    clusters/pending.json                                    ids whose cluster fields are not in the index yet (outbox)
     exports/…                                                Parquet snapshots (govpub.archive.export)
 
 Every key is a pure function of (site, run, url), so re-running a task overwrites the
@@ -81,6 +82,11 @@ def manifest_key(prefix: str, run_id: str, site: str) -> str:
 
 def clusters_key(prefix: str) -> str:
     return f"{prefix}clusters/current.json"
+
+
+def clusters_pending_key(prefix: str) -> str:
+    """The clusters step's outbox: written before it updates the index, deleted once the index has them."""
+    return f"{prefix}clusters/pending.json"
 
 
 POINTER_KEY = "exports/latest.json"

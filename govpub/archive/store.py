@@ -145,6 +145,10 @@ class Archive:
         self.written.append(info)
         return info
 
+    def delete(self, key: str) -> None:
+        """Delete one object (absent is fine: S3 deletes are idempotent)."""
+        self._call("delete", self.s3.delete_object, Bucket=self.bucket, Key=key)
+
     def get_bytes(self, key: str) -> bytes:
         response = self._call("get", self.s3.get_object, Bucket=self.bucket, Key=key)
         return response["Body"].read()

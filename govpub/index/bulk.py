@@ -95,3 +95,25 @@ def update_overlays(es: Elasticsearch, alias: str, overlays: dict[str, dict[str,
     return updated
 
 
+#: the index-only fields convergence compares (publish_year is derived from the document itself)
+OVERLAY_FIELDS = ("version", "status", "status_date", "cluster", "canonical_id", "is_canonical", "cluster_size")
+
+
+@translate_connection_errors
+def indexed_overlays(es: Elasticsearch, alias: str, site: str | None = None, page: int = 5000) -> dict[str, dict[str, Any]]:
+    """doc id → its index-only fields as indexed, for every document (of `site`) behind `alias`.
+
+    One scroll that returns only those fields: about one request per `page` documents, so
+    comparing a site with its archive costs no request per document. Empty when the alias is missing.
+    """
+    from elasticsearch import NotFoundError
+
+    query = {"term": {"site": site}} if site else {"match_all": {}}
+    found: dict[str, dict[str, Any]] = {}
+    try:
+        for hit in helpers.scan(es, index=alias, query={"query": query, "_source": list(OVERLAY_FIELDS)},
+                                size=page, scroll="2m", preserve_order=False):
+            found[hit["_id"]] = hit.get("_source") or {}
+    except NotFoundError:
+        return {}
+    return found

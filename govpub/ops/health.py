@@ -68,12 +68,17 @@ def site_health(site: str, records: list[SiteStats], in_registry: bool = True) -
         status.health = "broken"
         status.reasons.append(f"last run failed at {last.failed_step}"
                               + (f" ({streak} failing runs in a row)" if streak > 1 else ""))
+        if last.index_behind:
+            status.reasons.append(f"index behind archive by {last.index_behind}")
     elif any(c in checks for c in YIELD_CHECKS):
         status.health = "broken"
         status.reasons += [checks[c]["message"] for c in YIELD_CHECKS if c in checks]
     elif checks:
         status.health = "degraded"
         status.reasons += [i["message"] for i in last.quality_issues]
+    elif last.index_behind:
+        status.health = "degraded"
+        status.reasons.append(f"index behind archive by {last.index_behind}")
     elif len(records) > 1 and records[1].outcome == "failed":
         status.health = "degraded"
         failed = records[1]
@@ -91,7 +96,7 @@ def all_statuses(registry: list[str], records: dict[str, list[SiteStats]]) -> li
 
 def format_status(statuses: list[SiteStatus], note: str | None = None) -> str:
     header = (f"  {'site':<20} {'health':<9} {'last run':<34} {'when':<20} {'pages':>5} {'docs':>5} "
-              f"{'usual':>5} {'new/chg':>7} {'unchg':>5} {'del':>4} {'errors':>6} {'secs':>6}")
+              f"{'usual':>5} {'new/chg':>7} {'unchg':>5} {'del':>4} {'archive':>7} {'index':>7} {'errors':>6} {'secs':>6}")
     lines = []
     if note:
         lines.append(f"note: {note}")
@@ -106,9 +111,12 @@ def format_status(statuses: list[SiteStatus], note: str | None = None) -> str:
                        and r.documents_changed is not None else str(r.documents_written))
         deleted = "-" if r.documents_deleted is None else str(r.documents_deleted)
         usual = "-" if r.usual_yield is None else f"{r.usual_yield:g}"
+        in_archive = "-" if r.archive_documents is None else str(r.archive_documents)
+        in_index = "-" if r.index_documents is None else str(r.index_documents)
         lines.append(
             f"{flag} {s.site:<20} {s.health:<9} {r.run_id[:34]:<34} {r.recorded_at[:19]:<20} {r.pages_fetched:>5} "
             f"{r.documents_seen:>5} {usual:>5} {new_changed:>7} {r.documents_unchanged:>5} {deleted:>4} "
+            f"{in_archive:>7} {in_index:>7} "
             f"{r.errors_total:>6} {r.duration_seconds:>6g}"
         )
     flagged = [s for s in statuses if s.reasons and s.health != "ok"]
@@ -129,4 +137,20 @@ def collect(settings, runs: int = 10) -> tuple[list[SiteStatus], dict[str, list[
 
     registry = list(load_sites(settings.sites_dir))
     records, note = recent_records(settings, runs)
+    pending = cluster_fields_pending(settings)
+    if pending:
+        note = "; ".join(filter(None, [note, f"cluster fields of {pending} documents not yet in the index "
+                                             "(next clusters run or `govpub reconcile`)"]))
     return all_statuses(registry, records), records, note
+
+
+def cluster_fields_pending(settings) -> int:
+    """Documents whose cluster fields the clusters step stored but could not write to the index
+    (the outbox clusters/pending.json); 0 when S3 does not answer."""
+    from govpub.archive import Archive, ArchiveUnavailable
+    from govpub.archive.clusters import load_pending
+
+    try:
+        return len(load_pending(Archive(settings)))
+    except ArchiveUnavailable:
+        return 0

@@ -21,6 +21,7 @@ LOW_YIELD = "below_usual"
 PARSE_ERROR_RATE = "parse_error_rate"
 FUTURE_DATES = "future_dates"
 EMPTY_BODIES = "empty_bodies"
+INDEX_BEHIND = "index_behind"  #: archived documents the index lacks after the run's index step
 BLOCKED = "blocked"  #: the site's firewall / anti-bot service refused us (crawl errors "blocked:*")
 #: checks meaning "the site gave (almost) nothing": status calls the site broken
 YIELD_CHECKS = (ZERO_YIELD, LOW_YIELD)
@@ -110,3 +111,20 @@ def check_run(
         issues.append(Issue(EMPTY_BODIES, f"{site}: {empty_bodies} documents have an empty body "
                             f"(allowed {t.max_empty_bodies})", empty_bodies, t.max_empty_bodies))
     return issues
+
+
+def index_gap_issue(site: str, index_behind: int | None, previous: Iterable[int | None],
+                    thresholds: QualityThresholds) -> Issue | None:
+    """The index lags the archive by more than `max_index_behind` documents in this run and in the
+    `index_behind_runs - 1` runs before it (`previous`: their index_behind, newest first): the
+    gap outlived the index steps' convergence, so retrying will not close it. Checked for failed
+    runs too (an index step that keeps failing is such a gap)."""
+    t = thresholds
+    if not t.enabled or index_behind is None or index_behind <= t.max_index_behind:
+        return None
+    earlier = list(previous)[: t.index_behind_runs - 1]
+    if len(earlier) < t.index_behind_runs - 1 or any(n is None or n <= t.max_index_behind for n in earlier):
+        return None
+    return Issue(INDEX_BEHIND, f"{site}: index behind archive by {index_behind} documents for {t.index_behind_runs} "
+                 f"runs in a row (allowed {t.max_index_behind}; `govpub reconcile --site {site}` repairs it)",
+                 index_behind, t.max_index_behind)

@@ -25,7 +25,7 @@ from govpub.archive import Archive, run_key, stats_key
 from govpub.archive.manifests import STEPS
 from govpub.crawl.report import column_answered
 from govpub.settings import Settings
-from govpub.ops.quality import blocked_issue, check_run, count_empty_bodies, count_future_dated, usual_yield
+from govpub.ops.quality import blocked_issue, check_run, index_gap_issue, count_empty_bodies, count_future_dated, usual_yield
 from govpub.schema import Document, SiteStats
 from govpub.registry import QUALITY_DEFAULTS, QualityThresholds, SiteConfigError, UnknownSite, get_site
 
@@ -79,8 +79,15 @@ def build_record(
     run_date: str | None = None,
     dag_id: str | None = None,
     recorded_at: str | None = None,
+    measured: dict[str, int | None] | None = None,
+    previous_gaps: Iterable[int | None] = (),
 ) -> SiteStats:
-    """One run's stats record from its step manifests (`runs/{run}/{site}/{step}.json`; None = missing)."""
+    """One run's stats record from its step manifests (`runs/{run}/{site}/{step}.json`; None = missing).
+
+    `measured`: {"archive_documents", "index_documents"} counted after the run, used when the
+    index step's record does not carry them (the step failed). `previous_gaps`: index_behind of
+    the site's previous runs, newest first (the index_behind check).
+    """
     crawl, parse, archived, indexed = (steps.get(s) for s in STEPS)
     failed_step = None
     if not crawl_succeeded(crawl):
@@ -127,6 +134,11 @@ def build_record(
     # An incremental crawl stops paging at known articles, so its yield is not comparable with
     # a full sweep's: "far below its usual" is judged on full sweeps only (docs/operations.md).
     record.usual_yield = usual_yield(previous_yields, thresholds) if record.full_sweep else None
+    figures = indexed if (indexed or {}).get("archive_documents") is not None else (measured or {})
+    record.archive_documents = _int_or_none(figures.get("archive_documents"))
+    record.index_documents = _int_or_none(figures.get("index_documents"))
+    if record.archive_documents is not None and record.index_documents is not None:
+        record.index_behind = max(record.archive_documents - record.index_documents, 0)
     issues = []
     blocked = blocked_issue(site, record.blocked_pages, [k for k in kinds if is_blocked_kind(k)])
     if blocked is not None:
@@ -137,6 +149,9 @@ def build_record(
             parse_errors=record.parse_errors, future_dated=record.future_dated,
             empty_bodies=record.empty_bodies, usual=record.usual_yield, thresholds=thresholds,
         )
+    gap = index_gap_issue(site, record.index_behind, previous_gaps, thresholds)
+    if gap is not None:
+        issues.append(gap)
     record.quality_issues = [i.to_dict() for i in issues]
     record.quality_ok = not issues
     return record
@@ -168,7 +183,9 @@ def summary_line(record: SiteStats) -> str:
     usual = f" (usual {r.usual_yield:g})" if r.usual_yield is not None else ""
     return (
         f"[{r.site}] stats run={r.run_id} {state}: fetched {r.pages_fetched} pages ({_size(r.bytes_fetched)}), "
-        f"{r.documents_seen} documents{usual} ({docs}), {r.documents_indexed} indexed, "
+        f"{r.documents_seen} documents{usual} ({docs}), {r.documents_indexed} indexed"
+        + (f" (archive {r.archive_documents}, index {r.index_documents})" if r.archive_documents is not None else "")
+        + ", "
         f"errors {r.errors_total} ({kinds}), {r.duration_seconds:g}s"
     )
 
@@ -214,6 +231,25 @@ def es_previous_yields(es, alias: str, site: str, run_id: str, size: int) -> lis
         return []
     # records written before documents_seen existed count their parsed documents
     return [int(h["_source"].get("documents_seen", h["_source"].get("documents_parsed", 0))) for h in resp["hits"]["hits"]]
+
+
+def es_previous_gaps(es, alias: str, site: str, run_id: str, size: int) -> list[int | None]:
+    """index_behind of the site's previous runs (any outcome), newest first (from ES)."""
+    from elasticsearch import NotFoundError
+
+    try:
+        resp = es.search(index=alias, size=size, sort=[{"recorded_at": "desc"}], source_includes=["index_behind"],
+                         query={"bool": {"filter": [{"term": {"site": site}}],
+                                         "must_not": [{"term": {"run_id": run_id}}]}})
+    except NotFoundError:
+        return []
+    return [h["_source"].get("index_behind") for h in resp["hits"]["hits"]]
+
+
+def s3_previous_gaps(archive: Archive, site: str, run_id: str, size: int) -> list[int | None]:
+    records = sorted((r for r in iter_s3_records(archive, site) if r.run_id != run_id),
+                     key=lambda r: r.recorded_at, reverse=True)
+    return [r.index_behind for r in records[:size]]
 
 
 def es_recent_records(es, alias: str, per_site: int) -> dict[str, list[SiteStats]]:
@@ -308,6 +344,27 @@ def rebuild_stats_index(settings: Settings, echo: Callable[[str], None] = print)
 
 
 # -- the per-site check step ----------------------------------------------------------------
+def measure_site(archive: Archive, es, alias: str, site_id: str) -> dict[str, int | None]:
+    """The site's documents in the archive (one listing) and in the index (one count; None when
+    Elasticsearch does not answer)."""
+    from govpub import index
+
+    measured: dict[str, int | None] = {"archive_documents": len(archive.document_entries(site_id)),
+                                       "index_documents": None}
+    if es is None:  # Elasticsearch did not answer
+        return measured
+    try:
+        measured["index_documents"] = int(es.options(max_retries=0, request_timeout=10).count(
+            index=alias, query={"term": {"site": site_id}})["count"])
+    except index.IndexUnavailable:
+        pass
+    except Exception as exc:  # unreachable or no index yet: the figure is unknown / zero
+        from elasticsearch import NotFoundError
+
+        measured["index_documents"] = 0 if isinstance(exc, NotFoundError) else None
+    return measured
+
+
 def record_site_run(
     settings: Settings,
     site_id: str,
@@ -359,17 +416,22 @@ def record_site_run(
         es = es or index.client(settings)
         index.check_reachable(es, settings)
         previous = es_previous_yields(es, alias, site_id, run_id, thresholds.history_runs)
+        gaps = es_previous_gaps(es, alias, site_id, run_id, thresholds.index_behind_runs)
     except index.IndexUnavailable as exc:
         echo(f"[{site_id}] stats index unavailable ({exc}); reading history from S3")
         es = None
         previous = s3_previous_yields(archive, site_id, run_id, thresholds.history_runs)
+        gaps = s3_previous_gaps(archive, site_id, run_id, thresholds.index_behind_runs)
 
+    measured = None
+    if (steps.get("index") or {}).get("archive_documents") is None:  # the index step failed: count now
+        measured = measure_site(archive, es, settings.es_alias, site_id)
     # A re-run (retried check, cleared task) keeps the run's place in the site's history.
     earlier = archive.get_json_or_none(stats_key(archive.prefix, run_id, site_id)) or {}
     record = build_record(
         site=site_id, run_id=run_id, steps=steps, publish_dates=dates, bodies=bodies,
         previous_yields=previous, thresholds=thresholds, run_date=run_date, dag_id=dag_id,
-        recorded_at=earlier.get("recorded_at"),
+        recorded_at=earlier.get("recorded_at"), measured=measured, previous_gaps=gaps,
     )
     archive.put_json(stats_key(archive.prefix, run_id, site_id), record.to_dict())
     if es is not None:

@@ -165,6 +165,13 @@ class IndexResult(StepResult):
     documents_indexed: int
     errors: list[dict]
     seconds: float
+    #: convergence figures (govpub.pipeline.converge): the site's documents in the archive and, after
+    #: the step, in the index; how many the index lacked or held at an older version before it
+    archive_documents: int | None = None
+    index_documents: int | None = None
+    documents_behind: int | None = None
+    overlays_updated: int | None = None
+    index_only: int | None = None
 
     def to_record(self) -> dict[str, Any]:
         return {**self.to_dict(), "schema_version": STEP_SCHEMA_VERSION}

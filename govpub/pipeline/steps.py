@@ -20,8 +20,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from govpub import index
-from govpub.archive import parse_document_key, run_key, state_key
+from govpub.archive import run_key, state_key
 from govpub.archive.manifests import write_run_manifest
 from govpub.archive.versions import DocumentVersions
 from govpub.archive.warc import read_records
@@ -30,6 +29,7 @@ from govpub.crawl.runner import CrawlFailed, run_streaming, scrapy_command
 from govpub.crawl.state import load_state, sweep_due, updated_state, write_spider_state
 from govpub.documents import group_articles, parse_articles
 from govpub.pipeline.context import RunContext
+from govpub.pipeline.converge import converge
 from govpub.pipeline.results import ArchiveResult, CrawlResult, IndexResult, ParseResult
 from govpub.pipeline.statuses import StatusChanges, deleted_articles, seen_again
 from govpub.registry import Site, get_site
@@ -243,32 +243,38 @@ def read_crawl(context: RunContext, run_id: str, site_id: str) -> CrawlResult:
 
 # -- index --------------------------------------------------------------------------------
 def index_site(context: RunContext, archived: ArchiveResult) -> IndexResult:
-    """Index the run's documents as archived (the index is derived from S3), with their overlays.
+    """Bring the site's index to its archive (govpub.pipeline.converge): the run's documents and
+    whatever earlier runs left unindexed or at an older version, with their overlays.
 
-    In the process that archived them they are at hand; in another, the archive record says
-    which they are, the run's parsed batch gives those written by the run (one GET for all)
-    and only the others (unchanged, deleted, seen again) are read one by one.
+    In the process that archived them the run's documents are at hand; in another, the archive
+    record says which they are, the run's parsed batch gives those written by the run (one GET
+    for all) and the others that need indexing are read in parallel.
     """
     started = time.monotonic()
     if archived.versions is None:
         archived = _archived_from_s3(context, archived)
-    versions: DocumentVersions = archived.versions
     es = context.reachable_es()
     alias = context.settings.es_alias
-    ids = [parse_document_key(key)[1] for key in archived.document_keys]
-    documents = [doc for doc in (versions.latest_document(archived.site, i) for i in ids) if doc is not None]
-    result = index.bulk_index(es, alias, documents, refresh=True, overlays=versions.overlays({d.id for d in documents}))
-    for error in result.errors:
-        context.echo(f"[{archived.site}] index error for {error['id']}: {error['reason']}")
+    found = converge(es, alias, archived.versions, site=archived.site, echo=context.echo)
+    for error in found.errors:
+        context.echo(f"[{archived.site}] index error for {error['url']}: {error['message']}")
     indexed = IndexResult(
         site=archived.site,
         run_id=archived.run_id,
-        documents_indexed=result.indexed,
-        errors=[{"kind": "index", "url": e["id"], "message": e["reason"]} for e in result.errors],
+        documents_indexed=found.indexed,
+        errors=found.errors,
         seconds=round(time.monotonic() - started, 2),
+        archive_documents=found.archive_documents,
+        index_documents=found.index_documents,
+        documents_behind=found.behind,
+        overlays_updated=found.overlays_updated,
+        index_only=found.index_only,
     )
     context.put_step_record(archived.run_id, archived.site, "index", indexed.to_record())
-    context.echo(f"[{archived.site}] indexed {result.indexed} documents into {alias}, {len(result.errors)} errors")
+    run_docs = len(archived.document_keys)
+    context.echo(f"[{archived.site}] indexed {found.indexed} documents into {alias} ({run_docs} of the run, "
+                 f"{max(found.behind - run_docs, 0)} more the index lacked), {found.overlays_updated} overlays "
+                 f"updated, {len(found.errors)} errors; archive {found.archive_documents}, index {found.index_documents}")
     # Last write of the run for this site: the manifest of everything it wrote.
     write_run_manifest(context.archive, archived.run_id, archived.site,
                        known=context.step_records(archived.run_id, archived.site))

@@ -108,6 +108,8 @@ class QualityThresholds:
     max_future_dated: Count = 0  #: documents dated after the run date (+ future_grace_days)
     future_grace_days: Count = 1  #: time-zone slack for "in the future"
     max_empty_bodies: Count = 0  #: documents with an empty body
+    max_index_behind: Count = 0  #: archived documents the index may lack after a run …
+    index_behind_runs: Annotated[Count, Field(ge=1)] = 2  #: … before that many runs in a row fail the check
 
 
 QUALITY_DEFAULTS = QualityThresholds()

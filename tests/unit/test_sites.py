@@ -176,7 +176,7 @@ WORDING = [
     ({'links': {'article': 'a', 'allow': ['(bad']}}, [], "t.toml site #1 (demo-jyj): links.allow pattern '(bad' is not a valid regex: "),
     ({'schedule': 'sometimes'}, [], "t.toml site #1 (demo-jyj): schedule 'sometimes' is neither a cron expression nor one of ['@annually', '@daily', '@hourly', '@monthly', '@weekly', '@yearly']"),
     ({'quality': 'x'}, [], 't.toml site #1 (demo-jyj): [site.quality] must be a table'),
-    ({'quality': {'nope': 1}}, [], "t.toml site #1 (demo-jyj): unknown quality settings ['nope'] (known: ['enabled', 'future_grace_days', 'history_runs', 'max_empty_bodies', 'max_future_dated', 'max_parse_error_rate', 'min_documents', 'min_history', 'min_ratio'])"),
+    ({'quality': {'nope': 1}}, [], "t.toml site #1 (demo-jyj): unknown quality settings ['nope'] (known: ['enabled', 'future_grace_days', 'history_runs', 'index_behind_runs', 'max_empty_bodies', 'max_future_dated', 'max_index_behind', 'max_parse_error_rate', 'min_documents', 'min_history', 'min_ratio'])"),
     ({'quality': {'min_ratio': 2}}, [], 't.toml site #1 (demo-jyj): quality.min_ratio must be between 0 and 1, not 2'),
     ({'quality': {'min_ratio': 'lots'}}, [], "t.toml site #1 (demo-jyj): quality.min_ratio must be a float, not 'lots'"),
     ({'quality': {'enabled': 'maybe'}}, [], "t.toml site #1 (demo-jyj): quality.enabled must be true/false, not 'maybe'"),
