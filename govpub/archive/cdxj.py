@@ -18,6 +18,7 @@ re-run writes nothing; a WARC rewritten by a re-run of its crawl is indexed agai
 from __future__ import annotations
 
 import io
+import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,3 +107,23 @@ def download_collection(archive, directory: Path, site: str | None = None,
     (directory / "indexes" / "index.cdxj").write_bytes(b"".join(sorted(lines)))
     echo(f"collection in {directory}: {len(warcs)} WARC files, {len(lines)} index lines")
     return len(warcs), len(lines)
+
+
+def find_capture(archive, warc_key: str, url: str) -> dict | None:
+    """`{key, offset, length, url, status, timestamp}` of the last capture of `url` in one WARC part,
+    from its CDXJ index (the WARC is indexed on the fly when `govpub cdxj` has not run yet)."""
+    try:
+        data = archive.get_bytes(cdxj_key_for(archive.prefix, warc_key))
+    except ClientError:
+        with tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024) as spool:
+            archive.download_to(warc_key, spool)
+            spool.seek(0)
+            data = index_warc(spool, warc_filename(warc_key, archive.prefix))
+    found = None
+    for line in data.decode("utf-8").splitlines():
+        _urlkey, timestamp, fields = line.split(" ", 2)
+        entry = json.loads(fields)
+        if entry.get("url") == url:
+            found = {"key": warc_key, "offset": int(entry["offset"]), "length": int(entry["length"]),
+                     "url": url, "status": entry.get("status"), "timestamp": timestamp}
+    return found

@@ -70,3 +70,33 @@ def test_a_version_capture_and_the_errors(http, loaded):
     assert http.get(f"/documents/{'0' * 24}/capture").status_code == 404
     assert http.get("/documents/bad!id/capture").status_code == 400
     assert "/documents/{doc_id}/capture" in http.get("/openapi.json").json()["paths"]
+
+
+MULTI_PAGE = "/longwan/xxgk/jhzj/202301/t20230120_1225517.html"  # three pages
+WITH_PDF = "/longwan/xxgk/jhzj/202403/t20240315_1233808.html"
+
+
+def test_further_pages_and_attachments_are_served_from_the_archive(http, loaded):
+    import hashlib
+
+    doc_id = doc_id_for(loaded.sample_site_url + MULTI_PAGE)
+    document = http.get(f"/documents/{doc_id}").json()["document"]
+    first = framed(http.get(f"/documents/{doc_id}/capture"))
+    own = {a["href"] for a in first.select('a[data-govpub-link="archived"]') if f"/documents/{doc_id}/" in a["href"]}
+    assert any(h.endswith("page=2") for h in own) and any(h.endswith("page=3") for h in own)
+    for n, url in enumerate(document["page_urls"][1:], start=2):
+        response = http.get(f"/documents/{doc_id}/capture", params={"page": n})
+        assert response.status_code == 200 and f"第 {n}/3 页" in response.text
+        banner = BeautifulSoup(response.text, "lxml").find(id="capture-original")
+        assert banner["href"] == url
+    assert http.get(f"/documents/{doc_id}/capture", params={"page": 4}).status_code == 404
+
+    pdf_doc = doc_id_for(loaded.sample_site_url + WITH_PDF)
+    attachment = http.get(f"/documents/{pdf_doc}").json()["document"]["attachments"][0]
+    page = framed(http.get(f"/documents/{pdf_doc}/capture"))
+    link = page.find("a", href=re.compile(r"attachment=0$"))
+    assert link is not None and link["data-govpub-link"] == "archived"
+    pdf = http.get(link["href"])
+    assert pdf.status_code == 200 and pdf.headers["content-disposition"].startswith("attachment;")
+    assert hashlib.sha256(pdf.content).hexdigest() == attachment["sha256"] and pdf.content.startswith(b"%PDF")
+    assert "sandbox" in pdf.headers["content-security-policy"]

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from govpub.archive import Archive
-from govpub.archive.cdxj import download_collection, warc_filename, write_indexes
+from govpub.archive.cdxj import download_collection, find_capture, warc_filename, write_indexes
 from govpub.archive.keys import cdxj_key_for, cdxj_prefix, raw_prefix
 from govpub.archive.warc import read_one, read_records
 from govpub import index
@@ -100,3 +100,17 @@ def test_the_command_line(indexed, loaded, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "0 indexed now" in done.stdout and "already up to date" in done.stdout
     assert (tmp_path / "c" / "indexes" / "index.cdxj").stat().st_size > 0
+
+
+def test_find_capture_reads_the_index_and_finds_further_pages(indexed, loaded):
+    from govpub.schema import doc_id_for
+
+    archive, _ = indexed
+    doc = engine.get_document(index.client(loaded), loaded.es_alias,
+                              doc_id_for(loaded.sample_site_url + "/longwan/xxgk/jhzj/202301/t20230120_1225517.html"))
+    assert len(doc["page_urls"]) == 3
+    for url in doc["page_urls"][1:]:
+        found = find_capture(archive, doc["raw"]["key"], url)
+        assert found["status"] == "200" and read_one(
+            archive.get_range(found["key"], found["offset"], found["length"])).url == url
+    assert find_capture(archive, doc["raw"]["key"], "http://127.0.0.1:1/never-fetched") is None
