@@ -3,6 +3,8 @@ left, every removal is counted, links go to archived captures or are marked live
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from bs4 import BeautifulSoup
 
@@ -47,7 +49,10 @@ def assert_inert(soup: BeautifulSoup) -> None:
             assert not name.lower().startswith("on"), (tag.name, name)
             assert name.lower() not in FETCHING_ATTRIBUTES, (tag.name, name)
             assert name.lower() != "href" or tag.name in ("a", "area"), (tag.name, name)
-            assert "javascript:" not in str(value).lower() and "url(" not in str(value).lower(), (tag.name, name)
+            if name.lower() == "href":  # other attributes (class, title, content) are text
+                assert urlsplit(str(value).strip()).scheme.lower() not in ("javascript", "vbscript", "data"), value
+            if name.lower() == "style":
+                assert "url(" not in str(value).lower() and "expression(" not in str(value).lower(), value
         assert not (tag.name == "meta" and (tag.get("http-equiv") or "").lower() == "refresh")
     for style in soup.find_all("style"):
         assert "url(" not in style.get_text() and "@import" not in style.get_text()
@@ -101,3 +106,31 @@ def test_every_sample_page_comes_out_inert_with_its_text(path):
         s.decompose()
     words = [w for w in original.get_text(" ").split() if len(w) > 8][:20]
     assert all(w in parsed(page).get_text(" ") for w in words)
+
+
+# -- any mix of hostile markup ---------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+TAGS = ["p", "div", "a", "img", "script", "iframe", "svg", "image", "use", "style", "link", "embed", "object",
+        "form", "input", "button", "video", "source", "meta", "base", "noscript", "table", "td", "span", "math"]
+ATTRS = ["href", "src", "srcset", "onclick", "onerror", "ONLOAD", "style", "action", "formaction", "poster",
+         "xlink:href", "data", "http-equiv", "content", "ping", "background", "class", "title"]
+VALUES = ["javascript:alert(1)", " JaVaScRiPt:x()", "http://evil.example/x", "/local/y.html", "#frag",
+          "background:url(http://evil.example/z.png)", "refresh", "0;url=http://evil.example/", "x", "文字",
+          "data:text/html,<script>x()</script>", "mailto:a@b.cn"]
+
+fragment = st.recursive(
+    st.sampled_from(["文本", "text", "<!-- c -->", "<!--[if IE]><script>x()</script><![endif]-->", ""]),
+    lambda inner: st.builds(
+        lambda tag, attrs, body: f"<{tag}{''.join(f' {a}={v!r}' for a, v in attrs)}>{body}</{tag}>",
+        st.sampled_from(TAGS), st.lists(st.tuples(st.sampled_from(ATTRS), st.sampled_from(VALUES)), max_size=4),
+        st.lists(inner, max_size=3).map("".join)),
+    max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(fragment, min_size=1, max_size=4).map("".join))
+def test_any_mix_of_hostile_markup_comes_out_inert(markup):
+    page = sanitise_capture(f"<html><head></head><body>{markup}</body></html>".encode("utf-8"), PAGE_URL)
+    assert_inert(parsed(page))

@@ -37,7 +37,8 @@ CAPTURE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; fo
 FRAME_SANDBOX = "allow-top-navigation-by-user-activation"
 
 #: added to the archived page: shows which links leave the archive and where images were
-CAPTURE_STYLE = ("<style>a[data-govpub-link=live]::after{content:\" ↗\";color:#b35c00}"
+CAPTURE_STYLE = ('<meta http-equiv="x-dns-prefetch-control" content="off">'  # not even a DNS lookup of links
+                 "<style>a[data-govpub-link=live]::after{content:\" ↗\";color:#b35c00}"
                  ".govpub-dropped{color:#777;border:1px dashed #aaa;padding:0 .2em;font-size:90%}</style>")
 
 
@@ -137,7 +138,7 @@ def capture_view(doc: dict[str, Any], fetched, page, raw: dict[str, Any], *, ver
     archived_html = page.html.replace("<head>", "<head>" + CAPTURE_STYLE, 1)
     title = doc.get("title") or page.title or fetched.url
     return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>存档快照 · {e(title)}</title>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta http-equiv="x-dns-prefetch-control" content="off"><title>存档快照 · {e(title)}</title>
 <style>
 html,body{{margin:0;height:100%}} body{{display:flex;flex-direction:column;font:14px/1.5 system-ui,sans-serif}}
 #capture-banner{{background:#fff8e1;border-bottom:2px solid #e0b000;padding:.5em 1em}}
