@@ -167,6 +167,17 @@ def add_pipeline_commands(commands) -> None:
     )
     p.add_argument("--download", type=Path, metavar="DIR", help="also copy the snapshot into DIR")
 
+    p = _command(
+        commands, "cdxj", cmd_cdxj,
+        help="write the CDXJ index (pywb's format) of every raw WARC file",
+        description="Index each WARC under raw/ with cdxj-indexer into indexes/cdxj/{site}/{date}/{name}.cdxj "
+        "(skipped when a current index exists). --download DIR also makes DIR a pywb collection: "
+        "archive/ (the WARCs) and indexes/index.cdxj (docs/archive.md: replay with standard tools).",
+    )
+    p.add_argument("--site", help="only this site's WARC files")
+    p.add_argument("--force", action="store_true", help="index every WARC again")
+    p.add_argument("--download", type=Path, metavar="DIR", help="also download WARCs + merged index into DIR")
+
 
 def add_search_commands(commands) -> None:
     from govpub.search import cli as search_cli
@@ -322,6 +333,17 @@ def cmd_export(args) -> int:
     if args.download:
         manifest = download_snapshot(Archive(settings), args.download)
         print(f"copied {len(manifest['files'])} files of snapshot {manifest['export_id']} into {args.download}")
+    return 0
+
+
+def cmd_cdxj(args) -> int:
+    from govpub.archive import Archive
+    from govpub.archive.cdxj import download_collection, write_indexes
+
+    archive = Archive(settings_from_env())
+    write_indexes(archive, args.site, force=args.force)
+    if args.download:
+        download_collection(archive, args.download, args.site)
     return 0
 
 

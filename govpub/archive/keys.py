@@ -13,6 +13,7 @@ Key layout (the downstream contract; docs/archive.md is its documentation):
     clusters/current.json                                    duplicate clusters (exact + MinHash near duplicates)
     clusters/pending.json                                    ids whose cluster fields are not in the index yet (outbox)
     exports/…                                                Parquet snapshots (govpub.archive.export)
+    indexes/cdxj/{site}/{YYYY-MM-DD}/{crawl_id}-{part:05d}.cdxj  CDXJ index of that WARC part (pywb; govpub.archive.cdxj)
 
 Every key is a pure function of (site, run, url), so re-running a task overwrites the
 same objects instead of adding new ones.
@@ -33,6 +34,22 @@ def safe_key_part(value: str) -> str:
 
 def raw_key(prefix: str, site: str, crawl_date: str, crawl_id: str, part: int) -> str:
     return f"{prefix}raw/{safe_key_part(site)}/{crawl_date}/{safe_key_part(crawl_id)}-{part:05d}.warc.gz"
+
+
+def raw_prefix(prefix: str) -> str:
+    return f"{prefix}raw/"
+
+
+def cdxj_prefix(prefix: str) -> str:
+    return f"{prefix}indexes/cdxj/"
+
+
+def cdxj_key_for(prefix: str, warc_key: str) -> str:
+    """The CDXJ index of the WARC at `warc_key`: same site/date/name under indexes/cdxj/."""
+    relative = warc_key.removeprefix(raw_prefix(prefix))
+    if relative == warc_key or not relative.endswith(".warc.gz"):
+        raise ValueError(f"not a raw WARC key: {warc_key!r}")
+    return cdxj_prefix(prefix) + relative.removesuffix(".warc.gz") + ".cdxj"
 
 
 def document_prefix(prefix: str, site: str, doc_id: str) -> str:

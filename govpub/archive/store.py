@@ -209,6 +209,15 @@ class Archive:
                 if not item["Key"].endswith("/"):
                     yield item["Key"], item.get("ETag", "")
 
+    def list_modified(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """(key, LastModified) of every object under `prefix` (one listing, like list_objects)."""
+        paginator = self.s3.get_paginator("list_objects_v2")
+        pages = self._call("list", lambda: list(paginator.paginate(Bucket=self.bucket, Prefix=prefix)))
+        for page in pages:
+            for item in page.get("Contents", []):
+                if not item["Key"].endswith("/"):
+                    yield item["Key"], item["LastModified"]
+
     def list_folders(self, prefix: str) -> list[str]:
         """The names of the "folders" right under `prefix` (one listing with a delimiter)."""
         paginator = self.s3.get_paginator("list_objects_v2")

@@ -209,6 +209,18 @@ def get_document(es: Elasticsearch, alias: str, doc_id: str) -> dict[str, Any] |
 
 
 @translate_connection_errors
+def documents_at(es: Elasticsearch, alias: str, urls: list[str], *, batch: int = 1000) -> dict[str, str]:
+    """URL → id of the indexed documents whose (first page) URL is one of `urls`, all of them."""
+    found: dict[str, str] = {}
+    for start in range(0, len(urls), batch):
+        chunk = urls[start:start + batch]
+        resp = _run_search(es, alias, {"query": {"terms": {"url": chunk}}, "size": len(chunk),
+                                       "source_includes": ["id", "url"]})
+        found.update({h["_source"]["url"]: h["_source"]["id"] for h in (resp["hits"]["hits"] if resp else [])})
+    return found
+
+
+@translate_connection_errors
 def cluster_members(es: Elasticsearch, alias: str, cluster: str, *, exclude: str | None = None,
                     size: int = 50) -> list[dict[str, Any]]:
     """The other documents of a duplicate cluster (canonical first, then oldest first)."""

@@ -4,6 +4,7 @@
     GET /search              full-text search with facets, highlights, paging, collapse
     GET /documents/{id}      one document with its provenance (raw WARC record, cluster, version)
     GET /documents/{id}/raw  its raw WARC record (gzip member) read from the S3 archive
+    GET /documents/{id}/capture  the page as captured (sandboxed: no scripts, no outside requests)
     GET /export              every match as CSV or JSONL, streamed (point in time + search_after)
     GET /series              documents grouped by agency and doc_type, ordered by year
     GET /openapi.json, /docs the API description (Swagger UI served from local assets: works offline)
@@ -22,7 +23,7 @@ from fastapi import FastAPI
 
 from govpub.search.api.backends import ApiBackends
 from govpub.search.api.errors import add_error_handlers
-from govpub.search.api.routes import apidocs, documents, export, page, search, series
+from govpub.search.api.routes import apidocs, capture, documents, export, page, search, series
 from govpub.settings import Settings
 
 DESCRIPTION = """Search archived Chinese government publications (信息公开).
@@ -47,6 +48,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.middleware("http")(page.security_headers)
     page.add_page(app)
     apidocs.add_docs(app)
-    for routes in (search, documents, export, series):
+    for routes in (search, documents, capture, export, series):
         app.include_router(routes.router)
     return app

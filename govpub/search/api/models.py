@@ -83,6 +83,7 @@ class RawLocation(BaseModel):
     url: str | None = None
     s3_uri: str
     download: str = Field(description="API path that returns this WARC record (gzip member)")
+    capture: str | None = Field(None, description="API path of the page as captured (sandboxed HTML view)")
 
 
 class Provenance(BaseModel):

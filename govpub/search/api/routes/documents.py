@@ -77,7 +77,7 @@ def provenance(backends: ApiBackends, doc: dict[str, Any]) -> dict[str, Any]:
     raw_info = None
     if raw and raw.get("key"):
         raw_info = {**raw, "bucket": settings.s3_bucket, "s3_uri": backends.s3_uri(raw["key"]),
-                    "download": f"/documents/{doc['id']}/raw"}
+                    "download": f"/documents/{doc['id']}/raw", "capture": f"/documents/{doc['id']}/capture"}
     cluster = doc.get("cluster") or doc["id"]
     copies = engine.cluster_members(backends.es, backends.alias, cluster, exclude=doc["id"])
     return {

@@ -1,0 +1,45 @@
+"""CDXJ of a WARC written by govpub's own writer (govpub.archive.cdxj.index_warc, no services), and
+the documented key of each index (indexes/cdxj/ mirrors raw/)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from govpub.archive.cdxj import index_warc, warc_filename
+from govpub.archive.keys import cdxj_key_for, raw_key
+from govpub.archive.warc import WarcFileWriter
+from tests.unit.test_warc import exchange
+
+
+def test_one_sorted_line_per_response_pointing_at_its_record():
+    buffer = io.BytesIO()
+    writer = WarcFileWriter(buffer, software="test")
+    written = {
+        "http://127.0.0.1:8765/b/2.html": writer.write(exchange("http://127.0.0.1:8765/b/2.html", b"<p>two</p>")),
+        "http://127.0.0.1:8765/a/1.html": writer.write(exchange("http://127.0.0.1:8765/a/1.html", b"<p>one</p>")),
+        "http://127.0.0.1:8765/gone.html": writer.write(exchange("http://127.0.0.1:8765/gone.html", b"", status=404)),
+    }
+    buffer.seek(0)
+    lines = index_warc(buffer, "site/2026-11-23/run-00000.warc.gz").decode("utf-8").splitlines()
+    assert lines == sorted(lines) and len(lines) == 3  # request, metadata and warcinfo records are not indexed
+    for line in lines:
+        urlkey, timestamp, fields = line.split(" ", 2)
+        entry = json.loads(fields)
+        _record_id, offset, length = written[entry["url"]]
+        assert (int(entry["offset"]), int(entry["length"])) == (offset, length)
+        assert timestamp == "20261123090000" and entry["filename"] == "site/2026-11-23/run-00000.warc.gz"
+        assert urlkey == "1,0,0,127:8765)" + entry["url"].split(":8765", 1)[1]
+    assert [json.loads(line.split(" ", 2)[2])["status"] for line in lines] == ["200", "200", "404"]
+
+
+@pytest.mark.parametrize("prefix", ["", "team/a/"])
+def test_the_index_key_mirrors_the_warc_key(prefix):
+    warc = raw_key(prefix, "longwan-jyj", "2026-11-23", "manual__2026-11-23T09:00:00+00:00", 3)
+    assert cdxj_key_for(prefix, warc) == (
+        f"{prefix}indexes/cdxj/longwan-jyj/2026-11-23/manual__2026-11-23T09_00_00_00_00-00003.cdxj")
+    assert warc_filename(warc, prefix) == "longwan-jyj/2026-11-23/manual__2026-11-23T09_00_00_00_00-00003.warc.gz"
+    with pytest.raises(ValueError):
+        cdxj_key_for(prefix, f"{prefix}documents/x/y/latest.json")
