@@ -144,7 +144,6 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     links = extract.attachment_links(soup, page.url, ATTACHMENT_EXTENSIONS)
     clean.drop_always(soup)
     container = extract.find_container(soup, index)
-    extract.insert_markers(soup)
     page_lines = extract.lines_of(soup.body or soup)
     body_lines: list[str] = []
     if container is not None:
