@@ -12,6 +12,7 @@ from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from parsers.clean import has_noise_class
 from parsers.normalise import clean_inline, clean_line
+from parsers.tree import soup_of
 from parsers.selectors import ATTACHMENT_EXTENSIONS, CONTENT_SELECTORS, GENERIC_SELECTORS
 
 LINE = "\ue000"  # private-use markers (stripped from input by decode) for line and cell breaks
@@ -27,7 +28,7 @@ _SKIP_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
 def parse_html(html: str) -> BeautifulSoup:
     # lxml refuses str input that still carries an XML encoding declaration
     html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
-    return BeautifulSoup(html, "lxml")
+    return soup_of(html)
 
 
 def simplify_text_nodes(soup: BeautifulSoup, convert) -> None:
