@@ -23,6 +23,7 @@ from parsers.normalise import (
 from parsers.selectors import ATTACHMENT_EXTENSIONS, META_DATE, META_SOURCE, META_TITLE
 from parsers.template import EMPTY, Template
 
+_PUBLISHED_LABELS = ("发布日期", "发布时间", "发表时间")
 _DATE_LABELS = ("发布日期", "发布时间", "发表时间", "发文日期", "生成日期", "成文日期", "日期", "时间")
 _SOURCE_LABELS = ("发布机构", "发文机关", "发文单位", "信息来源", "文章来源", "来源")
 
@@ -144,7 +145,6 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     links = extract.attachment_links(soup, page.url, ATTACHMENT_EXTENSIONS)
     clean.drop_always(soup)
     container = extract.find_container(soup, index)
-    extract.insert_markers(soup)
     page_lines = extract.lines_of(soup.body or soup)
     body_lines: list[str] = []
     if container is not None:
@@ -152,7 +152,7 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
         body_lines = extract.lines_of(container)
     inside = set(body_lines)
     outside = [line for line in page_lines if line not in inside]
-    fields = _fields(meta, outside, body_lines)
+    fields = _fields(meta, outside, body_lines, page.url, page_lines, title)
     paywall_after = clean.paywall_follows(page_lines, body_lines)
     _, declared_outside = clean.drop_summary(outside)
     body_lines = template.strip(body_lines)
@@ -162,32 +162,34 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     return _PageResult(title, fields, body_lines, links, paywall, declared, script)
 
 
-def _fields(meta: dict[str, str], outside: list[str], body: list[str]) -> dict[str, str | None]:
-    """Meta tags, then labelled fields around the body, then the first lines of the body."""
+def _fields(meta: dict[str, str], outside: list[str], body: list[str], url: str, page: list[str], title: str
+            ) -> dict[str, str | None]:
+    """Labelled fields around the body and in its first lines, meta tags, the URL, text near the title.
+
+    Every value is validated: a 发文字号 or 索引号 of the wrong shape, a neighbouring label taken
+    from an empty cell, a source like `未知`, are null rather than wrong.
+    """
     labelled = metadata.labelled_fields(outside)
     for key, value in metadata.labelled_fields(body[:8]).items():
         labelled.setdefault(key, value)
-    date = iso_date(metadata.first_meta(meta, META_DATE))
+    date = next((d for d in (iso_date(labelled.get(label)) for label in _PUBLISHED_LABELS) if d), None)
+    date = date or iso_date(metadata.first_meta(meta, META_DATE))
     for label in _DATE_LABELS:
         date = date or iso_date(labelled.get(label))
+    date = date or metadata.date_in_url(url)
     date = date or metadata.dates_in_meta_lines(outside) or metadata.dates_in_meta_lines(body[:8])
-    source = metadata.first_meta(meta, META_SOURCE)
+    date = date or metadata.date_near_title(page, title)
+    source = metadata.plausible_source(metadata.first_meta(meta, META_SOURCE))
     for label in _SOURCE_LABELS:
-        source = source or _plausible_source(labelled.get(label))
-    doc_number = labelled.get("发文字号") or labelled.get("文号") or metadata.doc_number_in(body)
+        source = source or metadata.plausible_source(labelled.get(label))
+    doc_number = (metadata.doc_number_of(labelled.get("发文字号")) or metadata.doc_number_of(labelled.get("文号"))
+                  or metadata.doc_number_in(body))
     return {
         "publish_date": date,
         "source": clean_inline(source) if source else None,
-        "doc_number": clean_inline(doc_number) if doc_number else None,
-        "index_no": clean_inline(labelled["索引号"]) if labelled.get("索引号") else None,
+        "doc_number": doc_number,
+        "index_no": metadata.index_no_of(labelled.get("索引号")),
     }
-
-
-def _plausible_source(value: str | None) -> str | None:
-    """A source value looks like an agency name, not a sentence or a URL."""
-    if not value or len(value) > 40 or "http" in value.lower():
-        return None
-    return value
 
 
 def _clean_body(lines: list[str]) -> tuple[list[str], bool, int | None]:

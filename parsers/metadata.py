@@ -38,9 +38,12 @@ _LABEL_WORDS = (
 _LABELS = "|".join(r"\s*".join(word) for word in _LABEL_WORDS)
 # Label, then a colon or a cell break, then the value up to the next cell break or next label.
 _FIELD = re.compile(
-    rf"(?:^|(?<=[\s\t|｜\]】\d]))(?P<label>{_LABELS})\s*(?:[:：]\s*\t?|\t)\s*"
+    rf"(?:^|(?<=[\s\t|｜\]】\d]))(?P<label>{_LABELS})[^\S\t]*(?:[:：][^\S\t]*\t?|\t)[^\S\t]*"
     rf"(?P<value>[^\t\n]*?)\s*(?=\t|\s{{2,}}|\s*[|｜]|(?:{_LABELS})\s*[:：]|$)"
 )
+
+
+_LABEL_ONLY = re.compile(rf"(?:{_LABELS})\s*[:：]?")
 
 
 def labelled_fields(lines: list[str]) -> dict[str, str]:
@@ -51,12 +54,12 @@ def labelled_fields(lines: list[str]) -> dict[str, str]:
             continue  # prose, not a metadata line
         for m in _FIELD.finditer(line):
             value = m.group("value").strip(" :：")
-            if value:
+            if value and _LABEL_ONLY.fullmatch(value) is None:  # an empty cell yields no neighbour's label
                 out.setdefault(re.sub(r"\s", "", m.group("label")), value)
     return out
 
 
-_DATETIME = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s+\d{1,2}:\d{2}")
+_DATETIME = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}(?:日\s*|\s+)\d{1,2}:\d{2}")
 
 
 def dates_in_meta_lines(lines: list[str]) -> str | None:
@@ -71,6 +74,77 @@ def dates_in_meta_lines(lines: list[str]) -> str | None:
             d = iso_date(line)
             if d:
                 return d
+    return None
+
+
+# URL dates: /2024/3/15/, 2024-03-15, t20240315_ (TRS), /20240315/ — eight digits need a boundary
+_URL_DATE = re.compile(
+    r"(?<![0-9])((?:19|20)\d{2})[-/_](\d{1,2})[-/_](\d{1,2})(?![0-9])"
+    r"|(?<![0-9])((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?![0-9])"
+)
+
+
+def date_in_url(url: str) -> str | None:
+    path = url.split("?", 1)[0]
+    for m in _URL_DATE.finditer(path):
+        y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
+        found = iso_date(f"{y}-{mo}-{d}")
+        if found:
+            return found
+    return None
+
+
+_SHORT_DATE_LINE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+
+
+def date_near_title(lines: list[str], title: str, after: int = 8) -> str | None:
+    """A date on a short line just below the page's title line (a byline: `2003-7-24 钱江晚报`)."""
+    if not title:
+        return None
+    start = next((i for i, line in enumerate(lines) if title in line or line in title and len(line) >= 4), None)
+    if start is None:
+        return None
+    for line in lines[start + 1 : start + 1 + after]:
+        if len(line) <= 60 and _SHORT_DATE_LINE.search(line) and not re.search(r"[。，！？]", line):  # not prose
+            d = iso_date(line)
+            if d:
+                return d
+    return None
+
+
+_NOT_A_SOURCE = re.compile(r"(?:未知|不详|佚名|匿名|网络|互联网|网上|网友\S*|本站\S*|本网\S*|转载\S*|原创|其他|其它|无|暂无)")
+
+
+def plausible_source(value: str | None) -> str | None:
+    """A source looks like an agency or outlet name: not a sentence, a URL, or `未知`/`本站`/`网络`."""
+    if not value:
+        return None
+    value = value.strip()
+    if len(value) > 40 or "http" in value.lower() or _NOT_A_SOURCE.fullmatch(value) or _LABEL_ONLY.fullmatch(value):
+        return None
+    return value
+
+
+# 发文字号: agency code, year in brackets (〔〕 [] ［］ () （） 【】), number, 号: 温龙教〔2024〕12号, 国办发[2024]5号
+_DOC_NUMBER_SHAPE = re.compile(
+    r"[\u4e00-\u9fffA-Za-z]{1,20}\s*[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*第?\s*\d{1,5}\s*号"
+)
+
+
+def doc_number_of(value: str | None) -> str | None:
+    """The 发文字号 in a labelled value, or None when the value has no such shape (`发布日期`, `无`)."""
+    m = _DOC_NUMBER_SHAPE.search(value or "")
+    return clean_inline(m.group(0)) if m else None
+
+
+# 索引号: a code of letters and digits with / - . separators: 11330303002580426J/2024-00071
+_INDEX_NO_SHAPE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z][0-9A-Za-z./\-_]{5,60}(?![0-9A-Za-z])")
+
+
+def index_no_of(value: str | None) -> str | None:
+    for m in _INDEX_NO_SHAPE.finditer(value or ""):
+        if sum(ch.isdigit() for ch in m.group(0)) >= 6:
+            return m.group(0)
     return None
 
 
@@ -97,9 +171,22 @@ _LEAD_LABEL = re.compile(r"^(?:【[^】]{1,8}】|\[[^\]]{1,8}\])\s*")
 _TITLE_SPLIT = re.compile(r"\s+[-–—|_]\s+|\s*[|｜_]\s*|\s*--\s*|\s+-\s*|\s*-\s+")
 
 
+# A trailing ` - 某某区人民政府门户网站`, `_教育频道`, `|SOHU.COM`: a site or section name, not the title.
+_SITE_SUFFIX = re.compile(
+    r"\s*(?:\s-\s|_|\||｜|--|——)\s*(?:[^-_|｜]*(?:网|网站|门户|政府|频道|首页|官网|平台|在线|博客|论坛|社区|栏目)"
+    r"|[A-Za-z0-9.\s-]+)\s*$"
+)
+
+
 def clean_title(text: str) -> str:
     text = clean_inline(text)
     text = _LEAD_LABEL.sub("", text)
+    text = _PAGE_MARK.sub("", text).strip()
+    for _ in range(3):  # 标题_教育频道_某某新闻网: each trailing site or section part
+        cut = _SITE_SUFFIX.sub("", text)
+        if cut == text or len(_HAN.findall(cut)) < 4:
+            break
+        text = cut
     return _PAGE_MARK.sub("", text).strip()
 
 

@@ -88,7 +88,6 @@ def page_lines(page: Page) -> list[str]:
     try:
         soup = extract.parse_html(strip_pinyin_glosses(decode_html(page.body, page.content_type)))
         clean.drop_always(soup)
-        extract.insert_markers(soup)
         return extract.lines_of(soup.body or soup)
     except Exception:  # a page the parser cannot read teaches nothing; parse_article reports it
         return []
