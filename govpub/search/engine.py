@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
@@ -46,6 +46,8 @@ class Hit:
     year: int | None = None  #: the year the document is about (`year`, else the publish year)
     doc_number: str | None = None
     status: str | None = None
+    status_date: str | None = None  #: when it was first seen taken down (status deleted)
+    fetched_at: str | None = None  #: when its latest version was fetched
     version: int | None = None
     cluster: str | None = None
     cluster_size: int | None = None
@@ -159,6 +161,8 @@ def _hit_of(h: dict[str, Any]) -> Hit:
         year=_effective_year(src),
         doc_number=src.get("doc_number"),
         status=src.get("status"),
+        status_date=src.get("status_date"),
+        fetched_at=src.get("fetched_at"),
         version=src.get("version"),
         cluster=src.get("cluster"),
         cluster_size=src.get("cluster_size"),
@@ -221,6 +225,21 @@ def cluster_members(es: Elasticsearch, alias: str, cluster: str, *, exclude: str
         "source_includes": ["id", "url", "site", "title", "publish_date", "is_canonical", "fetched_at"],
     })
     return [h["_source"] for h in resp["hits"]["hits"]] if resp is not None else []
+
+
+def attribution(es: Elasticsearch, alias: str, doc: dict[str, Any], official_sites: Iterable[str]) -> dict[str, Any] | None:
+    """For a repost whose cluster's canonical copy is an official site's (`official_sites`): that
+    copy's agency, region and document number — who issued it. The repost's own site and agency
+    stay where it was found. None for an official copy or a document without one."""
+    canonical_id = doc.get("canonical_id")
+    if doc.get("is_canonical", True) or not canonical_id or canonical_id == doc.get("id"):
+        return None
+    canonical = get_document(es, alias, canonical_id)
+    if canonical is None or canonical.get("site") not in set(official_sites):
+        return None
+    return {"canonical_id": canonical_id, "site": canonical.get("site"), "url": canonical.get("url"),
+            "agency": canonical.get("agency"), "region": canonical.get("region"),
+            "doc_number": canonical.get("doc_number") or doc.get("doc_number")}
 
 
 # --------------------------------------------------------------------------- export

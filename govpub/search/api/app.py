@@ -4,7 +4,10 @@
     GET /search              full-text search with facets, highlights, paging, collapse
     GET /documents/{id}      one document with its provenance (raw WARC record, cluster, version)
     GET /documents/{id}/raw  its raw WARC record (gzip member) read from the S3 archive
+    GET /documents/{id}/versions  its archived versions and what changed between two of them
+    GET /documents/{id}/cite      how to cite it: GB/T 7714-2015, CSL-JSON, RIS, BibTeX
     GET /export              every match as CSV or JSONL, streamed (point in time + search_after)
+    GET /feed                any search as an Atom feed, newest first
     GET /series              documents grouped by agency and doc_type, ordered by year
     GET /openapi.json, /docs the API description
 
@@ -22,7 +25,7 @@ from fastapi import FastAPI
 
 from govpub.search.api.backends import ApiBackends
 from govpub.search.api.errors import add_error_handlers
-from govpub.search.api.routes import documents, export, page, search, series
+from govpub.search.api.routes import documents, export, feed, page, search, series
 from govpub.settings import Settings
 
 DESCRIPTION = """Search archived Chinese government publications (信息公开).
@@ -46,6 +49,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_error_handlers(app)
     app.middleware("http")(page.security_headers)
     page.add_page(app)
-    for routes in (search, documents, export, series):
+    for routes in (search, documents, export, series, feed):
         app.include_router(routes.router)
     return app

@@ -38,6 +38,8 @@ class SearchHit(BaseModel):
     doc_type: str | None = None
     doc_number: str | None = None
     status: str | None = None
+    status_date: str | None = Field(None, description="YYYY-MM-DD it was first seen taken down")
+    fetched_at: str | None = Field(None, description="when its latest version was fetched")
     version: int | None = None
     cluster: str | None = None
     cluster_size: int | None = None
@@ -97,8 +99,18 @@ class Provenance(BaseModel):
     versions: dict[str, Any]
 
 
+class Attribution(BaseModel):
+    canonical_id: str = Field(description="the official copy this repost duplicates")
+    site: str | None = None
+    url: str | None = None
+    agency: str | None = Field(None, description="the official copy's agency: who issued the document")
+    region: str | None = None
+    doc_number: str | None = None
+
+
 class DocumentResponse(BaseModel):
     document: dict[str, Any] = Field(description="the indexed document (govpub.schema.Document + index-only fields)")
+    attribution: Attribution | None = Field(None, description="for a repost of an official document: its origin")
     provenance: Provenance
 
 
