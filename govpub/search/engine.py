@@ -291,6 +291,7 @@ def iter_export(es: Elasticsearch, alias: str, params: SearchParams, *, batch: i
 # --------------------------------------------------------------------------- series
 
 SERIES_DOCS_PER_TYPE = 100  #: top_hits cap (index.max_inner_result_window)
+MAX_SERIES_COPIES = 10_000  #: copies listed under a series' documents (each says copies_total)
 
 
 @translate_connection_errors
@@ -302,7 +303,9 @@ def series(es: Elasticsearch, alias: str, params: SearchParams, *, agencies: int
     "documents": [{id, title, year, publish_date, url, site}, … oldest first]}]}], biggest agency
     first. The agency is the site registry's (`agency`), else the page's `source`.
     `params` filters as in search (q, site, doc_type, year, dates…); with `collapse`, only each
-    cluster's canonical copy is listed.
+    cluster's canonical copy is listed, with the cluster's other documents (reposts, found on other
+    sites) as its `copies` — so a bureau's series holds its own documents, and a content farm's
+    copies of them sit under them instead of in the farm's series.
     """
     resp = _run_search(es, alias, _series_body(params, agencies=agencies, doc_types=doc_types))
     if resp is None:
@@ -311,7 +314,32 @@ def series(es: Elasticsearch, alias: str, params: SearchParams, *, agencies: int
     buckets = list(aggs["agency"]["buckets"]) + list(aggs["no_agency"]["source"]["buckets"])
     groups = [_series_group(bucket) for bucket in buckets]
     groups.sort(key=lambda g: -g["count"])
+    listed = [d for g in groups for s in g["series"] for d in s["documents"]]
+    if params.collapse:
+        _attach_copies(es, alias, listed)
+    else:
+        for d in listed:
+            d.pop("cluster_size", None)
     return groups
+
+
+def _attach_copies(es: Elasticsearch, alias: str, documents: list[dict[str, Any]]) -> None:
+    """`copies` of each listed canonical document: its cluster's other members (one search)."""
+    clustered = {d["cluster"]: d for d in documents if (d.get("cluster_size") or 1) > 1}
+    for d in documents:
+        d["copies"] = []
+        d["copies_total"] = max((d.pop("cluster_size", None) or 1) - 1, 0)  # listed or not
+    if not clustered:
+        return
+    resp = _run_search(es, alias, {
+        "query": {"bool": {"filter": [{"terms": {"cluster": sorted(clustered)}}, {"term": {"is_canonical": False}}]}},
+        "size": min(MAX_SERIES_COPIES, sum(d["copies_total"] for d in clustered.values())),
+        "sort": [{"publish_date": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
+        "source_includes": ["id", "url", "site", "title", "publish_date", "cluster"],
+    })
+    for h in (resp["hits"]["hits"] if resp is not None else []):
+        src = h["_source"]
+        clustered[src["cluster"]]["copies"].append({k: src.get(k) for k in ("id", "url", "site", "title", "publish_date")})
 
 
 def _series_body(params: SearchParams, *, agencies: int, doc_types: int) -> dict[str, Any]:
@@ -321,7 +349,8 @@ def _series_body(params: SearchParams, *, agencies: int, doc_types: int) -> dict
         "top_hits": {
             "size": SERIES_DOCS_PER_TYPE,
             "sort": [{"year": {"order": "asc", "missing": "_last"}}, {"publish_date": {"order": "asc", "missing": "_last"}}],
-            "_source": ["id", "title", "year", "publish_year", "publish_date", "url", "site", "doc_number"],
+            "_source": ["id", "title", "year", "publish_year", "publish_date", "url", "site", "doc_number", "cluster",
+                        "cluster_size"],
         }
     }
     by_type = {"terms": {"field": "doc_type", "size": doc_types}, "aggs": {"docs": top}}
@@ -349,7 +378,8 @@ def _series_group(bucket: dict[str, Any]) -> dict[str, Any]:
                 years.add(year)
             docs.append({"id": src.get("id"), "title": src.get("title"), "year": year,
                          "publish_date": src.get("publish_date"), "url": src.get("url"),
-                         "site": src.get("site"), "doc_number": src.get("doc_number")})
+                         "site": src.get("site"), "doc_number": src.get("doc_number"),
+                         "cluster": src.get("cluster") or src.get("id"), "cluster_size": src.get("cluster_size")})
         docs.sort(key=lambda d: (d["year"] is None, d["year"] or 0, d["publish_date"] or ""))
         types.append({"doc_type": tb["key"], "count": tb["doc_count"], "documents": docs})
     return {"agency": bucket["key"], "count": bucket["doc_count"], "years": sorted(years), "series": types}

@@ -138,3 +138,16 @@ def test_cli_cite(loaded):
     bib = subprocess.run([govpub, "cite", doc_id(loaded, a["url"]), "--format", "bibtex"],
                          capture_output=True, text=True, timeout=60, env=env)
     assert bib.returncode == 0 and bib.stdout.startswith("@online{")
+
+
+def test_series_files_reposts_as_copies_under_the_bureaus_documents(http, loaded):
+    original = doc_id(loaded, article("好学龙青", "longwan-jyj")["url"])
+    repost = doc_id(loaded, article("好学龙青", "fanwen")["url"])
+    groups = {g["agency"]: g for g in http.get("/series").json()["groups"]}
+    listed = {d["id"]: d for g in groups.values() for s in g["series"] for d in s["documents"]}
+    assert repost not in listed  # not in the content farm's series
+    mine = next(d for s in groups["温州市龙湾区教育局"]["series"] for d in s["documents"] if d["id"] == original)
+    assert [(c["id"], c["site"]) for c in mine["copies"]] == [(repost, "fanwen")] and mine["copies_total"] == 1
+    every = {d["id"] for g in http.get("/series", params={"collapse": "false"}).json()["groups"]
+             for s in g["series"] for d in s["documents"]}
+    assert repost in every

@@ -122,6 +122,10 @@ class SeriesDocument(BaseModel):
     url: str | None
     site: str | None
     doc_number: str | None = None
+    cluster: str | None = Field(None, description="its duplicate cluster")
+    copies: list[Copy] = Field(default_factory=list, description="the cluster's other documents: reposts found "
+                               "on other sites (collapse, the default)")
+    copies_total: int = Field(0, description="how many other documents its cluster has")
 
 
 class SeriesType(BaseModel):

@@ -343,7 +343,11 @@ async function renderSeries(params) {
     const rows = g.series.map((s) => el("tr", { "data-doc-type": s.doc_type }, el("th", { text: `${s.doc_type} (${s.count})` }),
       ...[...years, ...(undated ? [null] : [])].map((y) => el("td", {}, ...s.documents
         .filter((d) => (y === null ? d.year === null || d.year === undefined : d.year === y))
-        .map((d) => el("a", { href: "#/doc/" + encodeURIComponent(d.id), title: d.publish_date || "", text: d.title }))))));
+        .map((d) => el("div", { class: "series-doc" },
+          el("a", { href: "#/doc/" + encodeURIComponent(d.id), title: d.publish_date || "", text: d.title }),
+          ...(d.copies || []).map((c) => el("div", { class: "series-copy" }, "转载：",
+            el("a", { href: "#/doc/" + encodeURIComponent(c.id), "data-copy": c.id, text: `${c.site} ${c.publish_date || ""}`.trim() }))),
+          d.copies_total > (d.copies || []).length ? el("div", { class: "series-copy", text: `另有 ${d.copies_total - d.copies.length} 份转载` }) : null))))));
     return el("div", { class: "series-group", "data-agency": g.agency },
       el("h3", {}, el("a", { href: "#/series?" + new URLSearchParams({ agency: g.agency }).toString(), text: g.agency }), ` · ${g.count} 篇`),
       el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows)));
