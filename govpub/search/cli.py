@@ -110,6 +110,10 @@ def cmd_search(args) -> int:
         result = engine.search(es, settings.es_alias, params)
     except QueryError as exc:
         return _fail(str(exc))
+    from govpub.registry import load_sites
+
+    official = {i for i, site in load_sites(settings.sites_dir).items() if site.kind == "official"}
+    engine.attribute_hits(es, settings.es_alias, result.hits, official)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return 0

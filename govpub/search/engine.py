@@ -56,6 +56,8 @@ class Hit:
     #: other documents of its cluster, official first (collapse; at most query.COPIES_SHOWN)
     copies: list[dict[str, Any]] = field(default_factory=list)
     copies_total: int = 0  #: how many other documents its cluster has (collapse), listed or not
+    #: for a repost of an official document: that copy's id, site, url, agency, region, doc_number
+    attribution: dict[str, Any] | None = None
 
 
 @dataclass
@@ -240,6 +242,27 @@ def attribution(es: Elasticsearch, alias: str, doc: dict[str, Any], official_sit
     return {"canonical_id": canonical_id, "site": canonical.get("site"), "url": canonical.get("url"),
             "agency": canonical.get("agency"), "region": canonical.get("region"),
             "doc_number": canonical.get("doc_number") or doc.get("doc_number")}
+
+
+ATTRIBUTION_FIELDS = ("id", "site", "url", "agency", "region", "doc_number")
+
+
+@translate_connection_errors
+def attribute_hits(es: Elasticsearch, alias: str, hits: list[Hit], official_sites: Iterable[str]) -> None:
+    """Set `attribution` on the reposts among `hits` whose canonical copy is an official site's
+    (one ids query for the page's canonical copies; none when every hit is canonical)."""
+    wanted = {h.canonical_id for h in hits if h.is_canonical is False and h.canonical_id and h.canonical_id != h.id}
+    if not wanted:
+        return
+    resp = _run_search(es, alias, {"query": {"ids": {"values": sorted(wanted)}}, "size": len(wanted),
+                                   "source_includes": list(ATTRIBUTION_FIELDS)})
+    official = set(official_sites)
+    found = {h["_source"]["id"]: h["_source"] for h in (resp["hits"]["hits"] if resp is not None else [])}
+    for hit in hits:
+        canonical = found.get(hit.canonical_id or "") if hit.is_canonical is False else None
+        if canonical is not None and canonical.get("site") in official:
+            hit.attribution = {"canonical_id": canonical["id"], **{k: canonical.get(k) for k in ATTRIBUTION_FIELDS[1:]},
+                               "doc_number": canonical.get("doc_number") or hit.doc_number}
 
 
 # --------------------------------------------------------------------------- export

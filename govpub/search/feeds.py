@@ -2,7 +2,7 @@
 
 Each entry is one document: `id` a tag URI of the document id (stable across re-crawls), `title`,
 `updated` (when the archive last saw a change: the latest version's fetch time, or the date it
-was taken down), `published` (its publish date), `author` (the issuing agency), a link to the
+was taken down), `published` (its publish date), `author` (the issuing agency: a repost's official copy's), a link to the
 original page (`alternate`) and to its page in the app (`related`), the snippets as `summary`
 and its 文种 as a `category`.
 """
@@ -75,7 +75,8 @@ def atom_feed(hits: Iterable[dict[str, Any]], *, title: str, self_url: str, page
         if published:
             _text(entry, "published", published)
         who = _text(entry, "author", None)
-        _text(who, "name", hit.get("agency") or hit.get("source") or hit.get("site") or "unknown")
+        origin = hit.get("attribution") or {}
+        _text(who, "name", origin.get("agency") or hit.get("agency") or hit.get("source") or hit.get("site") or "unknown")
         if hit.get("url"):
             _text(entry, "link", None, rel="alternate", type="text/html", href=hit["url"])
         _text(entry, "link", None, rel="related", type="text/html", href=f"{app_url}/#/doc/{hit['id']}")

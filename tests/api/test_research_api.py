@@ -112,6 +112,11 @@ def test_a_repost_is_attributed_to_its_official_copy(http, loaded):
     assert data["document"]["site"] == "fanwen"  # where it was found
     assert data["attribution"]["canonical_id"] == original and data["attribution"]["agency"] == "温州市龙湾区教育局"
     assert http.get(f"/documents/{original}").json()["attribution"] is None
+    hits = {h["id"]: h for h in http.get("/search", params={"q": '"好学龙青"', "collapse": "false"}).json()["hits"]}
+    assert hits[repost]["attribution"]["agency"] == "温州市龙湾区教育局" and hits[repost]["agency"] == "一流范文网"
+    assert hits[original]["attribution"] is None
+    feed = check_rfc4287(http.get("/feed", params={"q": '"好学龙青"', "collapse": "false"}).text)
+    assert {e.findtext(f"{A}author/{A}name") for e in feed.findall(A + "entry")} == {"温州市龙湾区教育局"}
     cited = http.get(f"/documents/{repost}/cite", params={"format": "gbt7714", "accessed": "2026-12-01"}).text
     assert cited.startswith("温州市龙湾区教育局. ") and cited.endswith(f"{loaded.sample_site_url}{article('好学龙青', 'fanwen')['url']}.")
 

@@ -200,7 +200,7 @@ def test_an_export_row_fills_every_column_and_round_trips():
 # -- search API, Hit, the fields a search fetches ---------------------------------------------------
 
 #: Hit fields that come from the search response, not from a document's `_source`
-COMPUTED_HIT_FIELDS = {"score", "highlights", "title_highlight", "copies", "copies_total"}
+COMPUTED_HIT_FIELDS = {"score", "highlights", "title_highlight", "copies", "copies_total", "attribution"}
 SOURCE_TYPES = {**typing.get_type_hints(Document), **typing.get_type_hints(IndexOnly)}
 
 

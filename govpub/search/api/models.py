@@ -50,6 +50,8 @@ class SearchHit(BaseModel):
     copies: list[Copy] = Field(default_factory=list, description="also published at: other matching documents "
                                "of its cluster, official first (collapsed results; at most 5)")
     copies_total: int = Field(0, description="other documents in its cluster, listed or not (collapsed results)")
+    attribution: dict[str, Any] | None = Field(None, description="a repost of an official document: the official "
+                                               "copy's canonical_id, site, url, agency, region, doc_number")
 
 
 class FacetValue(BaseModel):

@@ -137,8 +137,9 @@ function renderHit(hit, rank) {
   const meta = el("div", { class: "meta" },
     el("span", { text: hit.publish_date || "日期不详" }),
     hit.doc_type && hit.doc_type !== "other" ? el("span", { text: hit.doc_type }) : null,
-    hit.agency || hit.source ? el("span", { text: hit.agency || hit.source }) : null,
-    el("span", { text: hit.site }),
+    hit.attribution && hit.attribution.agency ? el("span", { class: "agency", text: hit.attribution.agency })
+      : hit.agency || hit.source ? el("span", { class: "agency", text: hit.agency || hit.source }) : null,
+    el("span", { text: hit.attribution ? `${hit.site}（转载）` : hit.site }),
     hit.doc_number ? el("span", { text: hit.doc_number }) : null,
     hit.status === "deleted" ? el("span", { class: "badge deleted", text: "已撤下" }) : null,
   );
@@ -168,16 +169,18 @@ function renderFacets(state, facets) {
     const values = facets[name] || [];
     if (!values.length) continue;
     const list = el("ul", { "data-facet": name });
-    for (const { value, count } of values.slice(0, 15)) {
+    for (const { value, count, clusters } of values.slice(0, 15)) {
       const selected = (state[name] || []).includes(String(value));
       const next = { ...state, page: "" };
       next[name] = selected ? state[name].filter((v) => v !== String(value)) : [...(state[name] || []), String(value)];
       const link = el("a", { href: "#/search?" + toParams(next).toString(), class: selected ? "active" : null,
                              "data-value": String(value) },
-        el("span", { text: value === "" ? "（空）" : String(value) }), el("span", { class: "count", text: String(count) }));
+        el("span", { text: value === "" ? "（空）" : String(value) }),
+        el("span", { class: "count", text: String(count),
+                     title: clusters === undefined || clusters === null ? `${count} 篇` : `${count} 篇，去重后 ${clusters} 份` }));
       list.append(el("li", {}, link));
     }
-    box.append(el("h3", { text: label }), list);
+    box.append(el("h3", { text: label, title: "数字为篇数（含转载副本）" }), list);
   }
 }
 
