@@ -53,6 +53,18 @@ def add_commands(commands) -> None:
     p.set_defaults(handler=cmd_search)
 
     p = commands.add_parser(
+        "cite",
+        help="how to cite a document (GB/T 7714-2015, CSL-JSON, RIS, BibTeX)",
+        description="Print the citation of an indexed document (its id from `govpub search --json`). A repost "
+                    "is cited under the agency of its official copy.",
+    )
+    p.add_argument("doc_id", metavar="ID", help="document id")
+    p.add_argument("--format", dest="cite_format", default="gbt7714",
+                   choices=["gbt7714", "csl-json", "ris", "bibtex"], help="default gbt7714")
+    p.add_argument("--accessed", metavar="YYYY-MM-DD", help="the access date cited (引用日期; default today)")
+    p.set_defaults(handler=cmd_cite)
+
+    p = commands.add_parser(
         "serve",
         help="serve the search API and web page",
         description="Run the read-only search API (OpenAPI at /docs) and the search page on HOST:PORT.",
@@ -98,6 +110,10 @@ def cmd_search(args) -> int:
         result = engine.search(es, settings.es_alias, params)
     except QueryError as exc:
         return _fail(str(exc))
+    from govpub.registry import load_sites
+
+    official = {i for i, site in load_sites(settings.sites_dir).items() if site.kind == "official"}
+    engine.attribute_hits(es, settings.es_alias, result.hits, official)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -138,6 +154,31 @@ def _export(es, settings: Settings, params, args) -> int:
         tmp.replace(path)  # a complete file or none
     print(f"exported {count} documents as {fmt} to {args.export} in {time.monotonic() - started:.1f}s",
           file=sys.stderr)
+    return 0
+
+
+def cmd_cite(args) -> int:
+    from datetime import date, datetime, timezone
+
+    from govpub import index
+    from govpub.registry import load_sites
+    from govpub.search import citations, engine
+    from govpub.settings import Settings
+
+    try:
+        day = date.fromisoformat(args.accessed) if args.accessed else datetime.now(timezone.utc).date()
+    except ValueError:
+        return _fail(f"--accessed wants a date as YYYY-MM-DD, got {args.accessed[:40]!r}")
+    settings = Settings.from_env()
+    es = index.client(settings)
+    index.check_reachable(es, settings)
+    doc = engine.get_document(es, settings.es_alias, args.doc_id)
+    if doc is None:
+        return _fail(f"no document {args.doc_id}")
+    official = {i for i, site in load_sites(settings.sites_dir).items() if site.kind == "official"}
+    doc["attribution"] = engine.attribution(es, settings.es_alias, doc, official)
+    text = citations.citation(doc, args.cite_format, day)
+    print(json.dumps([text], ensure_ascii=False, indent=2) if isinstance(text, dict) else text.rstrip("\r\n"))
     return 0
 
 

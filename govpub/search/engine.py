@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
@@ -46,6 +46,8 @@ class Hit:
     year: int | None = None  #: the year the document is about (`year`, else the publish year)
     doc_number: str | None = None
     status: str | None = None
+    status_date: str | None = None  #: when it was first seen taken down (status deleted)
+    fetched_at: str | None = None  #: when its latest version was fetched
     version: int | None = None
     cluster: str | None = None
     cluster_size: int | None = None
@@ -54,6 +56,8 @@ class Hit:
     #: other documents of its cluster, official first (collapse; at most query.COPIES_SHOWN)
     copies: list[dict[str, Any]] = field(default_factory=list)
     copies_total: int = 0  #: how many other documents its cluster has (collapse), listed or not
+    #: for a repost of an official document: that copy's id, site, url, agency, region, doc_number
+    attribution: dict[str, Any] | None = None
 
 
 @dataclass
@@ -159,6 +163,8 @@ def _hit_of(h: dict[str, Any]) -> Hit:
         year=_effective_year(src),
         doc_number=src.get("doc_number"),
         status=src.get("status"),
+        status_date=src.get("status_date"),
+        fetched_at=src.get("fetched_at"),
         version=src.get("version"),
         cluster=src.get("cluster"),
         cluster_size=src.get("cluster_size"),
@@ -235,6 +241,42 @@ def cluster_members(es: Elasticsearch, alias: str, cluster: str, *, exclude: str
     return [h["_source"] for h in resp["hits"]["hits"]] if resp is not None else []
 
 
+def attribution(es: Elasticsearch, alias: str, doc: dict[str, Any], official_sites: Iterable[str]) -> dict[str, Any] | None:
+    """For a repost whose cluster's canonical copy is an official site's (`official_sites`): that
+    copy's agency, region and document number — who issued it. The repost's own site and agency
+    stay where it was found. None for an official copy or a document without one."""
+    canonical_id = doc.get("canonical_id")
+    if doc.get("is_canonical", True) or not canonical_id or canonical_id == doc.get("id"):
+        return None
+    canonical = get_document(es, alias, canonical_id)
+    if canonical is None or canonical.get("site") not in set(official_sites):
+        return None
+    return {"canonical_id": canonical_id, "site": canonical.get("site"), "url": canonical.get("url"),
+            "agency": canonical.get("agency"), "region": canonical.get("region"),
+            "doc_number": canonical.get("doc_number") or doc.get("doc_number")}
+
+
+ATTRIBUTION_FIELDS = ("id", "site", "url", "agency", "region", "doc_number")
+
+
+@translate_connection_errors
+def attribute_hits(es: Elasticsearch, alias: str, hits: list[Hit], official_sites: Iterable[str]) -> None:
+    """Set `attribution` on the reposts among `hits` whose canonical copy is an official site's
+    (one ids query for the page's canonical copies; none when every hit is canonical)."""
+    wanted = {h.canonical_id for h in hits if h.is_canonical is False and h.canonical_id and h.canonical_id != h.id}
+    if not wanted:
+        return
+    resp = _run_search(es, alias, {"query": {"ids": {"values": sorted(wanted)}}, "size": len(wanted),
+                                   "source_includes": list(ATTRIBUTION_FIELDS)})
+    official = set(official_sites)
+    found = {h["_source"]["id"]: h["_source"] for h in (resp["hits"]["hits"] if resp is not None else [])}
+    for hit in hits:
+        canonical = found.get(hit.canonical_id or "") if hit.is_canonical is False else None
+        if canonical is not None and canonical.get("site") in official:
+            hit.attribution = {"canonical_id": canonical["id"], **{k: canonical.get(k) for k in ATTRIBUTION_FIELDS[1:]},
+                               "doc_number": canonical.get("doc_number") or hit.doc_number}
+
+
 # --------------------------------------------------------------------------- export
 
 EXPORT_BATCH = 500
@@ -284,6 +326,7 @@ def iter_export(es: Elasticsearch, alias: str, params: SearchParams, *, batch: i
 # --------------------------------------------------------------------------- series
 
 SERIES_DOCS_PER_TYPE = 100  #: top_hits cap (index.max_inner_result_window)
+MAX_SERIES_COPIES = 10_000  #: copies listed under a series' documents (each says copies_total)
 
 
 @translate_connection_errors
@@ -295,7 +338,9 @@ def series(es: Elasticsearch, alias: str, params: SearchParams, *, agencies: int
     "documents": [{id, title, year, publish_date, url, site}, … oldest first]}]}], biggest agency
     first. The agency is the site registry's (`agency`), else the page's `source`.
     `params` filters as in search (q, site, doc_type, year, dates…); with `collapse`, only each
-    cluster's canonical copy is listed.
+    cluster's canonical copy is listed, with the cluster's other documents (reposts, found on other
+    sites) as its `copies` — so a bureau's series holds its own documents, and a content farm's
+    copies of them sit under them instead of in the farm's series.
     """
     resp = _run_search(es, alias, _series_body(params, agencies=agencies, doc_types=doc_types))
     if resp is None:
@@ -304,7 +349,32 @@ def series(es: Elasticsearch, alias: str, params: SearchParams, *, agencies: int
     buckets = list(aggs["agency"]["buckets"]) + list(aggs["no_agency"]["source"]["buckets"])
     groups = [_series_group(bucket) for bucket in buckets]
     groups.sort(key=lambda g: -g["count"])
+    listed = [d for g in groups for s in g["series"] for d in s["documents"]]
+    if params.collapse:
+        _attach_copies(es, alias, listed)
+    else:
+        for d in listed:
+            d.pop("cluster_size", None)
     return groups
+
+
+def _attach_copies(es: Elasticsearch, alias: str, documents: list[dict[str, Any]]) -> None:
+    """`copies` of each listed canonical document: its cluster's other members (one search)."""
+    clustered = {d["cluster"]: d for d in documents if (d.get("cluster_size") or 1) > 1}
+    for d in documents:
+        d["copies"] = []
+        d["copies_total"] = max((d.pop("cluster_size", None) or 1) - 1, 0)  # listed or not
+    if not clustered:
+        return
+    resp = _run_search(es, alias, {
+        "query": {"bool": {"filter": [{"terms": {"cluster": sorted(clustered)}}, {"term": {"is_canonical": False}}]}},
+        "size": min(MAX_SERIES_COPIES, sum(d["copies_total"] for d in clustered.values())),
+        "sort": [{"publish_date": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
+        "source_includes": ["id", "url", "site", "title", "publish_date", "cluster"],
+    })
+    for h in (resp["hits"]["hits"] if resp is not None else []):
+        src = h["_source"]
+        clustered[src["cluster"]]["copies"].append({k: src.get(k) for k in ("id", "url", "site", "title", "publish_date")})
 
 
 def _series_body(params: SearchParams, *, agencies: int, doc_types: int) -> dict[str, Any]:
@@ -314,7 +384,8 @@ def _series_body(params: SearchParams, *, agencies: int, doc_types: int) -> dict
         "top_hits": {
             "size": SERIES_DOCS_PER_TYPE,
             "sort": [{"year": {"order": "asc", "missing": "_last"}}, {"publish_date": {"order": "asc", "missing": "_last"}}],
-            "_source": ["id", "title", "year", "publish_year", "publish_date", "url", "site", "doc_number"],
+            "_source": ["id", "title", "year", "publish_year", "publish_date", "url", "site", "doc_number", "cluster",
+                        "cluster_size"],
         }
     }
     by_type = {"terms": {"field": "doc_type", "size": doc_types}, "aggs": {"docs": top}}
@@ -342,7 +413,8 @@ def _series_group(bucket: dict[str, Any]) -> dict[str, Any]:
                 years.add(year)
             docs.append({"id": src.get("id"), "title": src.get("title"), "year": year,
                          "publish_date": src.get("publish_date"), "url": src.get("url"),
-                         "site": src.get("site"), "doc_number": src.get("doc_number")})
+                         "site": src.get("site"), "doc_number": src.get("doc_number"),
+                         "cluster": src.get("cluster") or src.get("id"), "cluster_size": src.get("cluster_size")})
         docs.sort(key=lambda d: (d["year"] is None, d["year"] or 0, d["publish_date"] or ""))
         types.append({"doc_type": tb["key"], "count": tb["doc_count"], "documents": docs})
     return {"agency": bucket["key"], "count": bucket["doc_count"], "years": sorted(years), "series": types}

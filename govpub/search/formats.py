@@ -1,7 +1,8 @@
 """Export formats: the rows of an export (indexed `_source`s) as CSV or JSONL text lines.
 
 One place for both callers, the API's GET /export and `govpub search --export`, so a file
-from either has the same columns and encoding.
+from either has the same columns and encoding. Each row also carries its GB/T 7714-2015
+`citation` (cited today), a column computed here, not stored.
 """
 
 from __future__ import annotations
@@ -9,7 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date, datetime, timezone
 from typing import Any, Iterable, Iterator
+
+from govpub.search.citations import gbt7714
 
 EXPORT_FORMATS = ("csv", "jsonl")
 
@@ -17,12 +21,27 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson;
 
 EXPORT_CSV_COLUMNS = [
     "id", "url", "site", "title", "publish_date", "year", "doc_type", "agency", "source", "region",
-    "doc_number", "index_no", "fetched_at", "status", "version", "cluster", "is_canonical", "attachments", "body",
+    "doc_number", "index_no", "fetched_at", "status", "version", "cluster", "is_canonical", "attachments",
+    "citation", "body",
 ]
 
+#: export columns computed from the document, not fields of it
+COMPUTED_COLUMNS = ("citation",)
 
-def csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def with_citation(rows: Iterable[dict[str, Any]], accessed: date | None = None) -> Iterator[dict[str, Any]]:
+    day = accessed or _today()
+    for row in rows:
+        yield {**row, "citation": gbt7714(row, day)}
+
+
+def csv_lines(rows: Iterable[dict[str, Any]], accessed: date | None = None) -> Iterator[str]:
     """CSV text: a UTF-8 BOM (spreadsheets then read Chinese right), a header, one line per document."""
+    rows = with_citation(rows, accessed)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_CSV_COLUMNS)
@@ -43,9 +62,9 @@ def _csv_value(row: dict[str, Any], column: str) -> Any:
     return "" if value is None else value
 
 
-def jsonl_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """One JSON object per line, Chinese as written (not \\u-escaped)."""
-    return (json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+def jsonl_lines(rows: Iterable[dict[str, Any]], accessed: date | None = None) -> Iterator[str]:
+    """One JSON object per line (the document and its `citation`), Chinese as written (not \\u-escaped)."""
+    return (json.dumps(row, ensure_ascii=False) + "\n" for row in with_citation(rows, accessed))
 
 
 def export_lines(rows: Iterable[dict[str, Any]], fmt: str) -> Iterator[str]:

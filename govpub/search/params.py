@@ -50,6 +50,9 @@ class SearchParams:
     year: tuple[int, ...] = ()
     date_from: str | None = None  #: publish_date ≥, YYYY-MM-DD
     date_to: str | None = None  #: publish_date ≤
+    #: only documents changed (a version after the first, seen on or after this date) or taken
+    #: down (status deleted since this date), YYYY-MM-DD
+    changed_since: str | None = None
     sort: str | None = None  #: relevance | date | date_asc; default relevance with words, else date
     offset: int = 0
     size: int = 10
@@ -72,6 +75,7 @@ class SearchParams:
         values["year"] = tuple(years)
         values["date_from"] = _iso_date(kwargs.pop("date_from", None), "from")
         values["date_to"] = _iso_date(kwargs.pop("date_to", None), "to")
+        values["changed_since"] = _iso_date(kwargs.pop("changed_since", None), "changed_since")
         if values["date_from"] and values["date_to"] and values["date_from"] > values["date_to"]:
             raise QueryError(f"from ({values['date_from']}) is after to ({values['date_to']})")
         sort = kwargs.pop("sort", None) or None

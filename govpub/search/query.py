@@ -49,7 +49,8 @@ FACET_FIELDS = {
 
 HIT_SOURCE_FIELDS = [
     "id", "title", "url", "site", "source", "agency", "region", "publish_date", "year", "publish_year",
-    "doc_type", "doc_number", "status", "version", "cluster", "cluster_size", "is_canonical", "canonical_id",
+    "doc_type", "doc_number", "status", "status_date", "fetched_at", "version", "cluster", "cluster_size",
+    "is_canonical", "canonical_id",
 ]
 
 #: copies listed under a collapsed hit (the rest are counted: Hit.copies_total)
@@ -162,7 +163,19 @@ def filter_clauses(params: SearchParams) -> list[dict[str, Any]]:
     date_range = {k: v for k, v in (("gte", params.date_from), ("lte", params.date_to)) if v}
     if date_range:
         filters.append({"range": {"publish_date": {**date_range, "format": "yyyy-MM-dd"}}})
+    if params.changed_since:
+        filters.append(changed_since_clause(params.changed_since))
     return filters
+
+
+def changed_since_clause(day: str) -> dict[str, Any]:
+    """Changed (a later version, first seen on or after `day`: the latest version's fetch time) or
+    taken down (deleted, status first seen on or after `day`)."""
+    since = {"gte": day, "format": "yyyy-MM-dd"}
+    return {"bool": {"should": [
+        {"bool": {"filter": [{"range": {"version": {"gt": 1}}}, {"range": {"fetched_at": since}}]}},
+        {"bool": {"filter": [{"term": {"status": "deleted"}}, {"range": {"status_date": since}}]}},
+    ], "minimum_should_match": 1}}
 
 
 def query_clause(params: SearchParams, *, extra_filters: list[dict[str, Any]] | None = None) -> dict[str, Any]:

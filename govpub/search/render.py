@@ -67,6 +67,8 @@ def format_hits_table(result: SearchResult, *, ansi: bool | None = None, width: 
         if ansi and hit.title_highlight:
             title = title.replace("【", _BOLD).replace("】", _RESET)
         official = "" if hit.is_canonical is not False else "  [repost]"
+        if hit.attribution and hit.attribution.get("agency"):
+            official = f"  [repost of {hit.attribution['agency']}]"
         extra = f"  (+{hit.copies_total} copies){official}" if hit.copies_total else official
         lines.append(
             f"{rank:>4}. {score}  {hit.publish_date or '----------':<10}  {fit(hit.site, 12)}  "

@@ -54,6 +54,7 @@ def test_json_paging_sort_year_and_collapse(run):
     assert every["groups"] is None and not every["collapsed"]
     table = run("好学龙青").stdout
     assert "1 clusters" in table and "also published at: fanwen" in table
+    assert "[repost of 温州市龙湾区教育局]" in run("好学龙青", "--all-copies").stdout
     site = json.loads(run("", "--site", "jintan-jyj", "--site", "fanwen", "--json", "--size", "100").stdout)
     assert {h["site"] for h in site["hits"]} == {"jintan-jyj", "fanwen"}
 

@@ -179,3 +179,48 @@ def test_duplicates_are_listed_once_with_the_original_first(page):
     assert "collapse=false" in page.url
     badges = page.locator("#results li[data-id] .badge:is(.official, .repost)").all_inner_texts()
     assert sorted(badges) == ["原文", "转载"]
+
+
+def test_feed_link_subscribes_to_the_search_on_screen(page, api_url):
+    from tests.unit.test_research_tools import A, check_rfc4287
+
+    search_for(page, "教育")
+    page.locator('#facets ul[data-facet="site"] a[data-value="longwan-jyj"]').click()
+    expect(page.locator("#active-filters .chip")).to_have_count(1)
+    href = page.get_attribute("#feed-link", "href")
+    assert href.startswith("/feed?") and "q=%E6%95%99%E8%82%B2" in href and "site=longwan-jyj" in href
+    assert page.get_attribute("#feed-alternate", "href") == href  # feed readers find it in <head> too
+    response = page.request.get(api_url + href)
+    assert response.ok and response.headers["content-type"].startswith("application/atom+xml")
+    feed = check_rfc4287(response.text())
+    assert all("longwan" in e.find(A + "link[@rel='alternate']").get("href") for e in feed.findall(A + "entry"))
+
+
+def test_document_versions_diff_and_citation_copy(page, browser, api_url, loaded):
+    from govpub.schema import doc_id_for
+    from tests.api.conftest import EDITED, SECOND_CRAWL, TAKEN_DOWN
+
+    browser.grant_permissions(["clipboard-read", "clipboard-write"], origin=api_url)
+    edited = doc_id_for(loaded.sample_site_url + "/" + EDITED)
+    page.goto(f"{api_url}/#/doc/{edited}")
+    page.wait_for_selector(".doc h1")
+    # the citation, copied with one click
+    citation = page.inner_text("#citation-text")
+    assert "[EB/OL]" in citation and citation.endswith(loaded.sample_site_url + "/" + EDITED + ".")
+    page.click("#copy-citation")
+    expect(page.locator("#citation-status")).to_have_text("已复制")
+    assert page.evaluate("navigator.clipboard.readText()") == citation
+    page.select_option("#citation-format", "bibtex")
+    assert page.inner_text("#citation-text").startswith("@online{govpub-")
+    shot(page, "6-document-citation")
+    # two versions and what changed between them
+    assert "2 个版本" in page.inner_text("#versions-link")
+    page.click("#versions-link")
+    page.wait_for_selector("#diff")
+    expect(page.locator("table.versions tr[data-version]")).to_have_count(2)
+    assert page.locator("#diff p.insert ins").all_inner_texts() == ["（2024年11月更正：第6项数据已核实。）"]
+    assert page.locator("#diff p.delete").count() == 0 and page.locator("#diff p.equal").count() > 1
+    shot(page, "7-diff")
+    # a document taken down says when it disappeared
+    page.goto(f"{api_url}/#/doc/{doc_id_for(loaded.sample_site_url + '/' + TAKEN_DOWN)}/versions")
+    expect(page.locator("#deleted-note")).to_contain_text(f"已于 {SECOND_CRAWL} 撤下")

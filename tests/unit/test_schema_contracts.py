@@ -200,7 +200,7 @@ def test_an_export_row_fills_every_column_and_round_trips():
 # -- search API, Hit, the fields a search fetches ---------------------------------------------------
 
 #: Hit fields that come from the search response, not from a document's `_source`
-COMPUTED_HIT_FIELDS = {"score", "highlights", "title_highlight", "copies", "copies_total"}
+COMPUTED_HIT_FIELDS = {"score", "highlights", "title_highlight", "copies", "copies_total", "attribution"}
 SOURCE_TYPES = {**typing.get_type_hints(Document), **typing.get_type_hints(IndexOnly)}
 
 
@@ -269,7 +269,9 @@ def test_raw_location_extends_raw_ref():
 
 
 def test_csv_export_columns_are_document_fields():
-    assert set(export_formats.EXPORT_CSV_COLUMNS) <= set(SOURCE_TYPES)
+    computed = set(export_formats.COMPUTED_COLUMNS)
+    assert set(export_formats.EXPORT_CSV_COLUMNS) - computed <= set(SOURCE_TYPES)
+    assert not computed & set(SOURCE_TYPES)
 
 
 def test_parquet_columns_keep_their_published_order():

@@ -5,7 +5,10 @@
     GET /documents/{id}      one document with its provenance (raw WARC record, cluster, version)
     GET /documents/{id}/raw  its raw WARC record (gzip member) read from the S3 archive
     GET /documents/{id}/capture  the page as captured (sandboxed: no scripts, no outside requests)
+    GET /documents/{id}/versions  its archived versions and what changed between two of them
+    GET /documents/{id}/cite      how to cite it: GB/T 7714-2015, CSL-JSON, RIS, BibTeX
     GET /export              every match as CSV or JSONL, streamed (point in time + search_after)
+    GET /feed                any search as an Atom feed, newest first
     GET /series              documents grouped by agency and doc_type, ordered by year
     GET /openapi.json, /docs the API description (Swagger UI served from local assets: works offline)
 
@@ -23,7 +26,7 @@ from fastapi import FastAPI
 
 from govpub.search.api.backends import ApiBackends
 from govpub.search.api.errors import add_error_handlers
-from govpub.search.api.routes import apidocs, capture, documents, export, page, search, series
+from govpub.search.api.routes import apidocs, capture, documents, export, feed, page, search, series
 from govpub.settings import Settings
 
 DESCRIPTION = """Search archived Chinese government publications (信息公开).
@@ -48,6 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.middleware("http")(page.security_headers)
     page.add_page(app)
     apidocs.add_docs(app)
-    for routes in (search, documents, capture, export, series):
+    for routes in (search, documents, capture, export, series, feed):
         app.include_router(routes.router)
     return app

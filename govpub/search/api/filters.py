@@ -22,19 +22,21 @@ class _FilterParams:
         status: Annotated[list[str] | None, Query(description="active | deleted")] = None,
         date_from: Annotated[str | None, Query(alias="from", description="published on or after YYYY-MM-DD")] = None,
         date_to: Annotated[str | None, Query(alias="to", description="published on or before YYYY-MM-DD")] = None,
+        changed_since: Annotated[str | None, Query(description="only documents changed (a new version seen) or "
+                                                   "taken down on or after YYYY-MM-DD")] = None,
         sort: Annotated[str | None, Query(description="relevance | date | date_asc (default: relevance with words, else date)")] = None,
         collapse: Annotated[bool, Query(description="one result per duplicate cluster, its official copy shown "
                                         "(default); false lists every copy")] = True,
     ):
         self.values = dict(q=q, site=site, agency=agency, source=source, region=region, doc_type=doc_type,
-                           year=year, status=status, date_from=date_from, date_to=date_to, sort=sort,
+                           year=year, status=status, date_from=date_from, date_to=date_to, changed_since=changed_since, sort=sort,
                            collapse=collapse)
 
     def params(self, **extra) -> SearchParams:
         """The validated search (raises QueryError → 400); `extra`: paging and facets."""
-        values = dict(self.values)
+        values = {**self.values, **extra}
         q = values.pop("q")
-        return SearchParams.make(q, **values, **extra)
+        return SearchParams.make(q, **values)
 
 
 #: route parameter type: `def route(filters: Filters)` receives the request's filter parameters

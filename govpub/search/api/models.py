@@ -38,6 +38,8 @@ class SearchHit(BaseModel):
     doc_type: str | None = None
     doc_number: str | None = None
     status: str | None = None
+    status_date: str | None = Field(None, description="YYYY-MM-DD it was first seen taken down")
+    fetched_at: str | None = Field(None, description="when its latest version was fetched")
     version: int | None = None
     cluster: str | None = None
     cluster_size: int | None = None
@@ -48,6 +50,8 @@ class SearchHit(BaseModel):
     copies: list[Copy] = Field(default_factory=list, description="also published at: other matching documents "
                                "of its cluster, official first (collapsed results; at most 5)")
     copies_total: int = Field(0, description="other documents in its cluster, listed or not (collapsed results)")
+    attribution: dict[str, Any] | None = Field(None, description="a repost of an official document: the official "
+                                               "copy's canonical_id, site, url, agency, region, doc_number")
 
 
 class FacetValue(BaseModel):
@@ -98,8 +102,18 @@ class Provenance(BaseModel):
     versions: dict[str, Any]
 
 
+class Attribution(BaseModel):
+    canonical_id: str = Field(description="the official copy this repost duplicates")
+    site: str | None = None
+    url: str | None = None
+    agency: str | None = Field(None, description="the official copy's agency: who issued the document")
+    region: str | None = None
+    doc_number: str | None = None
+
+
 class DocumentResponse(BaseModel):
     document: dict[str, Any] = Field(description="the indexed document (govpub.schema.Document + index-only fields)")
+    attribution: Attribution | None = Field(None, description="for a repost of an official document: its origin")
     provenance: Provenance
 
 
@@ -111,6 +125,10 @@ class SeriesDocument(BaseModel):
     url: str | None
     site: str | None
     doc_number: str | None = None
+    cluster: str | None = Field(None, description="its duplicate cluster")
+    copies: list[Copy] = Field(default_factory=list, description="the cluster's other documents: reposts found "
+                               "on other sites (collapse, the default)")
+    copies_total: int = Field(0, description="how many other documents its cluster has")
 
 
 class SeriesType(BaseModel):

@@ -1,17 +1,21 @@
-"""GET /documents/{id} (one document with its provenance) and /documents/{id}/raw (its raw WARC
-record, read from the S3 archive)."""
+"""GET /documents/{id} (one document with its provenance and attribution), /documents/{id}/raw (its
+raw WARC record, read from the S3 archive), /documents/{id}/versions (every archived version and
+what changed) and /documents/{id}/cite (GB/T 7714-2015, CSL-JSON, RIS, BibTeX)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from datetime import date, datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from govpub.archive import ArchiveUnavailable, document_key
-from govpub.search import engine
+from govpub.search import citations, engine
+from govpub.search.changes import compare_versions, paragraphs
 from govpub.search.api import models
 from govpub.search.api.backends import ApiBackends, Backends
 from govpub.search.api.errors import ERRORS, error_response, not_found
@@ -39,7 +43,77 @@ def document(backends: Backends, doc_id: str):
     doc = load_document(backends, doc_id)
     if doc is None:
         return error_response(404, f"no document {doc_id}")
-    return JSONResponse({"document": doc, "provenance": provenance(backends, doc)})
+    return JSONResponse({"document": doc, "attribution": attribution(backends, doc),
+                         "provenance": provenance(backends, doc)})
+
+
+def attribution(backends: ApiBackends, doc: dict[str, Any]) -> dict[str, Any] | None:
+    return engine.attribution(backends.es, backends.alias, doc, backends.official_sites)
+
+
+@router.get(
+    "/documents/{doc_id}/cite",
+    responses={**ERRORS, **not_found("no such document"),
+               200: {"content": {t.split(";")[0]: {} for t in citations.MEDIA_TYPES.values()}}},
+    summary="How to cite a document: GB/T 7714-2015, CSL-JSON, RIS or BibTeX (all four as JSON by default)",
+)
+def cite(backends: Backends, doc_id: str,
+         format: Annotated[str | None, Query(description="gbt7714 | csl-json | ris | bibtex; none: all as JSON")] = None,
+         accessed: Annotated[str | None, Query(description="the access date cited (引用日期), YYYY-MM-DD; default today")] = None):
+    if format is not None and format not in citations.CITATION_FORMATS:
+        raise QueryError(f"format must be one of {', '.join(citations.CITATION_FORMATS)}, got {format[:20]!r}")
+    try:
+        day = date.fromisoformat(accessed) if accessed else datetime.now(timezone.utc).date()
+    except ValueError:
+        raise QueryError(f"accessed wants a date as YYYY-MM-DD, got {accessed[:40]!r}") from None
+    doc = load_document(backends, doc_id)
+    if doc is None:
+        return error_response(404, f"no document {doc_id}")
+    cited = {**doc, "attribution": attribution(backends, doc)}
+    if format is None:
+        return JSONResponse({"id": doc_id, "accessed": day.isoformat(), **citations.all_citations(cited, day)})
+    text = citations.citation(cited, format, day)
+    if isinstance(text, dict):
+        text = json.dumps([text], ensure_ascii=False, indent=2)
+    return Response(text, media_type=citations.MEDIA_TYPES[format])
+
+
+@router.get(
+    "/documents/{doc_id}/versions",
+    responses={**ERRORS, **not_found("no such document or version")},
+    summary="Every archived version of a document, its status history, and what changed between two versions",
+)
+def document_versions(
+    backends: Backends, doc_id: str,
+    version_from: Annotated[int | None, Query(alias="from", ge=1, description="older version (default: the one before `to`)")] = None,
+    version_to: Annotated[int | None, Query(alias="to", ge=1, description="newer version (default: the latest)")] = None,
+):
+    doc = load_document(backends, doc_id)
+    if doc is None:
+        return error_response(404, f"no document {doc_id}")
+    archive, site = backends.archive, doc.get("site", "")
+    try:
+        numbers = archive.versions_of(site, doc_id)
+        stored = {n: archive.get_version(site, doc_id, n) for n in numbers}
+        status = archive.get_status(site, doc_id)
+    except ArchiveUnavailable as exc:
+        return error_response(503, str(exc))
+    listed = [{"version": n, "seen": v.fetched_at if v else None, "title": v.title if v else None,
+               "paragraphs": len(paragraphs(v.body)) if v else 0,
+               "s3_uri": backends.s3_uri(archive.version_key(site, doc_id, n))} for n, v in stored.items()]
+    deleted = {"status": status.get("status"), "status_date": status.get("status_date"),
+               "reason": status.get("reason"), "history": status.get("history", [])} if status else None
+    response: dict[str, Any] = {"id": doc_id, "site": site, "title": doc.get("title"), "url": doc.get("url"),
+                                "status": doc.get("status") or "active", "status_date": doc.get("status_date"),
+                                "status_record": deleted, "versions": listed, "diff": None}
+    newest = version_to or (numbers[-1] if numbers else None)
+    oldest = version_from or (newest - 1 if newest else None)
+    if (version_from or version_to) and (stored.get(oldest) is None or stored.get(newest) is None):
+        return error_response(404, f"document {doc_id} has versions {numbers}, not {oldest} and {newest}")
+    if oldest and newest and oldest != newest and stored.get(oldest) and stored.get(newest):
+        response["diff"] = {"from": oldest, "to": newest,
+                            **compare_versions(stored[oldest].to_dict(), stored[newest].to_dict())}
+    return JSONResponse(response)
 
 
 @router.get(

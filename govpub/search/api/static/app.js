@@ -7,7 +7,7 @@ const FACETS = [
   ["site", "网站"], ["region", "地区"], ["status", "状态"],
 ];
 const MULTI = ["site", "agency", "source", "region", "doc_type", "year", "status"];
-const SINGLE = ["q", "from", "to", "sort", "collapse", "page"];
+const SINGLE = ["q", "from", "to", "changed_since", "sort", "collapse", "page"];
 const PAGE_SIZE = 10;
 
 const $ = (id) => document.getElementById(id);
@@ -99,6 +99,7 @@ async function renderSearch(state) {
   $("q").value = state.q;
   $("date-from").value = state.from;
   $("date-to").value = state.to;
+  $("changed-since").value = state.changed_since;
   $("sort").value = state.sort;
   $("all-copies").checked = state.collapse === "false";
   const page = Math.max(1, parseInt(state.page || "1", 10) || 1);
@@ -106,6 +107,8 @@ async function renderSearch(state) {
   const exportParams = toParams(state, { page: null });
   $("export-csv").href = "/export?" + new URLSearchParams([...exportParams, ["format", "csv"]]);
   $("export-jsonl").href = "/export?" + new URLSearchParams([...exportParams, ["format", "jsonl"]]);
+  const feedParams = toParams(state, { page: null, sort: null });
+  $("feed-link").href = $("feed-alternate").href = "/feed" + (feedParams.toString() ? "?" + feedParams : "");
   $("summary").textContent = "检索中…";
   let data;
   try {
@@ -134,8 +137,9 @@ function renderHit(hit, rank) {
   const meta = el("div", { class: "meta" },
     el("span", { text: hit.publish_date || "日期不详" }),
     hit.doc_type && hit.doc_type !== "other" ? el("span", { text: hit.doc_type }) : null,
-    hit.agency || hit.source ? el("span", { text: hit.agency || hit.source }) : null,
-    el("span", { text: hit.site }),
+    hit.attribution && hit.attribution.agency ? el("span", { class: "agency", text: hit.attribution.agency })
+      : hit.agency || hit.source ? el("span", { class: "agency", text: hit.agency || hit.source }) : null,
+    el("span", { text: hit.attribution ? `${hit.site}（转载）` : hit.site }),
     hit.doc_number ? el("span", { text: hit.doc_number }) : null,
     hit.status === "deleted" ? el("span", { class: "badge deleted", text: "已撤下" }) : null,
   );
@@ -165,16 +169,18 @@ function renderFacets(state, facets) {
     const values = facets[name] || [];
     if (!values.length) continue;
     const list = el("ul", { "data-facet": name });
-    for (const { value, count } of values.slice(0, 15)) {
+    for (const { value, count, clusters } of values.slice(0, 15)) {
       const selected = (state[name] || []).includes(String(value));
       const next = { ...state, page: "" };
       next[name] = selected ? state[name].filter((v) => v !== String(value)) : [...(state[name] || []), String(value)];
       const link = el("a", { href: "#/search?" + toParams(next).toString(), class: selected ? "active" : null,
                              "data-value": String(value) },
-        el("span", { text: value === "" ? "（空）" : String(value) }), el("span", { class: "count", text: String(count) }));
+        el("span", { text: value === "" ? "（空）" : String(value) }),
+        el("span", { class: "count", text: String(count),
+                     title: clusters === undefined || clusters === null ? `${count} 篇` : `${count} 篇，去重后 ${clusters} 份` }));
       list.append(el("li", {}, link));
     }
-    box.append(el("h3", { text: label }), list);
+    box.append(el("h3", { text: label, title: "数字为篇数（含转载副本）" }), list);
   }
 }
 
@@ -210,12 +216,13 @@ async function renderDoc(id) {
   box.replaceChildren(el("p", { text: "加载中…" }));
   let data;
   try { data = await api("/documents/" + encodeURIComponent(id)); } catch (err) { showError(box, err); return; }
-  const d = data.document, p = data.provenance;
+  const d = data.document, p = data.provenance, origin = data.attribution;
   const back = el("a", { href: "#/search?" + toParams(currentState).toString(), text: "← 返回结果" });
   const rows = [
     ["发布日期", d.publish_date], ["文种", d.doc_type], ["所属年份", d.year ?? d.publish_year],
-    ["发文字号", d.doc_number], ["索引号", d.index_no], ["来源", d.source], ["机构", d.agency],
-    ["地区", d.region], ["网站", d.site],
+    ["发文字号", origin ? origin.doc_number || d.doc_number : d.doc_number], ["索引号", d.index_no], ["来源", d.source],
+    ["机构", origin ? origin.agency : d.agency], ["地区", origin ? origin.region : d.region],
+    ["网站", origin ? `${d.site}（转载，发现于此；原文见 ${origin.site}）` : d.site],
   ].filter(([, v]) => v !== null && v !== undefined && v !== "" && v !== "other");
   const meta = el("table", { class: "fields" }, ...rows.map(([k, v]) => el("tr", {}, el("th", { text: k }), el("td", { text: String(v) }))));
   const body = el("div", { class: "body" }, ...String(d.body || "").split("\n").filter(Boolean).map((line) => el("p", { text: line })));
@@ -241,12 +248,83 @@ async function renderDoc(id) {
       `${p.cluster.size} 份${p.cluster.is_canonical ? "（本文为主副本）" : ""}`,
       ...(p.cluster.copies || []).map((c) => el("div", {}, el("a", { href: "#/doc/" + encodeURIComponent(c.id), text: `${c.site} · ${c.publish_date || ""} · ${c.title || c.url}` }))))),
   );
-  const seriesLink = d.agency || d.source
-    ? el("a", { href: "#/series?" + new URLSearchParams({ agency: d.agency || d.source }).toString(), text: "查看该机构的文件系列 →" })
+  const agency = origin ? origin.agency : d.agency || d.source;
+  const seriesLink = agency
+    ? el("a", { href: "#/series?" + new URLSearchParams({ agency }).toString(), text: "查看该机构的文件系列 →" })
     : null;
-  box.replaceChildren(el("article", { class: "doc" }, back, el("h1", { text: d.title || "（无标题）" }), meta, body,
-    attachments, el("h2", { text: "来源与存档" }), prov, seriesLink));
+  const originNote = origin ? el("p", { class: "origin", id: "origin-note" }, "本文为转载，原文：",
+    el("a", { href: "#/doc/" + encodeURIComponent(origin.canonical_id), text: `${origin.agency || origin.site}（${origin.site}）` })) : null;
+  const versionsLink = el("p", {}, el("a", { id: "versions-link", href: `#/doc/${encodeURIComponent(d.id)}/versions`,
+    text: (p.versions.archived || []).length > 1 ? `查看 ${p.versions.archived.length} 个版本及修改之处 →` : "版本记录 →" }));
+  box.replaceChildren(el("article", { class: "doc" }, back, el("h1", { text: d.title || "（无标题）" }), originNote, meta,
+    versionsLink, body, attachments, await renderCitation(d.id), el("h2", { text: "来源与存档" }), prov, seriesLink));
   document.title = `${d.title} · govpub`;
+}
+
+// -- citation --------------------------------------------------------------------------------
+const CITE_FORMATS = [["gbt7714", "GB/T 7714"], ["bibtex", "BibTeX"], ["ris", "RIS"], ["csl-json", "CSL-JSON"]];
+
+async function renderCitation(id) {
+  let cites;
+  try { cites = await api(`/documents/${encodeURIComponent(id)}/cite`); } catch (err) { return el("p", { class: "error", text: "引用格式不可用：" + err.message }); }
+  const text = (fmt) => fmt === "csl-json" ? JSON.stringify([cites[fmt]], null, 2) : cites[fmt];
+  const shown = el("pre", { id: "citation-text", class: "citation", text: text("gbt7714") });
+  const status = el("span", { id: "citation-status", class: "status", "aria-live": "polite" });
+  const select = el("select", { id: "citation-format", "aria-label": "引用格式" },
+    ...CITE_FORMATS.map(([fmt, label]) => el("option", { value: fmt, text: label })));
+  select.addEventListener("change", () => { shown.textContent = text(select.value); status.textContent = ""; });
+  const copy = el("button", { type: "button", id: "copy-citation", text: "复制引用" });
+  copy.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(shown.textContent);
+      status.textContent = "已复制";
+    } catch (err) {
+      // no clipboard permission: select the text so that Ctrl+C copies it
+      const range = document.createRange();
+      range.selectNodeContents(shown);
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+      status.textContent = "已选中，按 Ctrl+C 复制";
+    }
+  });
+  return el("section", { class: "cite" }, el("h2", { text: "引用" }), el("div", {}, select, " ", copy, " ", status), shown);
+}
+
+// -- versions view ---------------------------------------------------------------------------
+async function renderVersions(id, params) {
+  show("view-doc");
+  const box = $("view-doc");
+  box.replaceChildren(el("p", { text: "加载中…" }));
+  let data;
+  try { data = await api(`/documents/${encodeURIComponent(id)}/versions?` + params.toString()); } catch (err) { showError(box, err); return; }
+  const back = el("a", { href: "#/doc/" + encodeURIComponent(id), text: "← 返回文件" });
+  const gone = data.status === "deleted"
+    ? el("p", { class: "badge deleted", id: "deleted-note", text: `已于 ${data.status_date || "（日期不详）"} 撤下${data.status_record && data.status_record.reason ? "（" + data.status_record.reason + "）" : ""}；存档保留全部版本。` })
+    : null;
+  const list = el("table", { class: "versions" }, el("tr", {}, el("th", { text: "版本" }), el("th", { text: "首次见到" }), el("th", { text: "标题" }), el("th", { text: "段落" })),
+    ...data.versions.map((v) => el("tr", { "data-version": String(v.version) }, el("td", { text: "v" + v.version }),
+      el("td", { text: v.seen || "" }), el("td", { text: v.title || "" }), el("td", { text: String(v.paragraphs) }))));
+  const parts = [back, el("h1", { text: data.title || id }), gone, el("h2", { text: "存档版本" }), list];
+  if (data.versions.length > 1) {
+    const pick = (name, value) => el("select", { id: "diff-" + name, "aria-label": name },
+      ...data.versions.map((v) => el("option", { value: String(v.version), text: "v" + v.version, selected: v.version === value })));
+    const from = pick("from", data.diff ? data.diff.from : 1), to = pick("to", data.diff ? data.diff.to : data.versions.length);
+    const compare = el("button", { type: "button", id: "diff-compare", text: "比较" });
+    compare.addEventListener("click", () => { location.hash = `#/doc/${encodeURIComponent(id)}/versions?from=${from.value}&to=${to.value}`; });
+    parts.push(el("div", { class: "diff-pick" }, "比较 ", from, " 与 ", to, " ", compare));
+  }
+  if (data.diff) {
+    const d = data.diff;
+    parts.push(el("h2", { text: `v${d.from} → v${d.to}：新增 ${d.added} 段，删除 ${d.deleted} 段` }));
+    for (const f of d.fields) parts.push(el("p", { class: "field-change" }, `${f.field}：`, el("del", { text: String(f.old ?? "") }), " → ", el("ins", { text: String(f.new ?? "") })));
+    parts.push(el("div", { class: "diff", id: "diff" }, ...d.paragraphs.map((op) =>
+      op.op === "insert" ? el("p", { class: "insert" }, el("ins", { text: op.text }))
+      : op.op === "delete" ? el("p", { class: "delete" }, el("del", { text: op.text }))
+      : el("p", { class: "equal", text: op.text }))));
+  } else if (data.versions.length <= 1) {
+    parts.push(el("p", { text: "只存档了一个版本：内容自首次抓取后没有变化。" }));
+  }
+  box.replaceChildren(el("article", { class: "doc" }, ...parts));
 }
 
 // -- series view -----------------------------------------------------------------------------
@@ -269,7 +347,11 @@ async function renderSeries(params) {
     const rows = g.series.map((s) => el("tr", { "data-doc-type": s.doc_type }, el("th", { text: `${s.doc_type} (${s.count})` }),
       ...[...years, ...(undated ? [null] : [])].map((y) => el("td", {}, ...s.documents
         .filter((d) => (y === null ? d.year === null || d.year === undefined : d.year === y))
-        .map((d) => el("a", { href: "#/doc/" + encodeURIComponent(d.id), title: d.publish_date || "", text: d.title }))))));
+        .map((d) => el("div", { class: "series-doc" },
+          el("a", { href: "#/doc/" + encodeURIComponent(d.id), title: d.publish_date || "", text: d.title }),
+          ...(d.copies || []).map((c) => el("div", { class: "series-copy" }, "转载：",
+            el("a", { href: "#/doc/" + encodeURIComponent(c.id), "data-copy": c.id, text: `${c.site} ${c.publish_date || ""}`.trim() }))),
+          d.copies_total > (d.copies || []).length ? el("div", { class: "series-copy", text: `另有 ${d.copies_total - d.copies.length} 份转载` }) : null))))));
     return el("div", { class: "series-group", "data-agency": g.agency },
       el("h3", {}, el("a", { href: "#/series?" + new URLSearchParams({ agency: g.agency }).toString(), text: g.agency }), ` · ${g.count} 篇`),
       el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows)));
@@ -282,6 +364,8 @@ async function renderSeries(params) {
 function route() {
   const { path, params } = parseHash();
   document.title = "政府公开文件检索 · govpub";
+  const versions = path.match(/^\/doc\/([^/]+)\/versions$/);
+  if (versions) return renderVersions(decodeURIComponent(versions[1]), params);
   if (path.startsWith("/doc/")) return renderDoc(decodeURIComponent(path.slice(5)));
   if (path.startsWith("/series")) return renderSeries(params);
   return renderSearch(stateFrom(params));
@@ -291,7 +375,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("search-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const state = { ...currentState, q: $("q").value.trim(), from: $("date-from").value, to: $("date-to").value,
-                    sort: $("sort").value, collapse: $("all-copies").checked ? "false" : "", page: "" };
+                    changed_since: $("changed-since").value, sort: $("sort").value, collapse: $("all-copies").checked ? "false" : "", page: "" };
     go(state);
   });
   window.addEventListener("hashchange", route);
