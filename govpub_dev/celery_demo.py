@@ -108,6 +108,17 @@ def kill_worker_mid_crawl(stack, api: AirflowApi, run_id: str, started: Callable
     return worker
 
 
+def wait_for_retry(api: AirflowApi, run_id: str, timeout: float = 180) -> dict:
+    """The crawl's second try once it runs (its worker named): the scheduler has failed the first
+    for want of a heartbeat and re-queued it."""
+    def second_try():
+        tries = api.tries(DAG_ID, run_id, "site.crawl", 0)
+        return next((t for t in tries if t["try_number"] == 2 and t["state"] in ("running", "success")
+                     and t.get("hostname")), None)
+
+    return api.wait(second_try, timeout, "the crawl's retry to start", poll=1)
+
+
 def worker_of(ti: dict) -> str:
     return (ti.get("hostname") or "?").split("@", 1)[0]
 
@@ -149,11 +160,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.kill_crawl_worker:
             worker = kill_worker_mid_crawl(stack, api, run_id, lambda: True)
             print(f"==> killed worker {worker!r} (SIGKILL, its whole process tree) in the middle of a crawl")
+            retry = wait_for_retry(api, run_id)
+            print(f"==> the scheduler failed the silent try; try 2 runs on worker {worker_of(retry)!r}")
+            services.up(settings, ["celery"])  # the dead worker back, as a process supervisor would
         state = api.wait_for_run(DAG_ID, run_id, timeout=900)
         print(f"==> run {run_id}: {state}")
         print_run(api, run_id)
-        if args.kill_crawl_worker:
-            services.up(settings, ["celery"])  # the dead worker back, as a process supervisor would
     archive = Archive(settings)
     client = index.client(settings)
     print(f"==> {sum(1 for _ in archive.iter_documents())} documents in s3://{settings.s3_bucket}/documents/, "
