@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 from collections import Counter
 
 import pytest
@@ -26,8 +25,9 @@ from govpub.archive.keys import parse_document_key
 from govpub.schema import doc_id_for
 from govpub.settings import REPO_ROOT
 from govpub_dev import services
-from govpub_dev.celery_demo import DAG_ID, AirflowApi, kill_worker_mid_crawl, wait_for_retry, worker_of
-from govpub_dev.samplesite import SampleSiteHandler, make_server
+from govpub_dev.celery_demo import (
+    DAG_ID, AirflowApi, CountingSampleSite, kill_worker_mid_crawl, wait_for_retry, worker_of,
+)
 from govpub_dev.serving import serving
 from govpub_dev.services.celery_stack import CeleryStack
 from tests.ports import free_port
@@ -41,27 +41,6 @@ ARTICLES = [a for a in MANIFEST["articles"] if a["site"] == SITE]
 KILL_AFTER_PAGES = 4  #: of the site's ~22 responses: the crawl is well under way, far from done
 
 
-class CountingServer:
-    """The sample site, counting the requests for the site's pages (the crawl's progress, seen from the server)."""
-
-    def __init__(self) -> None:
-        self.paths: list[str] = []
-        lock = threading.Lock()
-        seen = self.paths
-
-        class Handler(SampleSiteHandler):
-            def do_GET(self) -> None:
-                with lock:
-                    seen.append(self.path)
-                super().do_GET()
-
-        self.server = make_server("127.0.0.1", 0, quiet=True)
-        self.server.RequestHandlerClass = Handler
-
-    def site_pages(self) -> int:
-        return sum(1 for path in list(self.paths) if path.startswith(SITE_PATH))
-
-
 @pytest.fixture(scope="module")
 def celery_run(module_settings, tmp_path_factory):
     """One triggered run with its crawl worker killed mid-crawl; the stack is shut down and deleted after."""
@@ -70,7 +49,7 @@ def celery_run(module_settings, tmp_path_factory):
     # A politeness delay as on a real site (0.05 s locally): the crawl lasts long enough to be interrupted.
     (sites_dir / "sample.toml").write_text(re.sub(r"download_delay = 0\.05", "download_delay = 0.4", registry),
                                            encoding="utf-8")
-    site = CountingServer()
+    site = CountingSampleSite()
     with serving(site.server, name="sample-site-celery"):
         settings = module_settings.with_overrides(
             home=tmp_path_factory.mktemp("celery-home"), sites_dir=sites_dir, sample_site_url=site.server.url,
@@ -87,9 +66,9 @@ def celery_run(module_settings, tmp_path_factory):
             api = AirflowApi(stack.url, stack.api_token())
             api.wait_for_dag(DAG_ID)
             run_id = api.trigger(DAG_ID, {"sites": [SITE]})
-            killed = kill_worker_mid_crawl(stack, api, run_id, lambda: site.site_pages() >= KILL_AFTER_PAGES)
-            pages_at_kill = site.site_pages()
-            wait_for_retry(api, run_id)
+            killed = kill_worker_mid_crawl(stack, api, run_id, lambda: site.pages(SITE_PATH) >= KILL_AFTER_PAGES)
+            pages_at_kill = site.pages(SITE_PATH)
+            wait_for_retry(api, run_id, killed.map_index)
             # Once the retry runs elsewhere, the dead worker comes back (as `restart: always` does in compose):
             # if it was the only `process` worker, the run's remaining tasks need it.
             services.up(settings, ["celery"])
@@ -115,7 +94,7 @@ def test_crawl_retried_on_the_other_worker(celery_run):
     tries = celery_run["tries"]
     assert [t["try_number"] for t in tries] == [1, 2], tries
     first, second = tries
-    assert worker_of(first) == celery_run["killed"]
+    assert worker_of(first) == celery_run["killed"].worker
     assert first["state"] == "failed"  # failed by the scheduler: no heartbeat from the dead worker
     assert second["state"] == "success"
     assert worker_of(second) != worker_of(first) and worker_of(second) in ("crawl", "process")
