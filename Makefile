@@ -3,11 +3,12 @@ SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
 
-.PHONY: help bootstrap demo test test-unit audit services-up services-down services-status sample-site
+.PHONY: help bootstrap demo celery-demo test test-unit audit services-up services-down services-status sample-site
 
 help:
 	@echo "make demo      crawl → archive → index the bundled sample site via Airflow, then a sample search"
 	@echo "make test      the whole test suite against real Elasticsearch, S3 (S3Proxy) and Airflow"
+	@echo "make celery-demo the DAG on the CeleryExecutor stack (Redis, PostgreSQL, 2 workers), a worker killed mid-crawl"
 	@echo "make test-unit only the tests that need no services"
 	@echo "make audit     pip-audit over requirements.lock (fails on known vulnerabilities)"
 	@echo "make services-up / services-down / services-status   (python -m govpub_dev services up|down|status|reset)"
@@ -18,6 +19,10 @@ bootstrap:
 
 demo: bootstrap
 	$(PY) -m govpub_dev demo
+
+# docs/celery.md; the stack keeps running afterwards (UI on :8093): `make services-down` stops it
+celery-demo: bootstrap
+	$(PY) -m govpub_dev celery-demo --kill-crawl-worker
 
 test: bootstrap
 	$(PY) -m govpub_dev services up

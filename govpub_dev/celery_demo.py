@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from govpub.settings import Settings
 
@@ -83,17 +83,36 @@ class AirflowApi:
         return self.wait(lambda: (s := self.run_state(dag_id, run_id)) in FINISHED and s, timeout, f"run {run_id}", 2)
 
 
-@dataclass
-class CrawlKill:
-    """What happened to the killed crawl: the worker that died and the one that retried."""
+class CountingSampleSite:
+    """The sample site, remembering every path it was asked for: a crawl's progress seen from the server."""
 
-    killed_worker: str
-    killed_pids: list[int]
-    tries: list[dict]
+    def __init__(self) -> None:
+        from govpub_dev.samplesite import SampleSiteHandler, make_server
+
+        self.paths: list[str] = []
+        lock = threading.Lock()
+        seen = self.paths
+
+        class Handler(SampleSiteHandler):
+            def do_GET(self) -> None:
+                with lock:
+                    seen.append(self.path)
+                super().do_GET()
+
+        self.server = make_server("127.0.0.1", 0, quiet=True)
+        self.server.RequestHandlerClass = Handler
+
+    def pages(self, path_prefix: str = "/") -> int:
+        return sum(1 for path in list(self.paths) if path.startswith(path_prefix))
+
+
+class Killed(NamedTuple):
+    worker: str  #: the worker SIGKILLed
+    map_index: int  #: of the crawl task instance it was running
 
 
 def kill_worker_mid_crawl(stack, api: AirflowApi, run_id: str, started: Callable[[], bool],
-                          timeout: float = 120) -> str:
+                          timeout: float = 120) -> Killed:
     """Wait for the run's first crawl to run and `started()` (e.g. pages served), then SIGKILL its worker."""
     def running_crawl():
         for ti in api.task_instances(DAG_ID, run_id):
@@ -103,9 +122,20 @@ def kill_worker_mid_crawl(stack, api: AirflowApi, run_id: str, started: Callable
 
     ti = api.wait(running_crawl, timeout, "a running crawl task")
     api.wait(started, timeout, "the crawl to fetch pages")
-    worker = ti["hostname"].split("@", 1)[0]
+    worker = worker_of(ti)
     stack.kill_worker(worker)
-    return worker
+    return Killed(worker, ti["map_index"])
+
+
+def wait_for_retry(api: AirflowApi, run_id: str, map_index: int, timeout: float = 180) -> dict:
+    """The crawl's second try once it runs (its worker named): the scheduler has failed the first
+    for want of a heartbeat and re-queued it."""
+    def second_try():
+        tries = api.tries(DAG_ID, run_id, "site.crawl", map_index)
+        return next((t for t in tries if t["try_number"] == 2 and t["state"] in ("running", "success")
+                     and t.get("hostname")), None)
+
+    return api.wait(second_try, timeout, "the crawl's retry to start", poll=1)
 
 
 def worker_of(ti: dict) -> str:
@@ -113,10 +143,11 @@ def worker_of(ti: dict) -> str:
 
 
 def print_run(api: AirflowApi, run_id: str) -> None:
-    print(f"    {'task':28} {'map':>3} {'try':>3} {'state':10} worker")
+    print(f"    {'task':14} {'site':14} {'try':>3} {'state':10} worker")
     for ti in sorted(api.task_instances(DAG_ID, run_id), key=lambda t: (t["start_date"] or "", t["task_id"])):
+        site = ti.get("rendered_map_index") or ("" if ti["map_index"] < 0 else str(ti["map_index"]))
         for attempt in api.tries(DAG_ID, run_id, ti["task_id"], ti["map_index"]):
-            print(f"    {ti['task_id']:28} {ti['map_index']:>3} {attempt['try_number']:>3} "
+            print(f"    {ti['task_id']:14} {site:14} {attempt['try_number']:>3} "
                   f"{attempt['state'] or '-':10} {worker_of(attempt)}")
 
 
@@ -124,7 +155,6 @@ def main(argv: list[str] | None = None) -> int:
     from govpub.archive import Archive
     from govpub import index
     from govpub_dev import services
-    from govpub_dev.samplesite import make_server
     from govpub_dev.serving import serving
     from govpub_dev.services.celery_stack import CeleryStack
 
@@ -136,8 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     started_at = time.monotonic()
     base = Settings.from_env()
     services.up(base, ("elasticsearch", "s3"))
-    with serving(make_server("127.0.0.1", 0, quiet=True), name="sample-site") as site_server:
-        settings = base.with_overrides(sample_site_url=site_server.url)
+    site = CountingSampleSite()
+    with serving(site.server, name="sample-site"):
+        settings = base.with_overrides(sample_site_url=site.server.url)
         # Components started now take the sample site's URL from their environment; running ones are restarted.
         services.down(settings, ["celery"])
         services.up(settings, ["celery"])
@@ -147,13 +178,15 @@ def main(argv: list[str] | None = None) -> int:
         run_id = api.trigger(DAG_ID, {"sites": args.site or []})
         print(f"==> triggered {DAG_ID} run {run_id} through {stack.url}/api/v2")
         if args.kill_crawl_worker:
-            worker = kill_worker_mid_crawl(stack, api, run_id, lambda: True)
-            print(f"==> killed worker {worker!r} (SIGKILL, its whole process tree) in the middle of a crawl")
+            served = site.pages()
+            killed = kill_worker_mid_crawl(stack, api, run_id, lambda: site.pages() >= served + 2)
+            print(f"==> killed worker {killed.worker!r} (SIGKILL, its whole process tree) in the middle of a crawl")
+            retry = wait_for_retry(api, run_id, killed.map_index)
+            print(f"==> the scheduler failed the silent try; try 2 runs on worker {worker_of(retry)!r}")
+            services.up(settings, ["celery"])  # the dead worker back, as a process supervisor would
         state = api.wait_for_run(DAG_ID, run_id, timeout=900)
         print(f"==> run {run_id}: {state}")
         print_run(api, run_id)
-        if args.kill_crawl_worker:
-            services.up(settings, ["celery"])  # the dead worker back, as a process supervisor would
     archive = Archive(settings)
     client = index.client(settings)
     print(f"==> {sum(1 for _ in archive.iter_documents())} documents in s3://{settings.s3_bucket}/documents/, "
