@@ -52,7 +52,10 @@ def update_clusters(
         wanted = sorted(set(changed) | {k for run in runs if run not in applied for k in run_documents(archive, run)})
         mode = f"{len(wanted)} documents archived since the last update"
     updated_ids = state.apply(read_documents(archive, wanted))
-    state.manifest["applied_runs"] = sorted(set(state.manifest["applied_runs"]) | set(runs))
+    applied = sorted(set(state.manifest["applied_runs"]) | set(runs))
+    # an unchanged state is not written again (a re-run writes nothing)
+    state_changed = bool(updated_ids) or applied != state.manifest["applied_runs"] or state.manifest["generation"] == 0
+    state.manifest["applied_runs"] = applied
     clusters = state.clusters(kinds)
     documents = state.documents()
     new_doc = clusters_document(clusters, documents)
@@ -63,7 +66,8 @@ def update_clusters(
     to_apply = sorted(set(changed_ids) | set(pending))
     if apply_to_index and changed_ids:
         write_pending(archive, to_apply)  # before the stored clusters change: a crash leaves them pending
-    state.save()
+    if state_changed:
+        state.save()
     written = archive.put_json_if_changed(clusters_key(archive.prefix), new_doc, stored=stored)
     updated = 0
     if apply_to_index and to_apply:
