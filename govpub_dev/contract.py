@@ -30,6 +30,7 @@ SCHEMAS: dict[str, str] = {
     "state/*/crawl.json": "crawl-state.schema.json",
     "clusters/current.json": "clusters.schema.json",
     "clusters/pending.json": "clusters-pending.schema.json",
+    "clusters/lsh/manifest.json": "clusters-lsh-manifest.schema.json",
     "exports/snapshots/*/manifest.json": "export-manifest.schema.json",
     "exports/latest.json": "export-pointer.schema.json",
 }

@@ -12,6 +12,9 @@ Key layout (the downstream contract; docs/archive.md is its documentation):
     state/{site}/crawl.json                                  validators (ETag/Last-Modified) and list links for re-crawls
     clusters/current.json                                    duplicate clusters (exact + MinHash near duplicates)
     clusters/pending.json                                    ids whose cluster fields are not in the index yet (outbox)
+    clusters/lsh/manifest.json                               the persistent MinHash LSH state: blocks, edges, runs applied
+    clusters/lsh/block-{n:05d}-g{gen}.npz                    ids, sites, dates, sha64, band keys of 10,000 slots
+    clusters/lsh/signatures-{n:05d}-g{gen}.npy               their MinHash signatures (uint32 × 128)
     exports/…                                                Parquet snapshots (govpub.archive.export)
     indexes/cdxj/{site}/{YYYY-MM-DD}/{crawl_id}-{part:05d}.cdxj  CDXJ index of that WARC part (pywb; govpub.archive.cdxj)
 
@@ -99,6 +102,16 @@ def manifest_key(prefix: str, run_id: str, site: str) -> str:
 
 def clusters_key(prefix: str) -> str:
     return f"{prefix}clusters/current.json"
+
+
+def lsh_manifest_key(prefix: str) -> str:
+    return f"{prefix}clusters/lsh/manifest.json"
+
+
+def lsh_block_key(prefix: str, block: int, generation: int, what: str) -> str:
+    """`what`: "block" (.npz: ids, sites, dates, sha64, band keys) or "signatures" (.npy)."""
+    suffix = "npz" if what == "block" else "npy"
+    return f"{prefix}clusters/lsh/{what}-{block:05d}-g{generation}.{suffix}"
 
 
 def clusters_pending_key(prefix: str) -> str:

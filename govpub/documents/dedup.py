@@ -147,3 +147,97 @@ def clusters_document(clusters: list[dict], documents: int, threshold: float = T
         "documents": documents,
         "clusters": clusters,
     }
+
+
+# -- incremental clusters (govpub.pipeline.clusters keeps this state in S3) ------------------
+# The same edges as `compute_clusters`: two comparable documents (non-empty normalised body) are
+# joined when their body_sha256 is equal, or when one of the LSH bands of their MinHash
+# signatures is equal (what MinHashLSH calls a candidate) and the Jaccard estimate reaches the
+# threshold. Clusters are the connected components of those edges, so they can be kept up to
+# date by recomputing only the edges of the documents that changed.
+BANDS, ROWS = 25, 5  #: MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM) picks these (tests/unit/test_dedup.py)
+_BAND_MULTIPLIERS = None
+
+
+def signature(text: str):
+    """The MinHash signature as uint32[NUM_PERM] (datasketch keeps each value below 2**32), or
+    None when the normalised body is empty (such documents never cluster)."""
+    import numpy as np
+
+    if not normalise(text):
+        return None
+    return minhash(text).hashvalues.astype(np.uint32)
+
+
+def band_keys(signatures):
+    """uint32[n, BANDS]: a hash of each band of each signature (n × NUM_PERM). Equal bands give
+    equal keys; an equal key is only a candidate, `near_duplicates` compares the bands themselves."""
+    import numpy as np
+
+    global _BAND_MULTIPLIERS
+    if _BAND_MULTIPLIERS is None:
+        _BAND_MULTIPLIERS = np.random.default_rng(SEED).integers(1, 2**63, size=ROWS, dtype=np.uint64) | np.uint64(1)
+    rows = np.asarray(signatures, dtype=np.uint64).reshape(-1, NUM_PERM)[:, : BANDS * ROWS].reshape(-1, BANDS, ROWS)
+    with np.errstate(over="ignore"):
+        mixed = (rows * _BAND_MULTIPLIERS).sum(axis=2, dtype=np.uint64)
+    return (mixed >> np.uint64(32)).astype(np.uint32)
+
+
+def sha64(body_sha256: str) -> int:
+    """The first 64 bits of body_sha256: what the state keeps to find exact duplicates."""
+    return int(body_sha256[:16], 16)
+
+
+def jaccard_estimate(a, b) -> float:
+    """MinHash.jaccard of two signatures (the fraction of equal values)."""
+    import numpy as np
+
+    return float(np.count_nonzero(a == b)) / float(len(a))
+
+
+def near_duplicates(a, b, threshold: float = THRESHOLD) -> bool:
+    """An LSH candidate pair (some band equal) whose Jaccard estimate reaches `threshold`."""
+    span = BANDS * ROWS  # MinHashLSH bands the first BANDS × ROWS values
+    bands_equal = (a[:span].reshape(BANDS, ROWS) == b[:span].reshape(BANDS, ROWS)).all(axis=1).any()
+    return bool(bands_equal) and jaccard_estimate(a, b) >= threshold
+
+
+def clusters_from_edges(
+    edges: Iterable[tuple[str, str]], members: dict[str, DocInfo], signatures
+) -> list[dict[str, Any]]:
+    """`compute_clusters`' output from the duplicate edges: `members` holds a DocInfo (body may
+    be empty; body_sha256 may be a prefix) for every document on an edge; `signatures(id)` its signature."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[str, list[DocInfo]] = {}
+    for doc_id in parent:
+        groups.setdefault(find(doc_id), []).append(members[doc_id])
+    clusters = []
+    for group in groups.values():
+        group.sort(key=_canonical_rank)
+        canonical = group[0]
+        top = signatures(canonical.id)
+        clusters.append({
+            "cluster": canonical.id,
+            "canonical_id": canonical.id,
+            "size": len(group),
+            "members": [
+                {"id": m.id, "site": m.site, "kind": m.kind, "publish_date": m.publish_date,
+                 "exact": m.body_sha256 == canonical.body_sha256,
+                 "similarity": round(jaccard_estimate(signatures(m.id), top), 3)}
+                for m in group
+            ],
+        })
+    clusters.sort(key=lambda c: c["cluster"])
+    return clusters

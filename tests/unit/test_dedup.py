@@ -53,3 +53,24 @@ def test_cluster_fields_for_the_index():
     fields = cluster_fields(clusters_document(compute_clusters(docs), 2))
     assert fields["b"] == {"cluster": "b", "canonical_id": "b", "is_canonical": True, "cluster_size": 2}
     assert fields["a"]["canonical_id"] == "b" and fields["a"]["is_canonical"] is False
+
+
+def test_incremental_edges_use_the_bands_minhashlsh_uses():
+    from datasketch import MinHashLSH
+
+    from govpub.documents.dedup import BANDS, NUM_PERM, ROWS
+
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    assert (lsh.b, lsh.r) == (BANDS, ROWS)
+
+
+def test_near_duplicates_and_clusters_from_edges_agree_with_compute_clusters():
+    from govpub.documents.dedup import clusters_from_edges, near_duplicates, sha64, signature
+
+    infos = [info(a) for a in MANIFEST["articles"]]
+    sigs = {i.id: signature(i.body) for i in infos}
+    edges = [(a.id, b.id) for n, a in enumerate(infos) for b in infos[n + 1:]
+             if sigs[a.id] is not None and sigs[b.id] is not None
+             and (a.body_sha256 == b.body_sha256 or near_duplicates(sigs[a.id], sigs[b.id]))]
+    members = {i.id: DocInfo(i.id, i.site, i.kind, i.publish_date, f"{sha64(i.body_sha256):016x}", "") for i in infos}
+    assert clusters_from_edges(edges, members, sigs.__getitem__) == compute_clusters(infos)
