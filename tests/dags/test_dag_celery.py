@@ -55,11 +55,11 @@ def celery_run(module_settings, tmp_path_factory):
             home=tmp_path_factory.mktemp("celery-home"), sites_dir=sites_dir, sample_site_url=site.server.url,
             redis_port=free_port(), postgres_port=free_port(), celery_airflow_port=free_port(),
         )
-        # Short waits for the test (the stack's defaults: 30 s retry delay, 30 s heartbeat timeout).
+        # Shorter waits for the test (the stack's defaults: 30 s retry delay, 30 s heartbeat timeout).
         saved = {k: os.environ.get(k) for k in ("AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY",
                                                  "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT")}
         os.environ.update({"AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": "1",
-                           "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "15"})
+                           "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20"})
         try:
             services.up(settings, ["celery"])
             stack = CeleryStack(settings)

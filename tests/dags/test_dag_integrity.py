@@ -31,6 +31,7 @@ PROBE = textwrap.dedent(
                 "file": d.fileloc,
                 "schedule": repr(getattr(d.timetable, "asset_condition", d.timetable)),
                 "outlets": {{t.task_id: [getattr(o, "name", str(o)) for o in t.outlets] for t in d.tasks}},
+                "queues": {{t.task_id: t.queue for t in d.tasks}},
             }} for d in bag.dags.values()
         }},
     }}))
@@ -91,6 +92,15 @@ def test_archive_asset_links_crawl_to_export(dagbag):
     assert crawl["outlets"]["clusters"] == [ARCHIVE_DOCUMENTS.name]
     assert ARCHIVE_DOCUMENTS.name in dagbag["dags"]["govpub_export"]["schedule"]
     assert set(dagbag["dags"]["govpub_reindex"]["tasks"]) == {"reindex"}
+
+
+def test_crawls_on_the_crawl_queue_and_every_other_task_on_process(dagbag):
+    # The Celery workers read only these two queues (docs/celery.md); other executors ignore them.
+    from govpub.airflow.tasks import CRAWL_QUEUE, PROCESS_QUEUE
+
+    queues = dagbag["dags"]["govpub_crawl"]["queues"]
+    assert queues["site.crawl"] == CRAWL_QUEUE
+    assert {q for task, q in queues.items() if task != "site.crawl"} == {PROCESS_QUEUE}
 
 
 def test_dag_files_do_no_work_at_parse_time(dagbag):

@@ -55,7 +55,7 @@ def test_ensure_up_is_idempotent(services_up: Settings):
 
 def test_status_reports_both_healthy_with_versions(services_up: Settings):
     statuses = _by_name(services_up)
-    assert set(statuses) == {"elasticsearch", "s3", "airflow"}
+    assert set(statuses) == {"elasticsearch", "s3", "airflow", "celery", "redis", "postgres"}
     es, s3 = statuses["elasticsearch"], statuses["s3"]
     assert es.running and es.url == services_up.es_url
     assert es.version and es.version.startswith("9."), es
@@ -165,8 +165,8 @@ def test_remote_host_is_never_started(base_settings: Settings):
 
 def test_unknown_service_name(base_settings: Settings):
     with pytest.raises(ServiceError) as error:
-        services.up(base_settings, ("redis",))
-    assert "redis" in _one_line(error)
+        services.up(base_settings, ("memcached",))
+    assert "memcached" in _one_line(error)
 
 
 def test_reset_deletes_the_data_and_keeps_the_binaries(base_settings: Settings, tmp_path: Path):
