@@ -188,7 +188,7 @@ def query_clause(params: SearchParams, *, extra_filters: list[dict[str, Any]] | 
 
 
 #: among equals the official copy (its cluster's canonical) comes first
-CANONICAL_FIRST = {"is_canonical": {"order": "desc", "missing": "_last"}}
+CANONICAL_FIRST = {"is_canonical": {"order": "desc", "missing": "_last", "unmapped_type": "boolean"}}
 
 
 def sort_clause(sort: str) -> list[Any]:

@@ -224,3 +224,9 @@ def test_document_versions_diff_and_citation_copy(page, browser, api_url, loaded
     # a document taken down says when it disappeared
     page.goto(f"{api_url}/#/doc/{doc_id_for(loaded.sample_site_url + '/' + TAKEN_DOWN)}/versions")
     expect(page.locator("#deleted-note")).to_contain_text(f"已于 {SECOND_CRAWL} 撤下")
+    # and the results of "changed or taken down since" mark both, the edit linking to its diff
+    page.goto(f"{api_url}/#/search?changed_since=2026-11-01&collapse=false")
+    expect(page.locator("#results li[data-id]")).to_have_count(2)
+    assert page.locator("#results .badge.deleted").inner_text() == f"已撤下 {SECOND_CRAWL}"
+    assert page.get_attribute("#results a.badge.changed", "href") == f"#/doc/{edited}/versions"
+    assert page.input_value("#changed-since") == "2026-11-01"

@@ -141,7 +141,9 @@ function renderHit(hit, rank) {
       : hit.agency || hit.source ? el("span", { class: "agency", text: hit.agency || hit.source }) : null,
     el("span", { text: hit.attribution ? `${hit.site}（转载）` : hit.site }),
     hit.doc_number ? el("span", { text: hit.doc_number }) : null,
-    hit.status === "deleted" ? el("span", { class: "badge deleted", text: "已撤下" }) : null,
+    hit.status === "deleted" ? el("span", { class: "badge deleted", text: hit.status_date ? `已撤下 ${hit.status_date}` : "已撤下" }) : null,
+    hit.version > 1 ? el("a", { class: "badge changed", href: `#/doc/${encodeURIComponent(hit.id)}/versions`,
+                                text: `已修改 · 第 ${hit.version} 版` }) : null,
   );
   const item = el("li", { "data-id": hit.id, "data-rank": String(rank) }, title, meta);
   for (const snippet of hit.highlights || []) item.append(el("p", { class: "snippet" }, "… ", highlighted(snippet), " …"));
