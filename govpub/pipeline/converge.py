@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from govpub import index
+from govpub.archive.clusters import standalone
 from govpub.archive.versions import DocumentVersions
 from govpub.schema import Document
 
@@ -93,6 +94,7 @@ def converge(
     to_index: list[str] = []
     to_update: dict[str, dict[str, Any]] = {}
     for doc_id, overlay in expected.items():
+        overlay = expected[doc_id] = {**standalone(doc_id), **overlay}  # the index holds a standalone's fields too
         held = indexed.get(doc_id)
         if held is None:
             result.missing += 1
