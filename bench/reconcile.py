@@ -34,6 +34,7 @@ from govpub.pipeline.converge import reconcile  # noqa: E402
 from govpub.schema import Document, doc_id_for, sha256_text  # noqa: E402
 from govpub.settings import Settings  # noqa: E402
 
+PROFILE = "--profile" in sys.argv
 CHARS = "教育局学校工作计划总结通知意见实施方案安全管理质量提升课程教师培训学生发展规划年度重点任务推进落实"
 
 
@@ -52,7 +53,15 @@ def synthetic(n: int, rng: random.Random) -> list[Document]:
 
 def timed(label: str, context: RunContext) -> dict:
     started = time.monotonic()
-    found = reconcile(context)
+    if PROFILE:
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        found = profile.runcall(reconcile, context)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+    else:
+        found = reconcile(context)
     seconds = time.monotonic() - started
     print(f"{label:<44} {seconds:7.2f} s   behind {found.behind:>5}  status {found.status_pending:>4}  "
           f"cluster {found.cluster_pending:>5}  indexed {found.indexed:>5}  overlays {found.overlays_updated:>5}")
@@ -63,6 +72,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=10_000)
     parser.add_argument("--pending", type=int, default=1_000)
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of each pass")
     args = parser.parse_args()
     tag = uuid.uuid4().hex[:8]
     settings = Settings.from_env().with_overrides(s3_bucket=f"govpub-bench-reconcile-{tag}",

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from govpub import index
+from govpub.archive.clusters import standalone
 from govpub.archive.versions import DocumentVersions
 from govpub.schema import Document
 
@@ -93,6 +94,7 @@ def converge(
     to_index: list[str] = []
     to_update: dict[str, dict[str, Any]] = {}
     for doc_id, overlay in expected.items():
+        overlay = expected[doc_id] = {**standalone(doc_id), **overlay}  # the index holds a standalone's fields too
         held = indexed.get(doc_id)
         if held is None:
             result.missing += 1
@@ -136,6 +138,20 @@ def read_documents(versions: DocumentVersions, wanted: list[tuple[str, str]]) ->
     return [versions.latest[i] for _, i in wanted if i in versions.latest]
 
 
+def listed(archive, site: str | None = None) -> DocumentVersions:
+    """The listing of documents/ (one site's, or every site's: one listing per site, in parallel —
+    a listing is sequential pages, and S3Proxy's filesystem backend pages slower the more keys share
+    a prefix)."""
+    if site is not None:
+        return DocumentVersions.listed(archive, site)
+    sites = archive.list_folders(f"{archive.prefix}documents/")
+    entries: dict = {}
+    with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
+        for listing in pool.map(archive.document_listing, sites):
+            entries.update(listing)
+    return DocumentVersions(archive, entries)
+
+
 def reconcile(context, site: str | None = None, dry_run: bool = False) -> Convergence:
     """`govpub reconcile` and the DAG's `reconcile` task: converge one site or every site (one
     listing of documents/, one scroll of the index), printing what was fixed. Without `site`,
@@ -144,7 +160,7 @@ def reconcile(context, site: str | None = None, dry_run: bool = False) -> Conver
 
     archive = context.archive
     es = context.reachable_es()
-    versions = DocumentVersions.listed(archive, site)
+    versions = listed(archive, site)
     found = converge(es, context.settings.es_alias, versions, site=site, echo=context.echo, dry_run=dry_run)
     if site is None and not dry_run and not found.errors and load_pending(archive):
         clear_pending(archive)

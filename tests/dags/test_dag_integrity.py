@@ -81,7 +81,7 @@ def test_dags_have_tags_docs_and_retries(dagbag):
 def test_crawl_dag_shape(dagbag):
     tasks = dagbag["dags"]["govpub_crawl"]["tasks"]
     assert {"list_sites", "site.crawl", "site.parse", "site.archive", "site.index", "summarize"} <= set(tasks)
-    for step in ("site.crawl", "site.parse", "site.archive", "site.index"):
+    for step in ("site.crawl", "site.parse", "site.archive", "site.index", "clusters", "reconcile"):
         assert tasks[step] >= 2, f"{step} must retry"
 
 
