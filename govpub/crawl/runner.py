@@ -29,6 +29,9 @@ def scrapy_command(
         "DOWNLOAD_DELAY": site.download_delay,
         "AUTOTHROTTLE_START_DELAY": site.download_delay,
         "CONCURRENT_REQUESTS_PER_DOMAIN": site.concurrency,
+        # AutoThrottle aims at this many requests in flight; its default (1) would serialise a
+        # site whose registry entry allows `concurrency` at once.
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": site.concurrency,
     }
     command = [sys.executable, "-m", "scrapy", "crawl", site.spider, "-a", f"site={site.id}"]
     if state_path is not None:

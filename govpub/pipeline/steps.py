@@ -187,8 +187,8 @@ def archive_site(context: RunContext, parsed: ParseResult, crawl: CrawlResult | 
     counts = {"new": 0, "changed": 0, "unchanged": 0}
     stored: dict[str, dict] = {}
     to_index: list[str] = []
-    for doc in parsed_documents(context, parsed):
-        outcome, _version = versions.store(doc)
+    documents = parsed_documents(context, parsed)
+    for doc, (outcome, _version) in zip(documents, versions.store_all(documents)):  # concurrent PUTs
         counts[outcome] += 1
         stored[doc.url] = {"id": doc.id, "pages": list(doc.page_urls) or [doc.url]}
         to_index.append(archive.document_key(doc.site, doc.id))
@@ -256,7 +256,7 @@ def index_site(context: RunContext, archived: ArchiveResult) -> IndexResult:
     es = context.reachable_es()
     alias = context.settings.es_alias
     ids = [parse_document_key(key)[1] for key in archived.document_keys]
-    documents = [doc for doc in (versions.latest_document(archived.site, i) for i in ids) if doc is not None]
+    documents = versions.latest_documents(archived.site, ids)
     result = index.bulk_index(es, alias, documents, refresh=True, overlays=versions.overlays({d.id for d in documents}))
     for error in result.errors:
         context.echo(f"[{archived.site}] index error for {error['id']}: {error['reason']}")
