@@ -127,12 +127,14 @@ def run_once(settings: Settings, run_id: str, counter: s3_counter.CountingProxy 
     if counter:
         counter.reset()
     seconds: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     cpu_before, wall_before = cpu_seconds(), time.monotonic()
 
     def timed(name, fn):
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), sum(cpu_seconds())
         value = fn()
         seconds[name] = time.monotonic() - started
+        cpu[name] = sum(cpu_seconds()) - cpu_started  # this process + children that ended (the crawl)
         return value
 
     crawl = timed("crawl", lambda: crawl_site(context, SITE_ID, run_id, "2026-11-23", full_sweep=full_sweep))
@@ -145,7 +147,7 @@ def run_once(settings: Settings, run_id: str, counter: s3_counter.CountingProxy 
         steps=context.step_records(run_id, SITE_ID), documents=parsed.documents))
     cpu_after = cpu_seconds()
     return {
-        "seconds": seconds, "wall": time.monotonic() - wall_before,
+        "seconds": seconds, "cpu": cpu, "wall": time.monotonic() - wall_before,
         "cpu_self": cpu_after[0] - cpu_before[0], "cpu_children": cpu_after[1] - cpu_before[1],
         "pages": crawl.pages_fetched, "documents": parsed.documents_parsed + parsed.documents_not_modified,
         "new": archived.documents_new, "unchanged": archived.documents_unchanged, "indexed": indexed.documents_indexed,
@@ -225,6 +227,16 @@ def print_table(runs: list[dict]) -> None:
               + f" {(r['cpu_self'] + r['cpu_children']) / docs:9.3f}")
 
 
+def print_cpu(runs: list[dict]) -> None:
+    print("\nCPU-seconds per document, per step (this process and the crawl's Scrapy child; the wall time"
+          "\nabove is longer when other processes share the cores)")
+    print(f"{'config':<9} {'round':>5} " + " ".join(f"{s:>9}" for s in STEPS) + f" {'all':>9}")
+    for r in runs:
+        docs = max(r["documents"], 1)
+        print(f"{r['config']:<9} {r['round']:>5} " + " ".join(f"{r['cpu'][s] / docs:9.4f}" for s in STEPS)
+              + f" {sum(r['cpu'].values()) / docs:9.4f}")
+
+
 def print_requests(runs: list[dict]) -> None:
     counted = [r for r in runs if r["s3"] is not None]
     if not counted:
@@ -279,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{args.articles} articles, politeness off; latency added: {args.latency_ms:g} ms per round trip; "
           f"seconds and documents/s per step")
     print_table(runs)
+    print_cpu(runs)
     print_requests(runs)
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(f"\npeak RSS: this process (parse/archive/index/clusters/stats) {peak_self} MB; "
