@@ -49,7 +49,7 @@ sys.path.insert(0, str(REPO / "sample_site"))
 sys.path.insert(0, str(REPO / "bench"))
 
 import s3_counter  # noqa: E402  (no govpub imports)
-from sitegen.common import CST, ROBOTS_TXT, Article, Output, http_date, load_articles  # noqa: E402
+from sitegen.common import ROBOTS_TXT, Article, Output, http_date, load_articles  # noqa: E402
 from sitegen.longwan import build_longwan  # noqa: E402
 
 from govpub import index  # noqa: E402
