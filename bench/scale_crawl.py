@@ -41,7 +41,7 @@ from govpub_dev import services
 from govpub.archive import Archive  # noqa: E402
 from govpub.settings import Settings
 from govpub.pipeline.context import RunContext
-from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+from govpub.pipeline.steps import archive_site, crawl_site, crawl_sites, index_site, parse_site
 from govpub_dev.samplesite import load_manifest, make_server
 
 TEMPLATES = ("longwan-jyj", "jintan-jyj", "fanwen")
@@ -132,25 +132,53 @@ def run_one(settings: Settings, site_id: str, run_id: str) -> dict:
             "seconds": round(time.monotonic() - started, 2)}
 
 
-def run_batch(settings: Settings, site_ids: list[str], concurrency: int, run_id: str, label: str) -> dict:
+def run_group(settings: Settings, site_ids: list[str], run_id: str) -> list[dict]:
+    """Several sites crawled in ONE Scrapy process (steps.crawl_sites), then each site's
+    parse → archive → index; a site whose crawl failed raises after the others ran."""
+    quiet = lambda line: None  # noqa: E731
+    started = time.monotonic()
+    context = RunContext(settings, echo=quiet)
+    crawls = crawl_sites(context, site_ids, run_id, "2026-11-23")
+    results, failed = [], []
+    for site_id, crawl in crawls.items():
+        if isinstance(crawl, Exception):
+            failed.append(f"{site_id}: {crawl}")
+            continue
+        parsed = parse_site(context, crawl)
+        indexed = index_site(context, archive_site(context, parsed, crawl))
+        results.append({"site": site_id, "pages": crawl.pages_fetched, "bytes": crawl.bytes_fetched,
+                        "documents": indexed.documents_indexed, "errors": len(crawl.errors) + len(parsed.errors),
+                        "seconds": round(time.monotonic() - started, 2)})
+    if failed:
+        raise RuntimeError("; ".join(failed))
+    return results
+
+
+def run_batch(settings: Settings, site_ids: list[str], concurrency: int, run_id: str, label: str,
+              group: int = 0) -> dict:
+    """The sites with `concurrency` worker slots; group > 0: each slot runs `group` sites' crawls
+    in one Scrapy process (else one process per site)."""
     sampler = MemorySampler()
     sampler.start()
     started = time.monotonic()
     results, failures = [], []
+    units = [site_ids[i:i + group] for i in range(0, len(site_ids), group)] if group else [[s] for s in site_ids]
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        futures = {pool.submit(run_one, settings, site_id, run_id): site_id for site_id in site_ids}
+        futures = {pool.submit(run_group, settings, unit, run_id) if group else
+                   pool.submit(lambda s: [run_one(settings, s, run_id)], unit[0]): unit for unit in units}
         for done, future in enumerate(as_completed(futures), start=1):
             try:
-                results.append(future.result())
+                results.extend(future.result())
             except Exception as exc:  # noqa: BLE001 - reported, counted as a failure
-                failures.append(f"{futures[future]}: {exc}".splitlines()[0])
-            print(f"    [{label}] {done}/{len(site_ids)} sites done", file=sys.stderr, flush=True)
+                failures.append(f"{','.join(futures[future])}: {exc}".splitlines()[0])
+                print(f"    ! {failures[-1]}", file=sys.stderr, flush=True)
+            print(f"    [{label}] {done}/{len(units)} {'groups' if group else 'sites'} done", file=sys.stderr, flush=True)
     wall = time.monotonic() - started
     sampler.stop()
     pages = sum(r["pages"] for r in results)
     docs = sum(r["documents"] for r in results)
     return {
-        "label": label, "sites": len(site_ids), "concurrency": concurrency, "wall_seconds": round(wall, 1),
+        "label": label, "sites": len(site_ids), "concurrency": concurrency, "group": group, "wall_seconds": round(wall, 1),
         "pages": pages, "documents": docs, "bytes": sum(r["bytes"] for r in results),
         "pages_per_second": round(pages / wall, 1), "documents_per_second": round(docs / wall, 2),
         "site_seconds_median": sorted(r["seconds"] for r in results)[len(results) // 2] if results else None,
@@ -159,11 +187,29 @@ def run_batch(settings: Settings, site_ids: list[str], concurrency: int, run_id:
     }
 
 
+def check_archived(settings: Settings, site_ids: list[str], kinds: dict[str, str], expected: dict[str, int]
+                   ) -> tuple[list[str], int]:
+    """Every site's documents (latest.json) in the archive, counted against the manifest; and the index count."""
+    archive, es, wrong = Archive(settings), index.client(settings), []
+    for site_id in site_ids:
+        have = sum(1 for key in archive.list_keys(f"{settings.s3_prefix}documents/{site_id}/")
+                   if key.endswith("/latest.json"))
+        if have != expected[kinds[site_id]]:
+            wrong.append(f"{site_id}: {have} documents, expected {expected[kinds[site_id]]}")
+    es.indices.refresh(index=settings.es_alias)
+    return wrong, index.count(es, settings.es_alias)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sites", type=int, default=50, help="number of sample sites (≤ 250)")
     parser.add_argument("--concurrency", type=int, default=8, help="site pipelines at once (worker slots)")
     parser.add_argument("--baseline", type=int, default=5, help="sites run one at a time first (0 = none)")
+    parser.add_argument("--group", type=int, default=0,
+                        help="also run every site again with this many sites' crawls per Scrapy process "
+                             "(--group-concurrency slots), in its own run id, side by side")
+    parser.add_argument("--group-concurrency", type=int, default=2, help="worker slots for the grouped batch")
+    parser.add_argument("--skip-concurrent", action="store_true", help="leave out the one-process-per-site batch")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if not 1 <= args.sites <= 250:
@@ -195,17 +241,26 @@ def main(argv: list[str] | None = None) -> int:
             if args.baseline:
                 print(f"==> baseline: {args.baseline} sites one at a time", file=sys.stderr, flush=True)
                 batches.append(run_batch(settings, site_ids[: args.baseline], 1, f"bench-{tag}-seq", "sequential"))
-            print(f"==> {args.sites} sites, {args.concurrency} at a time", file=sys.stderr, flush=True)
-            batches.append(run_batch(settings, site_ids, args.concurrency, f"bench-{tag}-par", "concurrent"))
-            # Correctness: every site's documents in the archive, counted against the manifest.
-            wrong = []
-            for site_id in site_ids:
-                have = sum(1 for _ in archive.list_keys(f"{settings.s3_prefix}documents/{site_id}/"))
-                want = expected_per_template[kinds[site_id]]
-                if have != want:
-                    wrong.append(f"{site_id}: {have} documents, expected {want}")
-            es.indices.refresh(index=settings.es_alias)
-            indexed = index.count(es, settings.es_alias)
+            if not args.skip_concurrent:
+                print(f"==> {args.sites} sites, {args.concurrency} at a time", file=sys.stderr, flush=True)
+                batches.append(run_batch(settings, site_ids, args.concurrency, f"bench-{tag}-par", "concurrent"))
+            if args.group:
+                # its own bucket and alias: no crawl state from the batch before (no 304s), same work
+                grouped = settings.with_overrides(s3_bucket=f"govpub-bench-{tag}-grp", es_alias=f"govpub-bench-{tag}-grp")
+                Archive(grouped).ensure_bucket()
+                print(f"==> {args.sites} sites, {args.group} per Scrapy process, {args.group_concurrency} at a time",
+                      file=sys.stderr, flush=True)
+                try:
+                    batches.append(run_batch(grouped, site_ids, args.group_concurrency, f"bench-{tag}-grp", "grouped",
+                                             group=args.group))
+                    group_wrong, group_indexed = check_archived(grouped, site_ids, kinds, expected_per_template)
+                    batches[-1]["failures"] += group_wrong
+                    if group_indexed != sum(expected_per_template[kinds[s]] for s in site_ids):
+                        batches[-1]["failures"].append(f"grouped: {group_indexed} documents indexed")
+                finally:
+                    index.delete_alias_and_indices(es, grouped.es_alias)
+                    Archive(grouped).delete_bucket_contents_and_bucket()
+            wrong, indexed = check_archived(settings, site_ids, kinds, expected_per_template)
             expected_total = sum(expected_per_template[kinds[s]] for s in site_ids)
             # Storage per document, for sizing: index (primary store) and S3 (raw WARC, document JSON).
             stats = es.indices.stats(index=settings.es_alias, metric="store")["_all"]["primaries"]["store"]
@@ -241,9 +296,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{b['label']:<11} {b['sites']:>5} {b['concurrency']:>4} {b['wall_seconds']:>7} {b['pages']:>6} "
                   f"{b['documents']:>5} {b['pages_per_second']:>8} {b['documents_per_second']:>7} "
                   f"{b['site_seconds_median']:>15} {b['peak_crawl_rss_mb']:>16} {b['peak_children_rss_total_mb']:>17}")
-        if len(batches) == 2:
-            ratio = batches[1]["pages_per_second"] / batches[0]["pages_per_second"]
-            print(f"throughput ratio concurrent/sequential: {ratio:.2f}x (pages/s)")
+        for later in batches[1:]:
+            for earlier in batches[: batches.index(later)]:
+                ratio = later["pages_per_second"] / earlier["pages_per_second"]
+                print(f"throughput ratio {later['label']}/{earlier['label']}: {ratio:.2f}x (pages/s)")
         print(f"this process (parse/archive/index for all sites) peak RSS: {self_rss} MB")
         print(f"storage: index {storage['index_bytes_per_doc']} B/doc (primaries, before merges); "
               f"S3 by prefix {storage['s3_bytes_by_prefix']} (raw holds both batches' WARC)")

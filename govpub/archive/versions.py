@@ -65,6 +65,23 @@ class DocumentVersions:
         self._write(doc, top + 1, entry)
         return CHANGED, top + 1
 
+    def store_all(self, docs: list[Document], ignore_parser_version: bool = False) -> list[tuple[str, int]]:
+        """`store` for each of `docs`, up to S3_CONCURRENCY documents at once; results in order.
+
+        Documents sharing an id are stored one after another, in their order, within one call.
+        """
+        by_id: dict[str, list[int]] = {}
+        for n, doc in enumerate(docs):
+            by_id.setdefault(doc.id, []).append(n)
+        results: list[tuple[str, int]] = [("", 0)] * len(docs)
+
+        def store_group(positions: list[int]) -> None:
+            for n in positions:
+                results[n] = self.store(docs[n], ignore_parser_version)
+
+        self.archive.map(store_group, list(by_id.values()))
+        return results
+
     def _highest_version(self, entry: DocumentEntry) -> Document | None:
         if entry.id in self.latest:
             return self.latest[entry.id]
@@ -89,6 +106,12 @@ class DocumentVersions:
                 return None
             self.latest[doc_id] = found
         return self.latest[doc_id]
+
+    def latest_documents(self, site: str, doc_ids: list[str]) -> list[Document]:
+        """`latest_document` for each id (those not at hand read concurrently), in order; absent ones left out."""
+        missing = [i for i in dict.fromkeys(doc_ids) if i not in self.latest]
+        self.archive.map(lambda i: self.latest_document(site, i), missing)
+        return [self.latest[i] for i in doc_ids if i in self.latest]
 
     def status(self, site: str, doc_id: str) -> dict | None:
         """The status record; no request when the listing shows there is none."""
@@ -116,10 +139,13 @@ class DocumentVersions:
         from govpub.archive.clusters import cluster_fields, load_clusters
 
         entries = {i: e for i, e in self.entries.items() if e.has_latest}
+        wanted = sorted(ids if ids is not None else entries)
+        unread = [entries[i] for i in wanted if i in entries and entries[i].has_status and i not in self._statuses]
+        self.archive.map(lambda e: self.status(e.site, e.id), unread)  # the status records, concurrently
         fields = cluster_fields(load_clusters(self.archive))
         return {
             doc_id: overlay_for(entries[doc_id], self.status(entries[doc_id].site, doc_id), fields.get(doc_id))
-            for doc_id in sorted(ids if ids is not None else entries)
+            for doc_id in wanted
             if doc_id in entries
         }
 

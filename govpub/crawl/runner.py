@@ -19,23 +19,40 @@ class CrawlFailed(RuntimeError):
     """The crawl subprocess failed; the message carries its last log lines."""
 
 
-def scrapy_command(
-    site: Site, run_id: str, crawl_date: str, report_path: Path, state_path: Path | None = None
-) -> list[str]:
-    options = {
+def crawl_options(site: Site, run_id: str, crawl_date: str, report_path: Path) -> dict:
+    """The Scrapy settings one site's crawl runs with (from its registry entry)."""
+    return {
         "GOVPUB_CRAWL_ID": run_id,
         "GOVPUB_CRAWL_DATE": crawl_date,
         "GOVPUB_CRAWL_REPORT": str(report_path),
         "DOWNLOAD_DELAY": site.download_delay,
         "AUTOTHROTTLE_START_DELAY": site.download_delay,
         "CONCURRENT_REQUESTS_PER_DOMAIN": site.concurrency,
+        # AutoThrottle aims at this many requests in flight; its default (1) would serialise a
+        # site whose registry entry allows `concurrency` at once.
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": site.concurrency,
+        # Scrapy's depth limit drops deeper requests silently: keep it beyond the limits the
+        # spider reports itself (links.max_list_pages list pages, then an article's pages, at
+        # most GOVPUB_MAX_ARTICLE_PAGES = 50), so a long column is never cut without a word.
+        "DEPTH_LIMIT": site.links.max_list_pages + 50 + 2,
     }
+
+
+def scrapy_command(
+    site: Site, run_id: str, crawl_date: str, report_path: Path, state_path: Path | None = None
+) -> list[str]:
+    options = crawl_options(site, run_id, crawl_date, report_path)
     command = [sys.executable, "-m", "scrapy", "crawl", site.spider, "-a", f"site={site.id}"]
     if state_path is not None:
         command += ["-a", f"state={state_path}"]
     for name, value in options.items():
         command += ["-s", f"{name}={value}"]
     return command
+
+
+def crawl_many_command(jobs_path: Path) -> list[str]:
+    """Several sites' crawls in one Scrapy process (spiders/crawl_many.py reads the jobs file)."""
+    return [sys.executable, "-m", "spiders.crawl_many", str(jobs_path)]
 
 
 def run_streaming(command: list[str], env: dict, echo: Callable[[str], None], prefix: str) -> list[str]:

@@ -7,6 +7,9 @@ No network and no S3 here, so `govpub parse`, the DAG and re-parsing share it.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import parsers
@@ -64,12 +67,58 @@ def group_articles(records: list[tuple[str, StoredRecord]]) -> dict[str, Article
     return articles
 
 
-def parse_articles(site: Site, articles: dict[str, ArticleRecords]) -> ParseOutcome:
-    documents: list[Document] = []
-    errors: list[dict[str, str]] = []
+#: below this many articles a crawl is parsed in this process: starting workers would cost more
+PARALLEL_MIN_ARTICLES = 64
+
+
+def parse_processes() -> int:
+    """Processes to parse in (parsing is CPU-bound): the cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def parse_articles(site: Site, articles: dict[str, ArticleRecords], processes: int | None = None) -> ParseOutcome:
+    """Every article parsed into a document or an error, in the order of `articles`.
+
+    A large crawl is split into contiguous chunks parsed by `processes` forked workers (default:
+    one per core), with the same template; the outcome is the same as in one process.
+    """
     # The site's recurring boilerplate, learned from all article pages of this crawl (pure, deterministic).
     template = parsers.learn_template([_pages(a) for a in articles.values() if a.pages])
-    for article in articles.values():
+    items = list(articles.values())
+    processes = parse_processes() if processes is None else processes
+    # fork: the workers inherit the loaded parser and the records (no pickling of the input);
+    # not available on every platform, where the crawl is parsed here.
+    if processes > 1 and len(items) >= PARALLEL_MIN_ARTICLES and "fork" in multiprocessing.get_all_start_methods():
+        size = -(-len(items) // (processes * 4))  # a few chunks per worker evens out slow articles
+        bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+        global _FORKED
+        _FORKED = (site, items, template)
+        try:
+            with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+                parts = list(pool.map(_parse_forked_chunk, bounds))
+        finally:
+            _FORKED = None
+    else:
+        parts = [_parse_chunk(site, items, template)]
+    return ParseOutcome(documents=[d for docs, _ in parts for d in docs],
+                        errors=[e for _, errors in parts for e in errors], articles=len(articles))
+
+
+#: (site, articles, template) of the parse in progress, inherited by forked workers
+_FORKED: tuple[Site, list[ArticleRecords], parsers.Template] | None = None
+
+
+def _parse_forked_chunk(bounds: tuple[int, int]) -> tuple[list[Document], list[dict[str, str]]]:
+    assert _FORKED is not None, "parse workers are forked by parse_articles"
+    site, items, template = _FORKED
+    return _parse_chunk(site, items[bounds[0]:bounds[1]], template)
+
+
+def _parse_chunk(site: Site, items: list[ArticleRecords], template: parsers.Template
+                 ) -> tuple[list[Document], list[dict[str, str]]]:
+    documents: list[Document] = []
+    errors: list[dict[str, str]] = []
+    for article in items:
         first = article.pages.get(1)
         if first is None:
             errors.append({"kind": "missing_first_page", "url": article.article_url, "message": "first page not fetched"})
@@ -89,7 +138,7 @@ def parse_articles(site: Site, articles: dict[str, ArticleRecords]) -> ParseOutc
             documents.append(build_document(site, article, template))
         except parsers.ParseError as exc:
             errors.append({"kind": "parse", "url": first.fetched.url, "message": str(exc)})
-    return ParseOutcome(documents=documents, errors=errors, articles=len(articles))
+    return documents, errors
 
 
 def _ordered(article: ArticleRecords) -> list[Located]:

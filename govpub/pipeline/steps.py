@@ -25,7 +25,7 @@ from govpub.archive.manifests import write_run_manifest
 from govpub.archive.versions import DocumentVersions
 from govpub.archive.warc import read_records
 from govpub.crawl.report import articles_found
-from govpub.crawl.runner import CrawlFailed, run_streaming, scrapy_command
+from govpub.crawl.runner import CrawlFailed, crawl_many_command, crawl_options, run_streaming, scrapy_command
 from govpub.crawl.state import load_state, sweep_due, updated_state, write_spider_state
 from govpub.documents import group_articles, parse_articles
 from govpub.pipeline.context import RunContext
@@ -65,7 +65,13 @@ def crawl_site(
         full_sweep = sweep_due(site, state, crawl_date)
     started = time.monotonic()
     report = run_spider(context, site, run_id, crawl_date, state, full_sweep)
-    crawl = crawl_result(site.id, run_id, crawl_date, report, round(time.monotonic() - started, 2))
+    return finish_crawl(context, site, run_id, crawl_date, report, round(time.monotonic() - started, 2), state)
+
+
+def finish_crawl(context: RunContext, site: Site, run_id: str, crawl_date: str, report: dict, seconds: float,
+                 state: dict) -> CrawlResult:
+    """Record the crawl step from the spider's report; CrawlFailed when no column page was fetched."""
+    crawl = crawl_result(site.id, run_id, crawl_date, report, seconds)
     crawl.state = state
     context.put_step_record(run_id, site.id, "crawl", crawl.to_record())
     if not crawl.succeeded:
@@ -77,6 +83,55 @@ def crawl_site(
         f"{len(crawl.skipped)} skipped (robots.txt), {crawl.not_modified} not modified (304)"
     )
     return crawl
+
+
+def crawl_sites(
+    context: RunContext,
+    site_ids: list[str],
+    run_id: str,
+    crawl_date: str | None = None,
+    full_sweep: bool | None = None,
+) -> dict[str, CrawlResult | CrawlFailed]:
+    """`crawl_site` for several sites in ONE Scrapy process (spiders/crawl_many.py): one start-up
+    for all, each site its own crawler with its own settings and download slots. Returns each
+    site's result, or the CrawlFailed that `crawl_site` would have raised for it.
+
+    Give it sites on different hosts: politeness is kept per site (per crawler), as in separate
+    processes, so two sites on one host would be crawled at the same time here as there.
+    """
+    sites = [get_site(context.settings.sites_dir, site_id) for site_id in site_ids]
+    archive, settings = context.archive, context.settings
+    archive.ensure_bucket()
+    crawl_date = crawl_date or datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    states = dict(zip(site_ids, archive.map(lambda s: load_state(archive, s.id), sites)))
+    results: dict[str, CrawlResult | CrawlFailed] = {}
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="govpub-crawl-") as tmp:
+        jobs = []
+        for site in sites:
+            sweep = sweep_due(site, states[site.id], crawl_date) if full_sweep is None else full_sweep
+            state_path = Path(tmp) / f"{site.id}.state.json"
+            write_spider_state(states[site.id], sweep, state_path)
+            jobs.append({"args": {"site": site.id, "state": str(state_path)},
+                         "settings": crawl_options(site, run_id, crawl_date, Path(tmp) / f"{site.id}.report.json")})
+        jobs_path = Path(tmp) / "jobs.json"
+        jobs_path.write_text(json.dumps(jobs), encoding="utf-8")
+        env = {**os.environ, **settings.to_env(), "SCRAPY_SETTINGS_MODULE": "spiders.settings"}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+        context.echo(f"crawling {len(sites)} sites in one Scrapy process: {', '.join(site_ids)}")
+        tail = run_streaming(crawl_many_command(jobs_path), env, context.echo, prefix="[crawl] ")
+        seconds = round(time.monotonic() - started, 2)
+        for site in sites:
+            report_path = Path(tmp) / f"{site.id}.report.json"
+            if not report_path.exists():
+                results[site.id] = CrawlFailed(f"crawl of {site.id} produced no report; last output:\n" + "\n".join(tail))
+                continue
+            report = json.loads(report_path.read_text(encoding="utf-8"))
+            try:
+                results[site.id] = finish_crawl(context, site, run_id, crawl_date, report, seconds, states[site.id])
+            except CrawlFailed as exc:
+                results[site.id] = exc
+    return results
 
 
 def run_spider(context: RunContext, site: Site, run_id: str, crawl_date: str, state: dict, full_sweep: bool) -> dict:
@@ -187,8 +242,8 @@ def archive_site(context: RunContext, parsed: ParseResult, crawl: CrawlResult | 
     counts = {"new": 0, "changed": 0, "unchanged": 0}
     stored: dict[str, dict] = {}
     to_index: list[str] = []
-    for doc in parsed_documents(context, parsed):
-        outcome, _version = versions.store(doc)
+    documents = parsed_documents(context, parsed)
+    for doc, (outcome, _version) in zip(documents, versions.store_all(documents)):  # concurrent PUTs
         counts[outcome] += 1
         stored[doc.url] = {"id": doc.id, "pages": list(doc.page_urls) or [doc.url]}
         to_index.append(archive.document_key(doc.site, doc.id))

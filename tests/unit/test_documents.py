@@ -86,3 +86,22 @@ def test_same_content_ignores_fetch_time_and_raw_pointer_only():
     from dataclasses import replace
 
     assert not same_content(a, replace(b, title=b.title + "（修订）"))
+
+
+def test_a_large_crawl_parsed_in_worker_processes_gives_the_same_outcome_as_in_one():
+    from govpub.documents.build import PARALLEL_MIN_ARTICLES
+
+    articles_dir = WWW / "longwan" / "xxgk" / "jhzj"
+    pages = sorted(p for p in articles_dir.glob("*/t*.html") if "_" not in p.stem.split("_", 1)[1])
+    fetched = []
+    for n in range(PARALLEL_MIN_ARTICLES + 6):  # the sample pages again under new URLs: enough for workers
+        page = pages[n % len(pages)]
+        path = f"/longwan/xxgk/jhzj/gen/{n}.html"
+        fetched.append(record(path, kind="article", article=path, body=page.read_bytes()))
+    fetched.append(record("/longwan/xxgk/jhzj/gen/broken.html", kind="article", article="/longwan/xxgk/jhzj/gen/broken.html",
+                          body=b"\x00\x01 not html \xff"))
+    articles = group_articles(stored(*fetched))
+    alone, workers = parse_articles(SITE, articles, processes=1), parse_articles(SITE, articles, processes=2)
+    assert [d.to_dict() for d in workers.documents] == [d.to_dict() for d in alone.documents]
+    assert workers.errors == alone.errors and [e["kind"] for e in alone.errors] == ["parse"]
+    assert len(alone.documents) == PARALLEL_MIN_ARTICLES + 6
