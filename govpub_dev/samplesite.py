@@ -166,7 +166,8 @@ class SampleSiteHandler(BaseHTTPRequestHandler):
         return clean, target
 
     def _serve(self, head: bool) -> None:
-        generated = generated_page(unquote(urlsplit(self.path).path))
+        # A generated column's page, unless a file in the root stands in for it (an edited copy)
+        generated = None if self._resolve(self.path) else generated_page(unquote(urlsplit(self.path).path))
         if generated is not None:
             data, modified = generated
             return self._send_page(head, urlsplit(self.path).path, data, '"' + hashlib.sha256(data).hexdigest()[:32] + '"',

@@ -5,8 +5,9 @@
 - `validators`: URL → {etag, last_modified} of its last 200 response (conditional requests);
 - `lists`: list page URL → {links, next}: the article links and next-page link it held
   (a list page answering 304 is replayed from here);
-- `articles`: article URL → {id, pages, status, interval_days, next_check} for every archived
-  document: `next_check` is the date its revalidation is due (the adaptive schedule below);
+- `articles`: article URL → {id, pages, status, interval_days, next_check, checked} for every
+  archived document: `next_check` is the date its revalidation is due (the adaptive schedule
+  below), `checked` the date of its last check;
 - `last_full_sweep`: date of the last complete sweep of the column.
 
 The archive step updates it from the run's crawl report after documents are stored; the crawl
@@ -106,12 +107,17 @@ def next_check(url: str, interval_days: float, crawl_date: str) -> str:
 
 def rescheduled(url: str, previous: dict[str, Any], outcome: str, crawl_date: str,
                 initial_days: int, max_days: int, published: str | None = None) -> dict[str, Any]:
-    """{interval_days, next_check} after a check whose outcome is "new", "unchanged" or "changed".
+    """{interval_days, next_check, checked} after a check whose outcome is "new", "unchanged" or "changed".
+
+    A second check on the same day (a re-run of the run) keeps the first one's schedule: re-runs
+    change nothing.
 
     A new article starts at `initial_days`, or at a tenth of its age when that is longer (up to
     `max_days`): documents change rarely once old, and the first sweep of a big archive then does
     not come due all in its first week. `published`: its publish date (YYYY-MM-DD), when known.
     """
+    if previous.get("checked") == crawl_date and previous.get("next_check"):
+        return {k: previous[k] for k in ("interval_days", "next_check", "checked")}
     interval = previous.get("interval_days")
     if outcome == "new" or not interval:
         age = _age_days(published, crawl_date)
@@ -120,7 +126,8 @@ def rescheduled(url: str, previous: dict[str, Any], outcome: str, crawl_date: st
         interval = max(float(REVALIDATE_MIN_DAYS), interval * SHRINK)
     else:
         interval = min(float(max_days), interval * GROW)
-    return {"interval_days": round(interval, 3), "next_check": next_check(url, interval, crawl_date)}
+    return {"interval_days": round(interval, 3), "next_check": next_check(url, interval, crawl_date),
+            "checked": crawl_date}
 
 
 def _age_days(published: str | None, crawl_date: str) -> int:

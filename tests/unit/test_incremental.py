@@ -61,11 +61,11 @@ def test_revalidation_interval_grows_while_unchanged_up_to_the_cap_and_shrinks_o
     schedule = rescheduled(url, {}, "new", day, 7, 30)
     assert schedule["interval_days"] == 7
     intervals = []
-    for _ in range(6):
-        schedule = rescheduled(url, schedule, "unchanged", day, 7, 30)
+    for check in range(6):
+        schedule = rescheduled(url, schedule, "unchanged", f"2026-12-{check + 1:02d}", 7, 30)
         intervals.append(schedule["interval_days"])
     assert intervals == [10.5, 15.75, 23.625, 30, 30, 30]
-    changed = rescheduled(url, schedule, "changed", day, 7, 30)
+    changed = rescheduled(url, schedule, "changed", "2026-12-20", 7, 30)
     assert changed["interval_days"] == 15
     assert rescheduled(url, {"interval_days": 1.5}, "changed", day, 7, 30)["interval_days"] == 1
 
@@ -136,3 +136,12 @@ def test_an_old_article_starts_at_a_tenth_of_its_age_up_to_the_cap():
     assert rescheduled("http://h/a", {}, "new", day, 7, 30, published="2026-08-15")["interval_days"] == 10
     assert rescheduled("http://h/a", {}, "new", day, 7, 30, published="2021-01-01")["interval_days"] == 30
     assert rescheduled("http://h/a", {}, "new", day, 7, 30, published=None)["interval_days"] == 7
+
+
+def test_a_second_check_on_the_same_day_keeps_the_schedule():
+    from govpub.crawl.state import rescheduled
+
+    first = rescheduled("http://h/a", {"interval_days": 10}, "unchanged", "2026-11-23", 7, 30)
+    assert first["interval_days"] == 15 and first["checked"] == "2026-11-23"
+    assert rescheduled("http://h/a", first, "unchanged", "2026-11-23", 7, 30) == first  # a re-run
+    assert rescheduled("http://h/a", first, "unchanged", "2026-11-24", 7, 30)["interval_days"] == 22.5
