@@ -7,13 +7,21 @@ a full sweep), then adds a new longwan article and changes an existing one, and 
 downloaded and body bytes for both runs and their ratios, the duplicate clusters found, and
 asserts that the new and the changed article were both picked up.
 
-    .venv/bin/python bench/recrawl.py          # needs `python -m govpub_dev services up` (S3 + Elasticsearch)
+Then the big column (longwan-lnwj: 3,000 articles over 150 list pages): a first crawl (full
+sweep), the next day's incremental crawl of the unchanged column — its request ratio, target
+<= 0.10 — and, after a silent edit of an old article (list page 100: beyond any incremental
+walk), the crawl on the last day the adaptive schedule allows (docs/archive.md): the edit must
+be found by then. `--small-only` skips the big column.
+
+    .venv/bin/python bench/recrawl.py [--small-only]   # needs `python -m govpub_dev services up` (S3 + Elasticsearch)
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import tempfile
+import time
 import threading
 import uuid
 from pathlib import Path
@@ -30,13 +38,15 @@ from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_si
 from govpub_dev.samplesite import make_server
 
 SITES = ("fanwen", "jintan-jyj", "longwan-jyj")
+BIG = "longwan-lnwj"
 
 
-def crawl_all(settings: Settings, run_id: str, day: str) -> dict:
+def crawl_all(settings: Settings, run_id: str, day: str, sites=SITES) -> dict:
     totals = {"requests": 0, "pages": 0, "not_modified": 0, "bytes": 0, "wire_bytes": 0, "new": 0, "changed": 0,
-              "unchanged": 0}
+              "unchanged": 0, "seconds": 0.0}
     archive = Archive(settings)
-    for site in SITES:
+    for site in sites:
+        started = time.monotonic()
         context = RunContext(settings, echo=lambda line: None, archive=archive)
         crawl = crawl_site(context, site, run_id, day)
         parsed = parse_site(context, crawl)
@@ -50,10 +60,43 @@ def crawl_all(settings: Settings, run_id: str, day: str) -> dict:
         totals["new"] += archived.documents_new
         totals["changed"] += archived.documents_changed
         totals["unchanged"] += archived.documents_unchanged
+        totals["seconds"] += time.monotonic() - started
     return totals
 
 
+def big_column(settings: Settings, root: Path) -> bool:
+    """The 3,000-article column: next-day ratio, and a silent edit found within the schedule's bound."""
+    from datetime import date, timedelta
+
+    from govpub.crawl.state import DEFAULT_REVALIDATE_MAX_DAYS, load_state
+    from govpub_dev.samplesite import _bigcolumn
+
+    day0 = date(2026, 11, 20)
+    first = crawl_all(settings, "big-1", day0.isoformat(), (BIG,))
+    second = crawl_all(settings, "big-2", (day0 + timedelta(days=1)).isoformat(), (BIG,))
+    edited = _bigcolumn().articles()[2000]  # on list page 101
+    sampleedit.change_article(root, sampleedit.write_generated_page(root, edited.url).relative_to(root).as_posix(),
+                              text="（更正：本文第二段数据已于2026年11月核实。）")
+    bound = math.ceil(1.25 * DEFAULT_REVALIDATE_MAX_DAYS)
+    state = load_state(Archive(settings), BIG)
+    due = state["articles"][settings.sample_site_url + edited.url]["next_check"]
+    last = crawl_all(settings, "big-3", (day0 + timedelta(days=bound)).isoformat(), (BIG,))
+    print(f"\nbig column {BIG}: {first['new']} documents over 150 list pages")
+    print(f"{'':<24}{'run 1 (full)':>14}{'run 2 (next day)':>18}{'ratio':>8}")
+    for key, label in (("requests", "HTTP requests"), ("pages", "pages downloaded (200)"),
+                       ("bytes", "body bytes downloaded"), ("seconds", "seconds (4 steps)")):
+        print(f"{label:<24}{first[key]:>14.0f}{second[key]:>18.0f}{second[key] / first[key]:>8.3f}")
+    ratio = second["requests"] / first["requests"]
+    print(f"big column second-crawl request ratio: {ratio:.4f} (target <= 0.10): "
+          f"{'OK' if ratio <= 0.10 else 'ABOVE TARGET'}")
+    print(f"silent edit of an article on list page 101 (next check due {due}): crawl on day {bound} "
+          f"(the bound) sent {last['requests']} requests, {last['changed']} changed document(s) found: "
+          f"{'OK' if last['changed'] == 1 else 'MISSED'}")
+    return ratio <= 0.10 and last["changed"] == 1
+
+
 def main() -> int:
+    small_only = "--small-only" in sys.argv[1:]
     tag = uuid.uuid4().hex[:8]
     base = Settings.from_env()
     with tempfile.TemporaryDirectory(prefix="govpub-recrawl-") as tmp:
@@ -92,6 +135,8 @@ def main() -> int:
             rebuilt = rebuild_index(settings, echo=lambda line: None, rebuild_id="bench")
             print(f"reindex from S3: {rebuilt['documents']} documents in {rebuilt['seconds']:.2f}s "
                   f"({rebuilt['docs_per_second']:.0f} docs/s), alias moved to {rebuilt['index']}")
+            if not small_only and not big_column(settings, root):
+                return 1
         finally:
             from govpub import index
 

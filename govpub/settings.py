@@ -90,8 +90,9 @@ class Settings(BaseSettings):
     http_timeout: float = Field(30.0, gt=0)
     #: cap, in seconds, on a server's Retry-After
     retry_after_max: float = Field(60.0, ge=0)
-    #: request budget of one crawl (a trap guard)
-    max_requests: int = Field(20000, ge=1)
+    #: request budget of one crawl, hit = a reported `budget` error; room for a 10,000-article
+    #: column whose every article has a further page and an attachment (31,000 requests) 3 times over
+    max_requests: int = Field(100000, ge=1)
     #: Scrapy's LOG_LEVEL in the crawl process
     scrapy_log_level: str = "INFO"
 

@@ -75,7 +75,6 @@ article = "ul.list li a"
 next_page = "a.next"
 article_next = "a.next-page"
 allow = ["^/longwan/xxgk/", "^/faults/"]
-max_list_pages = {max_list_pages}
 """
 
 #: (first N requests fail, fault) for articles of the column, by their index in the manifest order.
@@ -312,8 +311,10 @@ def make_fault_server(host: str = "127.0.0.1", port: int = 0, root: str | Path |
     return FaultSiteServer((host, port), root, **options)
 
 
-def site_toml(base_url: str, max_list_pages: int = 4) -> str:
-    return FAULT_SITE_TOML.format(base_url=base_url.rstrip("/"), max_list_pages=max_list_pages)
+def site_toml(base_url: str, max_list_pages: int | None = None) -> str:
+    """The fault site's registry entry; no list-page bound unless given (the calendar is caught by behaviour)."""
+    entry = FAULT_SITE_TOML.format(base_url=base_url.rstrip("/"))
+    return entry + (f"max_list_pages = {max_list_pages}\n" if max_list_pages else "")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -66,6 +66,18 @@ def add_article(root: Path) -> str:
     return NEW_ARTICLE
 
 
+def write_generated_page(root: Path, path: str) -> Path:
+    """A file copy of a generated column's page (sitegen/bigcolumn.py) in `root`: the server then
+    serves the file instead, so it can be edited like any other (change_article)."""
+    from govpub_dev.samplesite import generated_page
+
+    data, _ = generated_page("/" + path.lstrip("/"))
+    file = root / path.lstrip("/")
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_bytes(data)
+    return file
+
+
 def delete_article(root: Path, path: str) -> None:
     """The page answers 404 (its list link stays, as on a real site right after a takedown)."""
     (root / path).unlink()

@@ -1,6 +1,8 @@
 """HTTP server for the bundled sample bureau sites (sample_site/www).
 
-Serves static files only: content type by extension, the /jintan/ HTML (GBK bytes)
+Serves static files — and the pages of the big generated column (/longwan/xxgk/lnwj/, 3,000
+articles: too many to check in), rendered on request by sample_site/sitegen/bigcolumn.py, the same
+bytes every time — with content type by extension, the /jintan/ HTML (GBK bytes)
 as bare `text/html` without a charset (as such sites do), a deterministic
 `Last-Modified` (from sample_site/manifest.json, else a fixed date) and a strong
 `ETag` (sha256 of the bytes), with 304 answers to conditional requests. No
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import json
 import logging
 import posixpath
@@ -66,6 +69,24 @@ def content_type_for(url_path: str) -> str:
     if ctype.startswith("text/html") and url_path.startswith(NO_CHARSET_PREFIXES):
         return "text/html"
     return ctype
+
+
+def generated_page(url_path: str) -> tuple[bytes, datetime] | None:
+    """(bytes, last modified) of a page of a generated column, None for any other path."""
+    if not url_path.startswith(GENERATED_PREFIXES):
+        return None
+    return _bigcolumn().render(url_path)
+
+
+GENERATED_PREFIXES = ("/longwan/xxgk/lnwj/",)
+
+
+def _bigcolumn():
+    # sample_site/ is a directory of scripts (build.py imports `sitegen` beside it), not a package.
+    generators = str(REPO_ROOT / "sample_site")
+    if generators not in sys.path:
+        sys.path.insert(0, generators)
+    return importlib.import_module("sitegen.bigcolumn")
 
 
 def load_manifest(root: Path | None = None) -> dict[str, Any]:
@@ -145,6 +166,12 @@ class SampleSiteHandler(BaseHTTPRequestHandler):
         return clean, target
 
     def _serve(self, head: bool) -> None:
+        # A generated column's page, unless a file in the root stands in for it (an edited copy)
+        generated = None if self._resolve(self.path) else generated_page(unquote(urlsplit(self.path).path))
+        if generated is not None:
+            data, modified = generated
+            return self._send_page(head, urlsplit(self.path).path, data, '"' + hashlib.sha256(data).hexdigest()[:32] + '"',
+                                   modified)
         resolved = self._resolve(self.path)
         if resolved is None:
             body = b"404 Not Found\n"
@@ -159,6 +186,9 @@ class SampleSiteHandler(BaseHTTPRequestHandler):
         data = file.read_bytes()
         etag = self.server.etag_for(file, data)
         modified = self.server.last_modified.get(url_path, FALLBACK_LAST_MODIFIED)
+        self._send_page(head, url_path, data, etag, modified)
+
+    def _send_page(self, head: bool, url_path: str, data: bytes, etag: str, modified: datetime) -> None:
         if self._not_modified(etag, modified):
             self.send_response(HTTPStatus.NOT_MODIFIED)
             self.send_header("ETag", etag)

@@ -10,6 +10,9 @@ Three sites are served by one server (govpub_dev/samplesite.py), by path prefix:
              document-sharing page cut off by a paywall
 
 The generator is split by site: sample_site/sitegen/{common,longwan,jintan,fanwen}.py.
+A fourth site, /longwan/xxgk/lnwj/ (longwan-lnwj: 3,000 articles over 150 list pages), is not
+written to www/: the sample server renders its pages on request (sitegen/bigcolumn.py);
+manifest.json keeps its counts and digests under "generated_columns".
 
 Article texts live in sample_site/texts/<site>/*.txt: a "key: value" header, a line
 "---", then the clean body, one paragraph per line (a line "<<<PAGE>>>" splits a
@@ -34,6 +37,7 @@ from sitegen.common import ENCODINGS, HERE, ROBOTS_TXT, SITE_IDS, Article, Outpu
 from sitegen.longwan import build_longwan
 from sitegen.jintan import build_jintan
 from sitegen.fanwen import build_fanwen
+from sitegen import bigcolumn
 
 
 ROOT_INDEX = """<!DOCTYPE html>
@@ -121,6 +125,8 @@ def build(out_dir: Path, manifest_path: Path) -> dict:
         "articles": [manifest_entry(a, by_url) for a in sorted(articles, key=lambda a: (SITE_IDS[a.site], a.url))],
         "list_pages": {"longwan-jyj": lw_lists, "jintan-jyj": jt_lists, "fanwen": fw_lists},
         "robots_disallowed": disallowed,
+        # Columns too big to check in: the sample server renders their pages (sitegen/bigcolumn.py).
+        "generated_columns": {bigcolumn.SITE_ID: bigcolumn.manifest_entry()},
         "files": {
             path: {
                 "sha256": hashlib.sha256(data).hexdigest(),

@@ -17,13 +17,14 @@ Downloader middlewares (see settings.DOWNLOADER_MIDDLEWARES for their places):
 
 Spider middleware:
 
-- `TrapGuardMiddleware`: bounds calendar/pagination traps — list pages beyond
-  `links.max_list_pages`, article pages beyond GOVPUB_MAX_ARTICLE_PAGES, and any request
-  beyond GOVPUB_MAX_REQUESTS per crawl — and reports each bound hit as a `trap` failure.
+- `TrapGuardMiddleware`: bounds what is not a column walk — article pages beyond
+  GOVPUB_MAX_ARTICLE_PAGES, chains deeper than GOVPUB_DEPTH_LIMIT below the column — as
+  `trap` failures, and the whole crawl at GOVPUB_MAX_REQUESTS as a `budget` failure. Column
+  walks are judged by behaviour, not by a count (govpub.crawl.paging, in the spider).
 
 `failure_kind(failure)` names every way a fetch can fail; the spider's errback records
 it, so a run reports `timeout`, `reset`, `truncated`, `too_large`, `redirect_loop`,
-`offsite`, `unsafe_url`, `blocked:…`, `trap`, `http:503` … per URL.
+`offsite`, `unsafe_url`, `blocked:…`, `trap`, `budget`, `http:503` … per URL.
 """
 
 from __future__ import annotations
@@ -248,44 +249,51 @@ def retry_delay(retry_after: str, attempts: int, *, base: float, cap: float, now
 
 
 class TrapGuardMiddleware(BaseSpiderMiddleware):
+    """Bounds on what is not a column walk, each hit reported (the walk itself: govpub.crawl.paging).
+
+    - an article of more than GOVPUB_MAX_ARTICLE_PAGES pages: `trap`;
+    - a chain of more than GOVPUB_DEPTH_LIMIT requests away from the column (an article, its
+      further pages, their attachments); list pages are depth 0 however deep the column goes,
+      which is why Scrapy's own DEPTH_LIMIT (silent) is off: `trap`;
+    - more than GOVPUB_MAX_REQUESTS requests in one crawl: `budget`.
+
+    A `budget` hit, or any trap that dropped a list page, leaves the column `incomplete`.
+    """
+
     def __init__(self, crawler):
         super().__init__(crawler)
         self.max_article_pages = crawler.settings.getint("GOVPUB_MAX_ARTICLE_PAGES", 50)
-        self.max_requests = crawler.settings.getint("GOVPUB_MAX_REQUESTS", 20000)
+        self.max_depth = crawler.settings.getint("GOVPUB_DEPTH_LIMIT", 50)
+        self.max_requests = crawler.settings.getint("GOVPUB_MAX_REQUESTS", 100000)
         self.requests = 0
         self._reported: set[str] = set()
 
-    def _trap(self, what: str, url: str, message: str) -> None:
+    def _stop(self, kind: str, what: str, url: str, message: str, *, column: bool) -> None:
         if what not in self._reported:
             self._reported.add(what)
-            _record(self.crawler.spider, "trap", url, message)
+            _record(self.crawler.spider, kind, url, message)
+            stops = getattr(self.crawler.spider, "walk_stops", None)
+            if column and stops is not None:
+                stops.append({"kind": kind, "url": url, "message": message[:500]})
 
     def get_processed_request(self, request: Request, response):
-        spider = self.crawler.spider
-        site = getattr(spider, "site", None)
         kind = request.meta.get("kind")
-        if site is not None and kind == "list" and request.meta.get("list_page", 1) > site.links.max_list_pages:
-            self._trap("list", request.url, f"more than {site.links.max_list_pages} list pages (links.max_list_pages)")
-            return None
+        if kind == "list":
+            request.meta["column_depth"] = 0
+        else:
+            parent = response.meta.get("column_depth", 0) if response is not None else 0
+            request.meta["column_depth"] = parent + 1
+            if request.meta["column_depth"] > self.max_depth:
+                self._stop("trap", f"depth:{request.meta.get('article_url')}", request.url,
+                           f"more than {self.max_depth} requests away from the column (GOVPUB_DEPTH_LIMIT)", column=False)
+                return None
         if kind == "article_page" and request.meta.get("page_no", 1) > self.max_article_pages:
-            self._trap(f"article:{request.meta.get('article_url')}", request.url,
-                       f"article has more than {self.max_article_pages} pages (GOVPUB_MAX_ARTICLE_PAGES)")
+            self._stop("trap", f"article:{request.meta.get('article_url')}", request.url,
+                       f"article has more than {self.max_article_pages} pages (GOVPUB_MAX_ARTICLE_PAGES)", column=False)
             return None
         self.requests += 1
         if self.requests > self.max_requests:
-            self._trap("budget", request.url, f"more than {self.max_requests} requests in one crawl (GOVPUB_MAX_REQUESTS)")
+            self._stop("budget", "budget", request.url,
+                       f"more than {self.max_requests} requests in one crawl (GOVPUB_MAX_REQUESTS)", column=True)
             return None
         return request
-
-    def get_processed_item(self, item, response):
-        # A list page at the limit that still links a next page: the column goes on (or is a
-        # calendar/pagination trap) beyond what we fetch; say so instead of stopping silently.
-        spider = self.crawler.spider
-        site = getattr(spider, "site", None)
-        if (site is not None and response is not None and response.meta.get("kind") == "list"
-                and site.links.next_page and response.meta.get("list_page", 1) >= site.links.max_list_pages
-                and response.status == 200 and hasattr(response, "css") and response.css(site.links.next_page)):
-            self._trap("list", response.url,
-                       f"list page {response.meta.get('list_page')} still links a next page; stopped at "
-                       f"links.max_list_pages={site.links.max_list_pages}")
-        return item

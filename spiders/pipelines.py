@@ -109,6 +109,8 @@ class WarcArchivePipeline:
             # Incremental crawling (govpub.crawl.state).
             "full_sweep": getattr(spider, "full_sweep", True),
             "column_complete": getattr(spider, "column_complete", False),
+            "column_status": getattr(spider, "column_status", "incomplete"),
+            "walk_stops": getattr(spider, "walk_stops", []),
             "listed": sorted(getattr(spider, "listed", ())),
             "stopped_paging": getattr(spider, "stopped_paging", []),
             "gone": getattr(spider, "gone", []),

@@ -36,7 +36,11 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 GOVPUB_RETRY_AFTER_MAX = _govpub.retry_after_max  # cap on a server's Retry-After
 GOVPUB_RETRY_BACKOFF = 1.0  # seconds before the 1st retry without Retry-After; doubles each time
 REDIRECT_MAX_TIMES = 5
-DEPTH_LIMIT = 50
+# Scrapy's DEPTH_LIMIT drops deeper requests silently and counts list pages too, so a column of
+# more than 50 list pages lost its tail without a word: off. TrapGuardMiddleware bounds the depth
+# below the column instead (reported); column walks stop by behaviour (govpub.crawl.paging).
+DEPTH_LIMIT = 0
+GOVPUB_DEPTH_LIMIT = 50  # requests away from the column: article → further pages → attachments
 GOVPUB_MAX_ARTICLE_PAGES = 50  # pages of one multi-page article
 GOVPUB_MAX_REQUESTS = _govpub.max_requests  # per crawl
 # Only http(s): no file://, data:, ftp:// or s3:// fetches, whatever a page or redirect says.

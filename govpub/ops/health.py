@@ -6,6 +6,8 @@ Health of a site, from its stats records (newest first; rules in docs/operations
 - `blocked`   — the last run was refused by the site's firewall / anti-bot service
                 (crawl errors of kind `blocked*`);
 - `broken`    — the last run failed a step, yielded nothing or far below its usual;
+- `incomplete` — the last run did not walk a column to its end: a trap, a bound
+                (`budget`) or a failed list page stopped it (check `incomplete`);
 - `degraded`  — the last run completed but failed another quality check (parse errors,
                 future dates, empty bodies), or the run before it failed (recovering);
 - `ok`        — otherwise.
@@ -17,11 +19,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from govpub.ops.quality import BLOCKED, YIELD_CHECKS
+from govpub.ops.quality import BLOCKED, INCOMPLETE, YIELD_CHECKS
 from govpub.schema import SiteStats
 
-HEALTHS = ("ok", "degraded", "broken", "blocked", "never-run")
-ATTENTION = ("broken", "blocked")
+HEALTHS = ("ok", "degraded", "incomplete", "broken", "blocked", "never-run")
+ATTENTION = ("broken", "blocked", "incomplete")  # an incomplete column is data loss
 
 
 @dataclass
@@ -73,6 +75,9 @@ def site_health(site: str, records: list[SiteStats], in_registry: bool = True) -
     elif any(c in checks for c in YIELD_CHECKS):
         status.health = "broken"
         status.reasons += [checks[c]["message"] for c in YIELD_CHECKS if c in checks]
+    elif INCOMPLETE in checks:
+        status.health = "incomplete"
+        status.reasons += [i["message"] for i in last.quality_issues]
     elif checks:
         status.health = "degraded"
         status.reasons += [i["message"] for i in last.quality_issues]
@@ -95,7 +100,7 @@ def all_statuses(registry: list[str], records: dict[str, list[SiteStats]]) -> li
 
 
 def format_status(statuses: list[SiteStatus], note: str | None = None) -> str:
-    header = (f"  {'site':<20} {'health':<9} {'last run':<34} {'when':<20} {'pages':>5} {'docs':>5} "
+    header = (f"  {'site':<20} {'health':<10} {'last run':<34} {'when':<20} {'pages':>5} {'docs':>5} "
               f"{'usual':>5} {'new/chg':>7} {'unchg':>5} {'del':>4} {'archive':>7} {'index':>7} {'errors':>6} {'secs':>6}")
     lines = []
     if note:
@@ -105,7 +110,7 @@ def format_status(statuses: list[SiteStatus], note: str | None = None) -> str:
         flag = "!" if s.health in ATTENTION else " "
         r = s.last
         if r is None:
-            lines.append(f"{flag} {s.site:<20} {s.health:<9} {'-':<34}")
+            lines.append(f"{flag} {s.site:<20} {s.health:<10} {'-':<34}")
             continue
         new_changed = (f"{r.documents_new}/{r.documents_changed}" if r.documents_new is not None
                        and r.documents_changed is not None else str(r.documents_written))
@@ -114,7 +119,7 @@ def format_status(statuses: list[SiteStatus], note: str | None = None) -> str:
         in_archive = "-" if r.archive_documents is None else str(r.archive_documents)
         in_index = "-" if r.index_documents is None else str(r.index_documents)
         lines.append(
-            f"{flag} {s.site:<20} {s.health:<9} {r.run_id[:34]:<34} {r.recorded_at[:19]:<20} {r.pages_fetched:>5} "
+            f"{flag} {s.site:<20} {s.health:<10} {r.run_id[:34]:<34} {r.recorded_at[:19]:<20} {r.pages_fetched:>5} "
             f"{r.documents_seen:>5} {usual:>5} {new_changed:>7} {r.documents_unchanged:>5} {deleted:>4} "
             f"{in_archive:>7} {in_index:>7} "
             f"{r.errors_total:>6} {r.duration_seconds:>6g}"

@@ -23,6 +23,7 @@ FUTURE_DATES = "future_dates"
 EMPTY_BODIES = "empty_bodies"
 INDEX_BEHIND = "index_behind"  #: archived documents the index lacks after the run's index step
 BLOCKED = "blocked"  #: the site's firewall / anti-bot service refused us (crawl errors "blocked:*")
+INCOMPLETE = "incomplete"  #: a column walk stopped before its end (trap, budget, failed list page)
 #: checks meaning "the site gave (almost) nothing": status calls the site broken
 YIELD_CHECKS = (ZERO_YIELD, LOW_YIELD)
 
@@ -73,6 +74,19 @@ def blocked_issue(site: str, blocked_pages: int, kinds: Iterable[str]) -> Issue 
         return None
     return Issue(BLOCKED, f"{site}: {blocked_pages} responses were blocked by the site's firewall or anti-bot "
                  f"service ({', '.join(sorted(set(kinds)))})", blocked_pages, 0)
+
+
+def incomplete_issue(site: str, crawl: dict[str, Any]) -> Issue | None:
+    """A column not walked to its end is data loss, whatever the thresholds say: reported.
+
+    `crawl`: the crawl step's record; `walk_stops` names what stopped each walk (a trap, a
+    bound, a list page that failed)."""
+    if crawl.get("column_status") != "incomplete":
+        return None
+    stops = list(crawl.get("walk_stops") or [])
+    why = "; ".join(f"{s['kind']} at {s['url']}: {s['message']}" for s in stops[:3]) or "not walked to its end"
+    more = f" (+{len(stops) - 3} more)" if len(stops) > 3 else ""
+    return Issue(INCOMPLETE, f"{site}: column incomplete — {why}{more}", len(stops), 0)
 
 
 def check_run(

@@ -25,7 +25,7 @@ from govpub.archive import Archive, run_key, stats_key
 from govpub.archive.manifests import STEPS
 from govpub.crawl.report import column_answered
 from govpub.settings import Settings
-from govpub.ops.quality import blocked_issue, check_run, index_gap_issue, count_empty_bodies, count_future_dated, usual_yield
+from govpub.ops.quality import blocked_issue, check_run, incomplete_issue, index_gap_issue, count_empty_bodies, count_future_dated, usual_yield
 from govpub.schema import Document, SiteStats
 from govpub.registry import QUALITY_DEFAULTS, QualityThresholds, SiteConfigError, UnknownSite, get_site
 
@@ -152,6 +152,9 @@ def build_record(
     gap = index_gap_issue(site, record.index_behind, previous_gaps, thresholds)
     if gap is not None:
         issues.append(gap)
+    incomplete = incomplete_issue(site, crawl or {}) if crawl_succeeded(crawl) else None
+    if incomplete is not None:  # a column walk cut short is data loss, whatever the thresholds say
+        issues.append(incomplete)
     record.quality_issues = [i.to_dict() for i in issues]
     record.quality_ok = not issues
     return record

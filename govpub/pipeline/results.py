@@ -70,6 +70,10 @@ class CrawlResult(StepResult):
     requests: int
     wire_bytes: int
     gone: list[dict]
+    #: "complete" | "stopped_at_known" (incremental) | "incomplete" (a list page failed, a trap or bound hit)
+    column_status: str = "incomplete"
+    #: the traps and bounds that stopped a column walk ({"kind": "trap"|"budget", "url", "message"})
+    walk_stops: list[dict] = field(default_factory=list)
     #: what crawl.json holds beyond the XCom: the spider's records, listed links, objects written
     records: list[dict] | None = in_process()
     listed: list[str] | None = in_process()
@@ -102,7 +106,8 @@ class CrawlResult(StepResult):
         """The result from crawl.json (everything but the crawl state)."""
         extra = {k: record.get(k, []) for k in ("records", "listed", "stopped_paging", "objects")}
         defaults = {"skipped": [], "finish_reason": None, "full_sweep": True, "column_complete": False,
-                    "not_modified": 0, "requests": 0, "wire_bytes": 0, "gone": [], "seconds": 0.0}
+                    "not_modified": 0, "requests": 0, "wire_bytes": 0, "gone": [], "seconds": 0.0,
+                    "column_status": "complete" if record.get("column_complete") else "incomplete", "walk_stops": []}
         return cls(**{**cls.from_dict({**defaults, **record}).__dict__, **extra})
 
 

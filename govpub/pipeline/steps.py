@@ -26,7 +26,7 @@ from govpub.archive.versions import DocumentVersions
 from govpub.archive.warc import read_records
 from govpub.crawl.report import articles_found
 from govpub.crawl.runner import CrawlFailed, crawl_many_command, crawl_options, run_streaming, scrapy_command
-from govpub.crawl.state import load_state, sweep_due, updated_state, write_spider_state
+from govpub.crawl.state import due_articles, load_state, revalidate_days, sweep_due, updated_state, write_spider_state
 from govpub.documents import group_articles, parse_articles
 from govpub.pipeline.context import RunContext
 from govpub.pipeline.converge import converge
@@ -82,6 +82,9 @@ def finish_crawl(context: RunContext, site: Site, run_id: str, crawl_date: str, 
         f"{crawl.articles_found} articles, {len(crawl.errors)} fetch errors, "
         f"{len(crawl.skipped)} skipped (robots.txt), {crawl.not_modified} not modified (304)"
     )
+    if crawl.column_status == "incomplete":
+        why = "; ".join(f"{s['kind']}: {s['message']}" for s in crawl.walk_stops[:3]) or "a list page failed"
+        context.echo(f"[{site.id}] column INCOMPLETE: {why}")
     return crawl
 
 
@@ -140,12 +143,14 @@ def run_spider(context: RunContext, site: Site, run_id: str, crawl_date: str, st
     with tempfile.TemporaryDirectory(prefix="govpub-crawl-") as tmp:
         report_path = Path(tmp) / "report.json"
         state_path = Path(tmp) / "state.json"
-        write_spider_state(state, full_sweep, state_path)
+        write_spider_state(state, full_sweep, state_path, crawl_date)
         command = scrapy_command(site, run_id, crawl_date, report_path, state_path)
         env = {**os.environ, **settings.to_env(), "SCRAPY_SETTINGS_MODULE": "spiders.settings"}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         mode = "full sweep" if full_sweep else "incremental"
-        context.echo(f"[{site.id}] crawling {', '.join(site.start_urls)} ({mode}, {len(state['articles'])} known articles)")
+        due = len(due_articles(state, crawl_date))
+        context.echo(f"[{site.id}] crawling {', '.join(site.start_urls)} ({mode}, {len(state['articles'])} known "
+                     f"articles, {due} due for revalidation)")
         tail = run_streaming(command, env, context.echo, prefix=f"[{site.id}] ")
         if not report_path.exists():
             cause = next((line.strip() for line in reversed(tail) if "Unavailable: " in line or "Error: " in line), "")
@@ -170,6 +175,8 @@ def crawl_result(site_id: str, run_id: str, crawl_date: str, report: dict, secon
         seconds=seconds,
         full_sweep=report.get("full_sweep", True),
         column_complete=report.get("column_complete", False),
+        column_status=report.get("column_status", "incomplete"),
+        walk_stops=report.get("walk_stops", []),
         not_modified=sum(1 for r in report["records"] if r["status"] == 304),
         requests=report.get("requests", 0),
         wire_bytes=report.get("wire_bytes", 0),
@@ -245,7 +252,8 @@ def archive_site(context: RunContext, parsed: ParseResult, crawl: CrawlResult | 
     documents = parsed_documents(context, parsed)
     for doc, (outcome, _version) in zip(documents, versions.store_all(documents)):  # concurrent PUTs
         counts[outcome] += 1
-        stored[doc.url] = {"id": doc.id, "pages": list(doc.page_urls) or [doc.url]}
+        stored[doc.url] = {"id": doc.id, "pages": list(doc.page_urls) or [doc.url], "outcome": outcome,
+                           "published": doc.publish_date}
         to_index.append(archive.document_key(doc.site, doc.id))
 
     changes = StatusChanges(versions, site_id, crawl.crawl_date, run_id)
@@ -259,7 +267,8 @@ def archive_site(context: RunContext, parsed: ParseResult, crawl: CrawlResult | 
     # An absent state loads as the empty state, which no updated state equals (it names the run).
     archive.put_json_if_changed(
         state_key(archive.prefix, site_id), updated_state(state, crawl.to_dict(), crawl.records, stored,
-                                                          changes.statuses),
+                                                          changes.statuses,
+                                                          revalidate_days(get_site(context.settings.sites_dir, site_id))),
         stored=state,
     )
     result = ArchiveResult(

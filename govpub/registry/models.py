@@ -48,7 +48,9 @@ class SiteLinks:
     next_page: str | None = None  #: CSS selector for the column's next list page
     article_next: str | None = None  #: CSS selector for the next page of a multi-page article
     allow: tuple[str, ...] = ()  #: regexes on the URL path; a followed URL must match one
-    max_list_pages: int = 50
+    #: an explicit bound on list pages per column, hit = a reported `budget` error; None (the
+    #: default): no count bound, walks stop by behaviour (govpub.crawl.paging)
+    max_list_pages: Annotated[int, Field(ge=1)] | None = None
 
     @field_validator("article")
     @classmethod
@@ -133,6 +135,8 @@ class Site:
     concurrency: int = 2  #: concurrent requests per domain
     source_file: str = ""
     quality: QualityThresholds = QUALITY_DEFAULTS
+    #: labels; "large": a scale-test column the demo leaves out (`make demo` stays fast)
+    tags: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
     @field_validator("allowed_domains")

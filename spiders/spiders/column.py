@@ -9,14 +9,18 @@ Incremental crawls (govpub.crawl.state): `-a state=FILE` hands it what earlier c
 learnt. Known URLs get conditional requests (If-None-Match / If-Modified-Since); a 304 is
 archived as fetched and never followed further; a list page answering 304 is replayed from
 the state's links. Outside a full sweep the spider stops paging a column at the first list
-page that holds only known articles.
+page that holds only known articles. Known articles listed up to that page are revalidated;
+any other known article only when the state says its revalidation is due (`due`, the adaptive
+schedule), and then whether or not the walk reaches its list page — so a full sweep walks every
+list page without revalidating every article. New articles are always fetched. The walk itself ends by behaviour,
+never by a page count (govpub.crawl.paging).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from urllib.parse import urlsplit
 
 import scrapy
@@ -26,6 +30,7 @@ from scrapy.http import Response
 from govpub.settings import Settings
 from govpub.registry import Site, get_site
 from govpub.archive.warc import Fetched
+from govpub.crawl.paging import END, ColumnWalk
 from parsers.extract import is_attachment_url
 from spiders.middlewares import KEEP_HTTP_STATUSES, failure_kind
 
@@ -53,20 +58,38 @@ class ColumnSpider(scrapy.Spider):
         self.known: dict[str, dict] = loaded.get("articles", {})
         self.validators: dict[str, dict] = loaded.get("validators", {})
         self.known_lists: dict[str, dict] = loaded.get("lists", {})
+        #: known articles whose revalidation is due this crawl (govpub.crawl.state.due_articles)
+        self.due: set[str] = set(loaded.get("due", []))
         self.listed: set[str] = set()  #: every article link seen on a list page
         self.columns_ended = 0  #: columns walked to a list page without a next link
         self.list_failures = 0
         self.stopped_paging: list[str] = []
         self.gone: list[dict] = []  #: known articles answering 404/410
+        self._walks: dict[int, ColumnWalk] = {}  #: one per column (start URL)
+        self.walk_stops: list[dict] = []  #: traps and bounds that stopped a column walk
+        self._past_known: set[int] = set()  #: columns whose walk has passed a list page of known articles only
 
     async def start(self):
-        for url in self.site.start_urls:
-            yield self._request(url, LIST, callback=self.parse_list, list_page=1, conditional=not self.full_sweep)
+        for column, url in enumerate(self.site.start_urls):
+            yield self._request(url, LIST, callback=self.parse_list, list_page=1, column=column,
+                                conditional=not self.full_sweep)
+        for url in sorted(self.due):  # wherever they are listed: old articles sit past the incremental walk
+            yield self._article_request(url)
 
     @property
     def column_complete(self) -> bool:
-        """Every column was walked to its last list page without a failed list page."""
-        return self.columns_ended >= len(self.site.start_urls) and self.list_failures == 0
+        """Every column was walked to its last list page: no failed list page, no trap or bound hit."""
+        return self.columns_ended >= len(self.site.start_urls) and not self.walk_stops
+
+    @property
+    def column_status(self) -> str:
+        """"complete", "incomplete" (a list page failed, a trap or bound stopped a walk) or, for an
+        incremental crawl that stopped at known articles, "stopped_at_known"."""
+        if self.column_complete:
+            return "complete"
+        if self.walk_stops or not self.stopped_paging:
+            return "incomplete"
+        return "stopped_at_known"
 
     # -- callbacks ------------------------------------------------------------------------
     def parse_list(self, response: Response):
@@ -82,24 +105,37 @@ class ColumnSpider(scrapy.Spider):
                     next_url = self._link(response, link)
         else:
             self.list_failures += 1
+            self.walk_stops.append({"kind": f"http:{response.status}", "url": response.url,
+                                    "message": f"list page answered HTTP {response.status}"})
             yield self._fetched(response)
             return
         yield self._fetched(response, links=links, next_url=next_url)
         self.list_pages_seen += 1
         self.listed.update(links)
+        column = response.meta.get("column", 0)
         for url in links:
-            yield self._article_request(url)
-        if not next_url:
+            if self._wanted(url, past_known=column in self._past_known):
+                yield self._article_request(url)
+        if links and all(url in self.known for url in links):
+            self._past_known.add(column)
+        walk = self._walks.setdefault(response.meta.get("column", 0), ColumnWalk(
+            crawl_date=self._crawl_date(), max_list_pages=self.site.links.max_list_pages))
+        verdict = walk.verdict(response.url, list_page, links, next_url)
+        if verdict.action == END:
             self.columns_ended += 1
             return
-        if list_page >= self.site.links.max_list_pages:
+        if verdict.stops_incomplete:
+            self.walk_stops.append({"kind": verdict.action, "url": response.url, "message": verdict.reason})
+            self.failures.append({"kind": verdict.action, "url": response.url, "message": verdict.reason[:500]})
+            self.logger.warning("%s: %s", verdict.action, verdict.reason)
             return
         if not self.full_sweep and links and all(url in self.known for url in links):
             self.stopped_paging.append(response.url)
             self.logger.info("[column] %s holds only known articles: paging stops (no full sweep)", response.url)
             return
         yield self._request(
-            next_url, LIST, callback=self.parse_list, list_page=list_page + 1, conditional=not self.full_sweep
+            next_url, LIST, callback=self.parse_list, list_page=list_page + 1, column=response.meta.get("column", 0),
+            conditional=not self.full_sweep,
         )
 
     def parse_article(self, response: Response):
@@ -157,10 +193,24 @@ class ColumnSpider(scrapy.Spider):
             return
         if request.meta.get("kind") == LIST:
             self.list_failures += 1
+            self.walk_stops.append({"kind": failure_kind(failure), "url": request.url,
+                                    "message": f"list page failed: {str(failure.value)[:300]}"})
         self.failures.append({"kind": failure_kind(failure), "url": request.url, "message": str(failure.value)[:500]})
         self.logger.warning("fetch failed for %s: %s", request.url, failure.value)
 
     # -- helpers --------------------------------------------------------------------------
+    def _crawl_date(self) -> date:
+        day = self.settings.get("GOVPUB_CRAWL_DATE", "") if getattr(self, "settings", None) else ""
+        return date.fromisoformat(day) if day else datetime.now(timezone.utc).date()
+
+    def _wanted(self, url: str, past_known: bool) -> bool:
+        """New articles always; known ones on the column's head — the list pages up to the first
+        all-known one, what an incremental walk reads: the newest, the likeliest to be corrected —
+        and known ones recorded as deleted (listed again: are they back?). Further down, a known
+        article is fetched only when due, and start() has asked for those already."""
+        known = self.known.get(url)
+        return known is None or known.get("status") == "deleted" or not past_known
+
     def _article_request(self, url: str) -> scrapy.Request:
         return self._request(url, ARTICLE, callback=self.parse_article, page_no=1, conditional=url in self.known)
 

@@ -193,6 +193,8 @@ def rec(run: str, docs: int = 9, **kw) -> SiteStats:
 
 ZERO = [{"check": "zero_yield", "message": "s yielded no documents", "value": 0, "threshold": 1}]
 EMPTY = [{"check": "empty_bodies", "message": "s: 2 documents have an empty body", "value": 2, "threshold": 0}]
+INCOMPLETE = [{"check": "incomplete", "message": "s: column incomplete — trap at http://x/cal/2024-02.html: …",
+               "value": 1, "threshold": 0}]
 
 
 @pytest.mark.parametrize(
@@ -207,6 +209,7 @@ EMPTY = [{"check": "empty_bodies", "message": "s: 2 documents have an empty body
               errors_by_kind=[{"kind": "blocked:waf-challenge", "count": 3}]), rec("r02", blocked_pages=1)],
          "blocked", "last run blocked on 3 responses (blocked:waf-challenge)"),
         ([rec("r03", quality_issues=EMPTY, quality_ok=False)], "degraded", "empty body"),
+        ([rec("r03", quality_issues=INCOMPLETE + EMPTY, quality_ok=False)], "incomplete", "column incomplete — trap"),
         ([rec("r03"), rec("r02", 0, outcome="failed", failed_step="parse")], "degraded", "recovering: run r02"),
         ([rec("r03"), rec("r02"), rec("r01", 0, outcome="failed", failed_step="parse")], "ok", None),
     ],
@@ -281,3 +284,15 @@ def test_payload_kind_follows_the_failure():
     crawl = payload_from_context({"ti": ti, "exception": RuntimeError("demo-jyj: no column page could be fetched")})
     assert (crawl["kind"], crawl["issues"]) == ("task_failed", [])
     json.dumps(payload)  # what goes over the wire
+
+
+# -- incomplete columns ---------------------------------------------------------------------
+def test_a_column_stopped_by_a_trap_or_bound_is_an_incomplete_issue_whatever_the_thresholds():
+    from govpub.ops.quality import incomplete_issue
+
+    stop = {"kind": "budget", "url": "http://x/list_50.html", "message": "stopped at links.max_list_pages=50"}
+    issue = incomplete_issue("s", {"column_status": "incomplete", "walk_stops": [stop]})
+    assert issue is not None and issue.check == "incomplete" and issue.value == 1
+    assert "budget at http://x/list_50.html: stopped at links.max_list_pages=50" in issue.message
+    assert incomplete_issue("s", {"column_status": "complete", "walk_stops": []}) is None
+    assert incomplete_issue("s", {"column_status": "stopped_at_known", "walk_stops": []}) is None  # incremental

@@ -25,8 +25,21 @@ SITE_IDS = {"longwan-jyj", "jintan-jyj", "fanwen"}
 DOC_TYPES = {"工作要点", "工作总结", "工作计划", "通知", "意见", "实施方案", "other"}
 
 
+GENERATED = MANIFEST["generated_columns"]  #: columns the sample server renders on request (sitegen/bigcolumn.py)
+
+
 def file_for(path: str) -> Path:
     return WWW / path.lstrip("/")
+
+
+def page_bytes(path: str) -> bytes | None:
+    """A page as the sample server sends it: a checked-in file, or a generated column's page."""
+    from govpub_dev.samplesite import generated_page
+
+    generated = generated_page(path)
+    if generated is not None:
+        return generated[0]
+    return file_for(path).read_bytes() if file_for(path).is_file() else None
 
 
 def page_text(path: str, encoding: str) -> str:
@@ -188,26 +201,26 @@ def test_no_absolute_links_with_host() -> None:
                 assert not re.match(r"^(https?:)?//", href), (path, href)
 
 
-def _crawl(site: dict) -> tuple[set[str], list[list[str]]]:
-    """Follow the registry selectors over the static files, as the column spider would."""
+def _crawl(site: dict) -> tuple[list[str], list[list[str]]]:
+    """Follow the registry selectors over the pages, as the column spider would."""
     from parsel import Selector
 
     links = site["links"]
     encoding = site.get("encoding", "utf-8")
     allow = [re.compile(p) for p in links["allow"]]
     start = urlsplit(site["start_urls"][0].split("}", 1)[1]).path
-    seen_lists, articles = set(), []
+    seen_lists, articles = [], []
     list_url = start
-    while list_url and len(seen_lists) < links["max_list_pages"]:
-        seen_lists.add(list_url)
-        sel = Selector(text=file_for(list_url).read_bytes().decode(encoding))
+    while list_url and list_url not in seen_lists:
+        seen_lists.append(list_url)
+        sel = Selector(text=page_bytes(list_url).decode(encoding))
         for href in sel.css(links["article"]).xpath("@href").getall():
             url = urlsplit(urljoin(list_url, href)).path
             if not any(p.search(url) for p in allow):
                 continue
             pages = [url]
-            while file_for(pages[-1]).is_file() and links.get("article_next"):
-                page_sel = Selector(text=file_for(pages[-1]).read_bytes().decode(encoding))
+            while page_bytes(pages[-1]) is not None and links.get("article_next"):
+                page_sel = Selector(text=page_bytes(pages[-1]).decode(encoding))
                 nxt = page_sel.css(links["article_next"]).xpath("@href").get()
                 if not nxt:
                     break
@@ -221,11 +234,11 @@ def _crawl(site: dict) -> tuple[set[str], list[list[str]]]:
 def test_registry_selectors_find_the_manifest_articles() -> None:
     registry = tomllib.loads((REPO_ROOT / "sites" / "sample.toml").read_text(encoding="utf-8"))
     sites = {s["id"]: s for s in registry["site"]}
-    assert set(sites) == SITE_IDS
+    assert set(sites) == SITE_IDS | set(GENERATED)
     disallowed = {d["url"] for d in MANIFEST["robots_disallowed"]}
-    for site_id, site in sites.items():
-        lists, found = _crawl(site)
-        assert lists == set(MANIFEST["list_pages"][site_id])
+    for site_id in SITE_IDS:
+        lists, found = _crawl(sites[site_id])
+        assert lists == MANIFEST["list_pages"][site_id]
         expected = sorted(a["pages"] for a in ARTICLES if a["site"] == site_id)
         found_articles = sorted(p for p in found if p[0] not in disallowed)
         assert found_articles == expected, site_id
@@ -233,6 +246,26 @@ def test_registry_selectors_find_the_manifest_articles() -> None:
     _, fanwen = _crawl(sites["fanwen"])
     assert any(p[0].startswith("/fanwen/member/") for p in fanwen)
     assert len(MANIFEST["list_pages"]["longwan-jyj"]) >= 3
+
+
+def test_the_big_generated_column_has_3000_articles_over_150_list_pages_and_matches_its_manifest_entry() -> None:
+    from govpub_dev.samplesite import _bigcolumn
+
+    bigcolumn = _bigcolumn()
+    entry = GENERATED["longwan-lnwj"]
+    assert entry == bigcolumn.manifest_entry()  # the truth and every page's bytes, reproduced
+    truth = bigcolumn.truth()
+    assert entry["articles"] == len(truth) >= 3000 and len(entry["list_pages"]) >= 150
+    assert len({t["url"] for t in truth}) == len({t["title"] for t in truth}) == len({t["phrase"] for t in truth}) == len(truth)
+    registry = tomllib.loads((REPO_ROOT / "sites" / "sample.toml").read_text(encoding="utf-8"))
+    site = next(s for s in registry["site"] if s["id"] == "longwan-lnwj")
+    assert site["tags"] == ["large"]  # not in the demo
+    lists, found = _crawl(site)
+    assert lists == entry["list_pages"]
+    assert [pages[0] for pages in found] == [t["url"] for t in truth]
+    page = page_bytes(truth[1234]["url"]).decode("utf-8")
+    assert truth[1234]["title"] in page and truth[1234]["phrase"] in page
+    assert page_bytes("/longwan/xxgk/lnwj/index_150.html") is None  # no page past the end
 
 
 def test_build_is_deterministic(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ def test_defaults_run_everything_locally(clean_env):
     assert settings.es_url == "http://127.0.0.1:9200" and settings.es_alias == "govpub-documents"
     assert settings.es_username is None and settings.es_stats_alias is None
     assert settings.sites_dir == REPO_ROOT / "sites" and settings.home == REPO_ROOT / ".services"
-    assert settings.http_timeout == 30 and settings.max_requests == 20000 and settings.manage_services is True
+    assert settings.http_timeout == 30 and settings.max_requests == 100000 and settings.manage_services is True
 
 
 def test_variables_are_read_and_normalised(clean_env):
