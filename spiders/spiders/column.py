@@ -89,7 +89,13 @@ class ColumnSpider(scrapy.Spider):
                 yield self._fetched(response)
                 return
             links = [u for u in (self._allowed(url) for url in page.links) if u]
-            next_request = page.next if page.next and self._allowed(page.next.url) else None
+            next_request = page.next
+            if next_request is not None and not self._allowed(next_request.url):
+                # the column goes on where links.allow does not reach: say so, never stop silently
+                self.list_failures += 1
+                self.failures.append({"kind": "next_not_allowed", "url": next_request.url,
+                                      "message": f"next list page of {response.url} is outside links.allow"})
+                next_request = None
         else:
             self.list_failures += 1
             yield self._fetched(response)
