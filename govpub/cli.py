@@ -209,8 +209,31 @@ def add_ops_commands(commands) -> None:
 
 
 def add_sites_command(commands) -> None:
-    p = _command(commands, "sites", cmd_sites, help="list the site registry", description="List the sites in the registry.")
+    p = _command(commands, "sites", cmd_sites, help="list the site registry; probe and add a bureau by its URL",
+                 description="List the sites in the registry (`govpub sites`), or onboard a column from its URL: "
+                             "`govpub sites probe URL` prints what it found and a ready entry, "
+                             "`govpub sites add URL --id … --agency …` writes that entry (docs/presets.md).")
     p.add_argument("--json", action="store_true", help="print as JSON")
+    actions = p.add_subparsers(title="actions", metavar="ACTION")
+    for action, handler, help in (
+        ("probe", cmd_sites_probe, "fetch a column page, detect its CMS and list mechanism, print a TOML entry"),
+        ("add", cmd_sites_add, "probe, then append the entry to a sites TOML file (only if it works)"),
+    ):
+        a = actions.add_parser(action, help=help, description=help)
+        a.set_defaults(handler=handler)
+        a.add_argument("url", metavar="URL", help="the column's first list page (or its JSON list API)")
+        a.add_argument("--id", dest="site_id", help="site id for the entry (default: from the host and path)")
+        a.add_argument("--agency", help="issuing agency (default: the page title)")
+        a.add_argument("--name", help="site name (default: the page title)")
+        a.add_argument("--region", default="", help="region, e.g. 浙江省嘉兴市南湖区")
+        a.add_argument("--kind", choices=("official", "repost"), default="official",
+                       help="official: the issuing government's own site; repost: a content farm (default official)")
+        a.add_argument("--delay", type=float, default=1.0, help="seconds between the probe's requests (default 1)")
+        a.add_argument("--download-delay", type=float, default=None,
+                       help="download_delay to write into the entry (default: the registry's 0.5)")
+        if action == "add":
+            a.add_argument("--file", type=Path, default=None,
+                           help="sites TOML file to append to (default: <sites_dir>/added.toml)")
 
 
 # -- handlers -----------------------------------------------------------------------------
@@ -358,6 +381,41 @@ def cmd_sites(args) -> int:
         print(f"{site.id:<20} {site.kind:<9} {site.schedule:<8} {site.name}")
         for url in site.start_urls:
             print(f"{'':<20} {url}")
+    return 0
+
+
+def _probe(args):
+    from govpub.ops.probe import probe
+
+    settings = settings_from_env()
+    return settings, probe(args.url, site_id=args.site_id, agency=args.agency, name=args.name, region=args.region,
+                           kind=args.kind, user_agent=settings.user_agent, delay=args.delay, timeout=settings.http_timeout,
+                           download_delay=args.download_delay)
+
+
+def cmd_sites_probe(args) -> int:
+    from govpub.ops.probe import render
+
+    _, report = _probe(args)
+    print(render(report))
+    return 0 if report.ok else 1
+
+
+def cmd_sites_add(args) -> int:
+    from govpub.ops.probe import ProbeFailed, add_entry, render
+
+    if not args.site_id or not args.agency:
+        print("govpub sites add: --id and --agency are required", file=sys.stderr)
+        return 2
+    settings, report = _probe(args)
+    print(render(report))
+    target = args.file or settings.sites_dir / "added.toml"
+    try:
+        add_entry(report, target)
+    except ProbeFailed as exc:
+        print(f"not written: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote site {report.entry['id']!r} to {target}")
     return 0
 
 

@@ -20,6 +20,9 @@ from urllib.parse import urlsplit
 from govpub.settings import REPO_ROOT, Settings
 
 DAG_ID = "govpub_crawl"
+#: The demo crawls the three original sample bureaus only, so it stays quick; the tests crawl
+#: every bureau of sites/sample.toml (the CMS-preset ones too).
+DEMO_SITES = ("longwan-jyj", "jintan-jyj", "fanwen")
 
 
 def say(message: str) -> None:
@@ -68,10 +71,9 @@ def run_demo(settings: Settings, query: str = "课后服务") -> int:
 
 
 def demo_sites(settings: Settings) -> list[str]:
-    """The registry's sites but those tagged "large" (the 3,000-article column): the demo stays fast."""
-    from govpub.registry import load_sites
-
-    return sorted(site_id for site_id, site in load_sites(settings.sites_dir).items() if "large" not in site.tags)
+    """The three original bureaus (34 articles): the demo stays fast. The other sample bureaus
+    (one per list mechanism) and the 3,000-article column are crawled by the tests."""
+    return list(DEMO_SITES)
 
 
 def _sample_site(base_url: str) -> contextlib.AbstractContextManager:

@@ -8,6 +8,15 @@ as bare `text/html` without a charset (as such sites do), a deterministic
 `ETag` (sha256 of the bytes), with 304 answers to conditional requests. No
 directory listings, no path traversal outside the root, no dotfiles.
 
+A URL with a query string is served from the file "<path>@<query>" when the build wrote
+one (index.html?page=2 → index.html@page=2), else from <path> (a cache-buster changes
+nothing). Files without an extension holding JSON (the gkmlpt API) are sent as JSON.
+
+One dynamic endpoint, as Hanweb jcms has it: POST …/module/web/jpage/dataproxy.jsp
+(`startrecord`, `endrecord`, `perpage` in the query or the form; `columnid` in the form)
+answers the records startrecord..endrecord of records/<columnid>.json beside it as a
+<datastore> XML document.
+
     python -m govpub_dev.samplesite --port 8765
 """
 
@@ -27,7 +36,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from govpub.settings import REPO_ROOT
 from govpub_dev.serving import serve_until_interrupted
@@ -63,8 +72,21 @@ CONTENT_TYPES = {
 NO_CHARSET_PREFIXES = ("/jintan/",)
 
 
+#: Hanweb's list endpoint (POST), answered from records/<columnid>.json in the same directory.
+DATAPROXY = "/module/web/jpage/dataproxy.jsp"
+
+
+def dataproxy_answer(records: list[str], start: int, end: int, per_page: int) -> bytes:
+    """What dataproxy.jsp answers: records start..end (1-based, inclusive) and the totals."""
+    chosen = records[max(start, 1) - 1 : max(end, 0)]
+    body = "".join(f"<record><![CDATA[\n{r}\n]]></record>\n" for r in chosen)
+    pages = -(-len(records) // per_page) if per_page > 0 else 1
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<datastore>\n<totalrecord>{len(records)}</totalrecord>\n'
+            f"<totalpage>{pages}</totalpage>\n<recordset>\n{body}</recordset>\n</datastore>\n").encode("utf-8")
+
+
 def content_type_for(url_path: str) -> str:
-    suffix = posixpath.splitext(url_path)[1].lower()
+    suffix = posixpath.splitext(url_path.split("@")[0])[1].lower()
     ctype = CONTENT_TYPES.get(suffix, "application/octet-stream")
     if ctype.startswith("text/html") and url_path.startswith(NO_CHARSET_PREFIXES):
         return "text/html"
@@ -144,9 +166,44 @@ class SampleSiteHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._serve(head=True)
 
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        form = dict(parse_qsl(self.rfile.read(length).decode("utf-8", "replace"))) if length else {}
+        parts = urlsplit(self.path)
+        params = {**dict(parse_qsl(parts.query)), **form}
+        resolved = None
+        if parts.path.endswith(DATAPROXY) and params.get("columnid", "").isdigit():
+            records_path = parts.path[: -len("dataproxy.jsp")] + f"records/{params['columnid']}.json"
+            resolved = self._resolve(records_path)
+        if resolved is None:
+            self._send(HTTPStatus.NOT_FOUND, b"404 Not Found\n", "text/plain; charset=utf-8")
+            return
+        records = json.loads(resolved[1].read_text(encoding="utf-8"))["records"]
+        try:
+            start, end = int(params.get("startrecord", 1)), int(params.get("endrecord", len(records)))
+            per = int(params.get("perpage", 15))
+        except ValueError:
+            self._send(HTTPStatus.BAD_REQUEST, b"bad startrecord/endrecord/perpage\n", "text/plain; charset=utf-8")
+            return
+        self._send(HTTPStatus.OK, dataproxy_answer(records, start, end, per), "text/xml;charset=UTF-8")
+
+    def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def _resolve(self, raw_path: str) -> tuple[str, Path] | None:
         """URL path -> (clean url path, file) or None when it must not be served."""
-        path = unquote(urlsplit(raw_path).path)
+        query = urlsplit(raw_path).query
+        if query:
+            found = self._resolve_path(unquote(urlsplit(raw_path).path) + "@" + query)
+            if found is not None:
+                return found
+        return self._resolve_path(unquote(urlsplit(raw_path).path))
+
+    def _resolve_path(self, path: str) -> tuple[str, Path] | None:
         if not path.startswith("/") or "\x00" in path or "\\" in path:
             return None
         segments = path.split("/")
@@ -195,8 +252,11 @@ class SampleSiteHandler(BaseHTTPRequestHandler):
             self.send_header("Last-Modified", format_datetime(modified, usegmt=True))
             self.end_headers()
             return
+        content_type = content_type_for(url_path)
+        if content_type == "application/octet-stream" and data[:1] in (b"{", b"["):
+            content_type = "application/json; charset=utf-8"
         self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", content_type_for(url_path))
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("ETag", etag)
         self.send_header("Last-Modified", format_datetime(modified, usegmt=True))
@@ -244,7 +304,8 @@ def serve(host: str = "127.0.0.1", port: int = DEFAULT_PORT, root: str | Path | 
 
 
 DESCRIPTION = ("Serve the bundled sample bureau sites (sample_site/www): /longwan/ (TRS, UTF-8), "
-               "/jintan/ (Hanweb, GBK), /fanwen/ (content farm), plus /robots.txt.")
+               "/jintan/ (Hanweb, GBK), /fanwen/ (content farm), /nanhu/ (TRS script pager), /liyang/ (Hanweb jpage "
+               "+ dataproxy.jsp), /huadu/ (gkmlpt JSON API), /keqiao/ (zfxxgk ?page=N), plus /robots.txt.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -78,6 +78,7 @@ class WarcArchivePipeline:
                 "record_id": record_id,
                 **_validators(item),
                 **({"links": item.context["links"], "next": item.context.get("next")} if "links" in item.context else {}),
+                **({"next_request": item.context["next_request"]} if "next_request" in item.context else {}),
             }
         )
         if self._writer.tell() >= self.max_bytes:

@@ -35,6 +35,7 @@ class Fetched:
     body: bytes = b""
     method: str = "GET"
     request_headers: list[tuple[str, str]] = field(default_factory=list)
+    request_body: bytes = b""  #: what a POST sent (a Hanweb dataproxy window), kept in the request record
     fetched_at: str  #: ISO 8601 UTC, e.g. 2026-11-23T09:00:00Z
     context: dict = field(default_factory=dict)  #: site, kind, article_url, page_no, referer
 
@@ -93,8 +94,8 @@ class WarcFileWriter:
         request = self._writer.create_warc_record(
             fetched.url,
             "request",
-            payload=io.BytesIO(b""),
-            length=0,
+            payload=io.BytesIO(fetched.request_body),
+            length=len(fetched.request_body),
             http_headers=StatusAndHeaders(request_line, list(fetched.request_headers), is_http_request=True),
             warc_headers_dict={**warc_headers, "WARC-Concurrent-To": response_id},
         )

@@ -3,7 +3,8 @@
 `state/{site}/crawl.json` records what the last crawls learnt:
 
 - `validators`: URL → {etag, last_modified} of its last 200 response (conditional requests);
-- `lists`: list page URL → {links, next}: the article links and next-page link it held
+- `lists`: list page URL → {links, next[, next_request]}: the article links and next list page it
+  held (next_request: a POST or a mechanism's state, govpub.crawl.listing)
   (a list page answering 304 is replayed from here);
 - `articles`: article URL → {id, pages, status, interval_days, next_check, checked} for every
   archived document: `next_check` is the date its revalidation is due (the adaptive schedule
@@ -191,7 +192,8 @@ def updated_state(
             else:
                 validators.pop(url, None)
             if record.get("kind") == "list":
-                lists[url] = {"links": list(record.get("links") or []), "next": record.get("next")}
+                lists[url] = {"links": list(record.get("links") or []), "next": record.get("next"),
+                              **({"next_request": record["next_request"]} if record.get("next_request") else {})}
         elif status in GONE_STATUSES:
             validators.pop(url, None)
             lists.pop(url, None)

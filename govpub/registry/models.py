@@ -42,22 +42,42 @@ def cron_of(schedule: str) -> str:
     return SCHEDULE_PRESETS.get(schedule, schedule)
 
 
+#: How a column lists its articles and pages (govpub.crawl.listing; docs/presets.md):
+#: "next_link": article selector + next-page selector on HTML list pages;
+#: "trs_pager": TRS createPageHTML(count, current, "index", "html") → index_N.html (else next link);
+#: "page_param": ?page=N pages, their count from `total_pages` (else a link to page N+1);
+#: "hanweb_jpage": Hanweb datastore/CDATA records, further groups POSTed from jpage/dataproxy.jsp;
+#: "json_api": a JSON list API: items at `json_items`, each with `json_url` (and `json_title`).
+ListMechanism = Literal["next_link", "trs_pager", "page_param", "hanweb_jpage", "json_api"]
+LIST_MECHANISMS = get_args(ListMechanism)
+
+
 @dataclass(frozen=True, kw_only=True)
 class SiteLinks:
-    article: str  #: CSS selector for article links on a column (list) page
+    article: str | None = None  #: CSS selector for article links on a column (list) page
     next_page: str | None = None  #: CSS selector for the column's next list page
     article_next: str | None = None  #: CSS selector for the next page of a multi-page article
     allow: tuple[str, ...] = ()  #: regexes on the URL path; a followed URL must match one
     #: an explicit bound on list pages per column, hit = a reported `budget` error; None (the
     #: default): no count bound, walks stop by behaviour (govpub.crawl.paging)
     max_list_pages: Annotated[int, Field(ge=1)] | None = None
+    mechanism: ListMechanism = "next_link"  #: how list pages list articles and link further pages
+    page_param: str = "page"  #: the query parameter of ?page=N pagers (page_param, json_api)
+    total_pages: str | None = None  #: page_param: regex whose group 1 is the column's page count
+    json_items: str | None = None  #: json_api: dotted path to the list of items ("data.list")
+    json_url: str = "url"  #: json_api: the item field holding the article URL (may be relative)
+    json_title: str = "title"  #: json_api: the item field holding the title (probe shows it)
+    json_total: str | None = None  #: json_api: dotted path to the column's item count
+    json_total_pages: str | None = None  #: json_api: dotted path to the column's page count
 
-    @field_validator("article")
-    @classmethod
-    def _article_given(cls, article: str) -> str:
-        if not article:
+    @model_validator(mode="after")
+    def _article_given(self) -> "SiteLinks":
+        if self.mechanism == "json_api":
+            if not self.json_items:
+                raise ValueError("links.json_items (dotted path to the list of items) is required for json_api")
+        elif self.mechanism != "hanweb_jpage" and not self.article:
             raise ValueError(_ARTICLE_REQUIRED)
-        return article
+        return self
 
     @field_validator("allow")
     @classmethod
@@ -68,6 +88,17 @@ class SiteLinks:
             except re.error as exc:
                 raise ValueError(f"links.allow pattern {pattern!r} is not a valid regex: {exc}") from None
         return allow
+
+    @field_validator("total_pages")
+    @classmethod
+    def _total_compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                if re.compile(pattern).groups < 1:
+                    raise ValueError(f"links.total_pages {pattern!r} needs a group (the page count)")
+            except re.error as exc:
+                raise ValueError(f"links.total_pages {pattern!r} is not a valid regex: {exc}") from None
+        return pattern
 
 
 _ARTICLE_REQUIRED = "links.article (CSS selector for article links) is required"
@@ -128,6 +159,7 @@ class Site:
     allowed_domains: tuple[str, ...]
     start_urls: tuple[str, ...]
     links: SiteLinks
+    cms: str | None = None  #: the CMS preset the links came from (govpub.registry.presets)
     encoding: str | None = None  #: hint only; the parser still checks the bytes
     schedule: str = "@daily"
     spider: str = "column"
@@ -175,6 +207,7 @@ class Site:
             "allowed_domains": list(self.allowed_domains),
             "start_urls": list(self.start_urls),
             "schedule": self.schedule,
+            "cms": self.cms,
         }
 
 
@@ -207,6 +240,6 @@ def _quality_bounds(name: str, error: ErrorDetails) -> str:
 
 
 __all__ = [
-    "QUALITY_DEFAULTS", "QUALITY_NAMES", "SCHEDULE_PRESETS", "SITE_KINDS", "QualityThresholds", "Site",
+    "LIST_MECHANISMS", "QUALITY_DEFAULTS", "QUALITY_NAMES", "SCHEDULE_PRESETS", "SITE_KINDS", "QualityThresholds", "Site",
     "SiteLinks", "cron_of", "describe_error", "host_allowed",
 ]

@@ -33,6 +33,7 @@ from govpub.registry.models import (
     cron_of,
     describe_error,
 )
+from govpub.registry.presets import PRESET_NAMES, PRESETS, preset_links
 from govpub.settings import registry_environ
 
 SITE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -188,6 +189,21 @@ def get_site(sites_dir: Path, site_id: str) -> Site:
         raise UnknownSite(f"unknown site id {site_id!r} (known: {known})") from None
 
 
+def _links_with_preset(entry: dict, where: str) -> dict:
+    """The entry's [site.links] over its CMS preset's (an entry's own value wins, key by key)."""
+    links = entry.get("links")
+    cms = entry.get("cms")
+    if links is not None and not isinstance(links, dict):
+        raise SiteConfigError(f"{where}: [site.links] must be a table")
+    if cms is None:
+        if links is None:
+            raise SiteConfigError(f"{where}: missing [site.links] table (or a cms preset: {', '.join(PRESET_NAMES)})")
+        return links
+    if cms not in PRESETS:
+        raise SiteConfigError(f"{where}: unknown cms {cms!r} (known presets: {', '.join(PRESET_NAMES)})")
+    return {**preset_links(cms), **(links or {})}
+
+
 def _site_from_entry(entry: dict, where: str, environ: Mapping[str, str] | None) -> Site:
     """One [[site]] table as a Site: the file format's rules here, the values' rules in the models."""
 
@@ -205,8 +221,7 @@ def _site_from_entry(entry: dict, where: str, environ: Mapping[str, str] | None)
         raise SiteConfigError(f"{where}: id must match {SITE_ID_RE.pattern}")
     start_urls = tuple(expand_env(u, environ) for u in need("start_urls", list))
     need("allowed_domains", list)
-    if not isinstance(entry.get("links"), dict):
-        raise SiteConfigError(f"{where}: missing [site.links] table")
+    entry = {**entry, "links": _links_with_preset(entry, where)}
     for key in ("name", "agency"):
         need(key)
     fields = {key: value for key, value in entry.items() if key in _SITE_KEYS - {"start_urls", "quality"}}

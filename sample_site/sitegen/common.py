@@ -16,6 +16,9 @@ PAGE_BREAK = "<<<PAGE>>>"
 # Site keys in the text headers -> registry ids (sites/sample.toml).
 SITE_IDS = {"longwan": "longwan-jyj", "jintan": "jintan-jyj", "fanwen": "fanwen"}
 ENCODINGS = {"longwan": "utf-8", "jintan": "gbk", "fanwen": "utf-8"}
+# One bureau per CMS list mechanism (sitegen/{nanhu,liyang,huadu,keqiao}.py; docs/presets.md).
+SITE_IDS |= {"nanhu": "nanhu-jyj", "liyang": "liyang-jyj", "huadu": "huadu-jyj", "keqiao": "keqiao-jyj"}
+ENCODINGS |= {"nanhu": "utf-8", "liyang": "utf-8", "huadu": "utf-8", "keqiao": "utf-8"}
 
 # Last-Modified for pages that are not articles (lists, homes, robots.txt).
 SITE_BUILD_TIME = datetime(2024, 7, 20, 0, 0, 0, tzinfo=timezone.utc)
@@ -100,7 +103,7 @@ def read_text(path: Path) -> tuple[dict[str, str], list[str]]:
 
 def load_articles() -> list[Article]:
     articles: list[Article] = []
-    for site in ("longwan", "jintan", "fanwen"):
+    for site in SITE_IDS:
         for path in sorted((TEXTS / site).glob("*.txt")):
             if path.name.endswith("_attachment.txt"):
                 continue

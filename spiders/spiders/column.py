@@ -1,6 +1,8 @@
 """The generic, config-driven spider for 信息公开 columns and content-farm list pages.
 
-It walks a site's column (list pages → next list page), fetches every article and
+It walks a site's column (list pages → next list page, by the site's list mechanism:
+govpub.crawl.listing, which also reads script pagers, Hanweb datastores and their POSTed
+dataproxy pages, and JSON list APIs), fetches every article and
 every further page of multi-page articles and their attachments, and yields each
 response as fetched (a govpub.archive.warc.Fetched item). It never parses documents: the
 only things it reads from a page are the links the registry's selectors point at.
@@ -25,12 +27,13 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from govpub.settings import Settings
 from govpub.registry import Site, get_site
 from govpub.archive.warc import Fetched
 from govpub.crawl.paging import END, ColumnWalk
+from govpub.crawl.listing import ListPageError, ListRequest, page_identity, read_list
 from parsers.extract import is_attachment_url
 from spiders.middlewares import KEEP_HTTP_STATUSES, failure_kind
 
@@ -71,8 +74,7 @@ class ColumnSpider(scrapy.Spider):
 
     async def start(self):
         for column, url in enumerate(self.site.start_urls):
-            yield self._request(url, LIST, callback=self.parse_list, list_page=1, column=column,
-                                conditional=not self.full_sweep)
+            yield self._list_request(ListRequest(url), 1, column)
         for url in sorted(self.due):  # wherever they are listed: old articles sit past the incremental walk
             yield self._article_request(url)
 
@@ -96,20 +98,34 @@ class ColumnSpider(scrapy.Spider):
         list_page = response.meta["list_page"]
         if response.status == 304 and response.url in self.known_lists:
             remembered = self.known_lists[response.url]
-            links, next_url = list(remembered.get("links", [])), remembered.get("next")
-        elif response.status == 200 and hasattr(response, "css"):
-            links = [u for u in (self._link(response, a) for a in response.css(self.site.links.article)) if u]
-            next_url = None
-            if self.site.links.next_page:
-                for link in response.css(self.site.links.next_page)[:1]:
-                    next_url = self._link(response, link)
+            links = list(remembered.get("links", []))
+            following = remembered.get("next_request") or (
+                {"url": remembered["next"]} if remembered.get("next") else None)
+            next_request = ListRequest.from_dict(following) if following else None
+        elif response.status == 200 and isinstance(response, TextResponse):
+            try:
+                page = read_list(self.site.links, response.url, response.text, response.meta.get("list_state"))
+            except ListPageError as exc:
+                self.list_failures += 1
+                self.failures.append({"kind": "list_unreadable", "url": response.url, "message": str(exc)[:500]})
+                yield self._fetched(response)
+                return
+            links = [u for u in (self._allowed(url) for url in page.links) if u]
+            next_request = page.next
+            if next_request is not None and not self._allowed(next_request.url):
+                # the column goes on where links.allow does not reach: say so, never stop silently
+                self.list_failures += 1
+                self.failures.append({"kind": "next_not_allowed", "url": next_request.url,
+                                      "message": f"next list page of {response.url} is outside links.allow"})
+                next_request = None
         else:
             self.list_failures += 1
             self.walk_stops.append({"kind": f"http:{response.status}", "url": response.url,
                                     "message": f"list page answered HTTP {response.status}"})
             yield self._fetched(response)
             return
-        yield self._fetched(response, links=links, next_url=next_url)
+        next_url = next_request.url if next_request else None
+        yield self._fetched(response, links=links, next_url=next_url, next_request=next_request)
         self.list_pages_seen += 1
         self.listed.update(links)
         column = response.meta.get("column", 0)
@@ -120,7 +136,8 @@ class ColumnSpider(scrapy.Spider):
             self._past_known.add(column)
         walk = self._walks.setdefault(response.meta.get("column", 0), ColumnWalk(
             crawl_date=self._crawl_date(), max_list_pages=self.site.links.max_list_pages))
-        verdict = walk.verdict(response.url, list_page, links, next_url)
+        here = page_identity(response.url, response.request.method, response.request.body)
+        verdict = walk.verdict(here, list_page, links, next_request.identity if next_request else None)
         if verdict.action == END:
             self.columns_ended += 1
             return
@@ -133,10 +150,7 @@ class ColumnSpider(scrapy.Spider):
             self.stopped_paging.append(response.url)
             self.logger.info("[column] %s holds only known articles: paging stops (no full sweep)", response.url)
             return
-        yield self._request(
-            next_url, LIST, callback=self.parse_list, list_page=list_page + 1, column=response.meta.get("column", 0),
-            conditional=not self.full_sweep,
-        )
+        yield self._list_request(next_request, list_page + 1, response.meta.get("column", 0))
 
     def parse_article(self, response: Response):
         meta = response.meta
@@ -211,6 +225,27 @@ class ColumnSpider(scrapy.Spider):
         known = self.known.get(url)
         return known is None or known.get("status") == "deleted" or not past_known
 
+    def _list_request(self, following: ListRequest, list_page: int, column: int) -> scrapy.Request:
+        """A list page to fetch, as the list mechanism asked (govpub.crawl.listing)."""
+        if following.method == "GET":
+            return self._request(following.url, LIST, callback=self.parse_list, list_page=list_page,
+                                 column=column, conditional=not self.full_sweep, list_state=following.state)
+        # POST (Hanweb dataproxy): never conditional; the servers answer every POST in full.
+        request = self._request(following.url, LIST, callback=self.parse_list, list_page=list_page,
+                                column=column, list_state=following.state)
+        return request.replace(method=following.method, body=following.body,
+                               headers={**request.headers.to_unicode_dict(),
+                                        "Content-Type": "application/x-www-form-urlencoded"})
+
+    def _allowed(self, url: str) -> str | None:
+        """`url` if the crawl may follow it: http(s) and on a links.allow path."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return None
+        if self._allow and not any(p.search(parts.path) for p in self._allow):
+            return None
+        return url
+
     def _article_request(self, url: str) -> scrapy.Request:
         return self._request(url, ARTICLE, callback=self.parse_article, page_no=1, conditional=url in self.known)
 
@@ -254,6 +289,7 @@ class ColumnSpider(scrapy.Spider):
         *,
         links: list[str] | None = None,
         next_url: str | None = None,
+        next_request: ListRequest | None = None,
         expected: bool = False,
     ) -> Fetched:
         meta = response.meta
@@ -270,12 +306,16 @@ class ColumnSpider(scrapy.Spider):
         if links is not None:
             context["links"] = links
             context["next"] = next_url
+            if next_request is not None and (next_request.method != "GET" or next_request.state):
+                context["next_request"] = next_request.to_dict()
         if response.status >= 400 and not expected:
             self.failures.append(
                 {"kind": f"http:{response.status}", "url": response.url, "message": f"HTTP {response.status}"}
             )
         return Fetched(
             url=response.url,
+            method=response.request.method,
+            request_body=response.request.body,
             status=response.status,
             reason="",
             response_headers=_header_pairs(response.headers),

@@ -27,8 +27,11 @@ from govpub_dev import sampleedit
 pytestmark = pytest.mark.services
 
 MANIFEST = json.loads((REPO_ROOT / "sample_site" / "manifest.json").read_text(encoding="utf-8"))
-SITES = sorted({a["site"] for a in MANIFEST["articles"]})
-TOTAL = len(MANIFEST["articles"])
+# The three original bureaus: the lifecycle is the same for every list mechanism, and four runs
+# over all seven would double this module's time (tests/integration/test_onboarding.py recrawls
+# one bureau per mechanism).
+SITES = ["fanwen", "jintan-jyj", "longwan-jyj"]
+TOTAL = sum(a["site"] in SITES for a in MANIFEST["articles"])
 QUERIES = ["课后服务", '"工作要点"', "龙湾 教育", "安全 -食品", "金坛"]
 GONE = "longwan/xxgk/jhzj/202405/t20240508_1234567.html"  # on longwan list page 1
 VANISHING = "fanwen/jihua/2019/0410/12788.html"  # on fanwen list page 2

@@ -8,7 +8,8 @@ from govpub.archive.clusters import cluster_fields
 from govpub.schema import sha256_text
 
 MANIFEST = json.loads((REPO_ROOT / "sample_site" / "manifest.json").read_text(encoding="utf-8"))
-KIND = {"fanwen": "repost", "longwan-jyj": "official", "jintan-jyj": "official"}
+KIND = {"fanwen": "repost", "longwan-jyj": "official", "jintan-jyj": "official", "nanhu-jyj": "official",
+        "liyang-jyj": "official", "huadu-jyj": "official", "keqiao-jyj": "official"}
 
 
 def info(article, body=None):

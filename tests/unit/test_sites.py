@@ -169,8 +169,11 @@ WORDING = [
     ({'start_urls': ['http://other.cn/']}, [], "t.toml site #1 (demo-jyj): start URL 'http://other.cn/' is outside allowed_domains ['example.gov.cn']"),
     ({'start_urls': ['http:///x']}, [], "t.toml site #1 (demo-jyj): start URL 'http:///x' is not an http(s) URL"),
     ({}, ['allowed_domains'], "t.toml site #1 (demo-jyj): missing required field 'allowed_domains'"),
-    ({}, ['links'], 't.toml site #1 (demo-jyj): missing [site.links] table'),
-    ({'links': 'x'}, [], 't.toml site #1 (demo-jyj): missing [site.links] table'),
+    ({}, ['links'], 't.toml site #1 (demo-jyj): missing [site.links] table (or a cms preset: trs, hanweb, zfxxgk, dedecms, gkmlpt)'),
+    ({'links': 'x'}, [], 't.toml site #1 (demo-jyj): [site.links] must be a table'),
+    ({'cms': 'wordpress'}, ['links'], "t.toml site #1 (demo-jyj): unknown cms 'wordpress' (known presets: trs, hanweb, zfxxgk, dedecms, gkmlpt)"),
+    ({'links': {'mechanism': 'json_api'}}, [], 't.toml site #1 (demo-jyj): links.json_items (dotted path to the list of items) is required for json_api'),
+    ({'links': {'article': 'a', 'total_pages': '共'}}, [], "t.toml site #1 (demo-jyj): links.total_pages '共' needs a group (the page count)"),
     ({'links': {}}, [], 't.toml site #1 (demo-jyj): links.article (CSS selector for article links) is required'),
     ({'links': {'article': ''}}, [], 't.toml site #1 (demo-jyj): links.article (CSS selector for article links) is required'),
     ({'links': {'article': 'a', 'allow': ['(bad']}}, [], "t.toml site #1 (demo-jyj): links.allow pattern '(bad' is not a valid regex: "),
@@ -200,3 +203,16 @@ def test_every_malformed_entry_keeps_its_wording(changed, removed, message):
         assert str(caught.value).startswith(message)
     else:
         assert str(caught.value) == message
+
+
+def test_a_cms_preset_supplies_the_links_and_explicit_values_override_it():
+    from govpub.registry.sites import _site_from_entry
+
+    base = {"id": "demo-jyj", "name": "n", "agency": "a", "allowed_domains": ["example.gov.cn"],
+            "start_urls": ["http://example.gov.cn/col/index.html"]}
+    trs = _site_from_entry({**base, "cms": "trs"}, "t.toml site #1", {})
+    assert trs.cms == "trs" and trs.links.mechanism == "trs_pager" and "ul.list li a" in trs.links.article
+    own = _site_from_entry({**base, "cms": "trs", "links": {"article": "div.mylist a"}}, "t.toml site #1", {})
+    assert own.links.article == "div.mylist a" and own.links.mechanism == "trs_pager"
+    api = _site_from_entry({**base, "cms": "gkmlpt"}, "t.toml site #1", {})
+    assert api.links.mechanism == "json_api" and api.links.json_items == "articles" and api.links.article is None

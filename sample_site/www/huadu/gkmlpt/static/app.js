@@ -1,0 +1,1 @@
+/* draws the column from the gkmlpt JSON API (data-api) */

@@ -1,0 +1,1 @@
+/* jpage: draws the list and POSTs dataproxy.jsp for further groups */
