@@ -176,14 +176,14 @@ class ColumnSpider(scrapy.Spider):
         self.logger.warning("fetch failed for %s: %s", request.url, failure.value)
 
     # -- helpers --------------------------------------------------------------------------
-    def _list_request(self, following: ListRequest, list_page: int) -> scrapy.Request:
-        """A list page to fetch, as the list mechanism asked (govpub.crawl.listing)."""
+    def _list_request(self, following: ListRequest, list_page: int, **meta) -> scrapy.Request:
+        """A list page to fetch, as the list mechanism asked (govpub.crawl.listing); `meta` goes along."""
         if following.method == "GET":
             return self._request(following.url, LIST, callback=self.parse_list, list_page=list_page,
-                                 conditional=not self.full_sweep, list_state=following.state)
+                                 conditional=not self.full_sweep, list_state=following.state, **meta)
         # POST (Hanweb dataproxy): never conditional; the servers answer every POST in full.
         request = self._request(following.url, LIST, callback=self.parse_list, list_page=list_page,
-                                list_state=following.state)
+                                list_state=following.state, **meta)
         return request.replace(method=following.method, body=following.body,
                                headers={**request.headers.to_unicode_dict(),
                                         "Content-Type": "application/x-www-form-urlencoded"})
