@@ -74,7 +74,7 @@ class ColumnSpider(scrapy.Spider):
 
     async def start(self):
         for column, url in enumerate(self.site.start_urls):
-            yield self._list_request(ListRequest(url), 1, column)
+            yield self._list_request(ListRequest(url), 1, column=column)
         for url in sorted(self.due):  # wherever they are listed: old articles sit past the incremental walk
             yield self._article_request(url)
 
@@ -150,7 +150,7 @@ class ColumnSpider(scrapy.Spider):
             self.stopped_paging.append(response.url)
             self.logger.info("[column] %s holds only known articles: paging stops (no full sweep)", response.url)
             return
-        yield self._list_request(next_request, list_page + 1, response.meta.get("column", 0))
+        yield self._list_request(next_request, list_page + 1, column=response.meta.get("column", 0))
 
     def parse_article(self, response: Response):
         meta = response.meta
@@ -225,14 +225,14 @@ class ColumnSpider(scrapy.Spider):
         known = self.known.get(url)
         return known is None or known.get("status") == "deleted" or not past_known
 
-    def _list_request(self, following: ListRequest, list_page: int, column: int) -> scrapy.Request:
-        """A list page to fetch, as the list mechanism asked (govpub.crawl.listing)."""
+    def _list_request(self, following: ListRequest, list_page: int, **meta) -> scrapy.Request:
+        """A list page to fetch, as the list mechanism asked (govpub.crawl.listing); `meta` goes along."""
         if following.method == "GET":
             return self._request(following.url, LIST, callback=self.parse_list, list_page=list_page,
-                                 column=column, conditional=not self.full_sweep, list_state=following.state)
+                                 conditional=not self.full_sweep, list_state=following.state, **meta)
         # POST (Hanweb dataproxy): never conditional; the servers answer every POST in full.
         request = self._request(following.url, LIST, callback=self.parse_list, list_page=list_page,
-                                column=column, list_state=following.state)
+                                list_state=following.state, **meta)
         return request.replace(method=following.method, body=following.body,
                                headers={**request.headers.to_unicode_dict(),
                                         "Content-Type": "application/x-www-form-urlencoded"})
