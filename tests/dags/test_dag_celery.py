@@ -12,6 +12,7 @@ version in S3) and indexed (one Elasticsearch document) exactly once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -30,6 +31,7 @@ from govpub_dev.celery_demo import (
 )
 from govpub_dev.serving import serving
 from govpub_dev.services.celery_stack import CeleryStack
+from govpub_dev.services.service_user import service_base
 from tests.ports import free_port
 
 pytestmark = [pytest.mark.services, pytest.mark.airflow]
@@ -84,6 +86,8 @@ def celery_run(module_settings, tmp_path_factory):
                 else:
                     os.environ[key] = value
             services.reset(settings, ["celery", "redis", "postgres"])  # stops, then deletes their data
+            with contextlib.suppress(OSError):  # as root: the emptied /var/lib/govpub/<hash of this home>/
+                service_base(settings, "redis").parent.rmdir()
 
 
 def test_run_succeeds_after_the_worker_died(celery_run):
