@@ -31,10 +31,8 @@ def crawl_options(site: Site, run_id: str, crawl_date: str, report_path: Path) -
         # AutoThrottle aims at this many requests in flight; its default (1) would serialise a
         # site whose registry entry allows `concurrency` at once.
         "AUTOTHROTTLE_TARGET_CONCURRENCY": site.concurrency,
-        # Scrapy's depth limit drops deeper requests silently: keep it beyond the limits the
-        # spider reports itself (links.max_list_pages list pages, then an article's pages, at
-        # most GOVPUB_MAX_ARTICLE_PAGES = 50), so a long column is never cut without a word.
-        "DEPTH_LIMIT": site.links.max_list_pages + 50 + 2,
+        # No DEPTH_LIMIT here: Scrapy's is off (spiders/settings.py) because it drops silently;
+        # TrapGuardMiddleware bounds depth below the column and reports it.
     }
 
 
