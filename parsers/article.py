@@ -142,14 +142,15 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     title = metadata.choose_title(
         metadata.first_meta(meta, META_TITLE), metadata.title_candidates(soup, index), metadata.title_from_tag(soup)
     )
-    links = extract.attachment_links(soup, page.url, ATTACHMENT_EXTENSIONS)
-    clean.drop_always(soup)
+    links = extract.attachment_links(soup, page.url, ATTACHMENT_EXTENSIONS, index.get("a", []))
+    clean.drop_always(soup, index["*"])
     container = extract.find_container(soup, index)
-    page_lines = extract.lines_of(soup.body or soup)
+    tables: dict[int, bool] = {}
+    page_lines = extract.lines_of(soup.body or soup, tables)
     body_lines: list[str] = []
     if container is not None:
         clean.drop_chrome(container)
-        body_lines = extract.lines_of(container)
+        body_lines = extract.lines_of(container, tables)
     inside = set(body_lines)
     outside = [line for line in page_lines if line not in inside]
     fields = _fields(meta, outside, body_lines, page.url, page_lines, title)

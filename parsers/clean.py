@@ -14,20 +14,23 @@ from parsers.selectors import ALWAYS_DROP_TAGS, NOISE_CLASS, STRUCTURAL_DROP_TAG
 
 # ---------------------------------------------------------------- tree level
 
-_ALWAYS_DROP = frozenset(ALWAYS_DROP_TAGS)
-_DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.I)
+ALWAYS_DROP = frozenset(ALWAYS_DROP_TAGS)
+DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.I)
 
 
-def drop_always(root: Tag) -> None:
-    """Remove elements that never carry article text (scripts, media, form controls, hidden)."""
+def drop_always(root: Tag, elements: list[Tag] | None = None) -> None:
+    """Remove elements that never carry article text (scripts, media, form controls, hidden).
+
+    `elements`: every element below root when the caller has them (the element index), else found here.
+    """
     drop = []
-    for el in root.find_all(True):  # one walk
+    for el in root.find_all(True) if elements is None else elements:  # one walk
         attrs = el.attrs or {}
         style = attrs.get("style")
         if (
-            el.name in _ALWAYS_DROP
+            el.name in ALWAYS_DROP
             or "hidden" in attrs
-            or (isinstance(style, str) and _DISPLAY_NONE.search(style))
+            or (isinstance(style, str) and DISPLAY_NONE.search(style))
         ):
             drop.append(el)
     for el in drop:
