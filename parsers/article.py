@@ -79,7 +79,7 @@ def _parse(pages: Sequence[Page], files: Sequence[AttachmentFile], template: Tem
     body_lines: list[str] = []
     for r in results:
         body_lines += _drop_title_lines(r.body_lines, title)
-    body_lines = clean.drop_adjacent_duplicates(clean.drop_repeated_body(body_lines))
+    body_lines = clean.drop_adjacent_duplicates(clean.drop_repeated_blocks(clean.drop_repeated_body(body_lines)))
     links = list(dict.fromkeys(link for r in results for link in r.links))
     if not body_lines and not links and not files:
         raise ParseError(f"no article body found in {pages[0].url}")
