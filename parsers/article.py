@@ -79,7 +79,7 @@ def _parse(pages: Sequence[Page], files: Sequence[AttachmentFile], template: Tem
     body_lines: list[str] = []
     for r in results:
         body_lines += _drop_title_lines(r.body_lines, title)
-    body_lines = clean.drop_adjacent_duplicates(clean.drop_repeated_body(body_lines))
+    body_lines = clean.drop_adjacent_duplicates(clean.drop_repeated_blocks(clean.drop_repeated_body(body_lines)))
     links = list(dict.fromkeys(link for r in results for link in r.links))
     if not body_lines and not links and not files:
         raise ParseError(f"no article body found in {pages[0].url}")
@@ -142,14 +142,15 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     title = metadata.choose_title(
         metadata.first_meta(meta, META_TITLE), metadata.title_candidates(soup, index), metadata.title_from_tag(soup)
     )
-    links = extract.attachment_links(soup, page.url, ATTACHMENT_EXTENSIONS)
-    clean.drop_always(soup)
+    links = extract.attachment_links(soup, page.url, ATTACHMENT_EXTENSIONS, index.get("a", []))
+    clean.drop_always(soup, index["*"])
     container = extract.find_container(soup, index)
-    page_lines = extract.lines_of(soup.body or soup)
+    tables: dict[int, bool] = {}
+    page_lines = extract.lines_of(soup.body or soup, tables)
     body_lines: list[str] = []
     if container is not None:
         clean.drop_chrome(container)
-        body_lines = extract.lines_of(container)
+        body_lines = extract.lines_of(container, tables)
     inside = set(body_lines)
     outside = [line for line in page_lines if line not in inside]
     fields = _fields(meta, outside, body_lines, page.url, page_lines, title)

@@ -14,20 +14,23 @@ from parsers.selectors import ALWAYS_DROP_TAGS, NOISE_CLASS, STRUCTURAL_DROP_TAG
 
 # ---------------------------------------------------------------- tree level
 
-_ALWAYS_DROP = frozenset(ALWAYS_DROP_TAGS)
-_DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.I)
+ALWAYS_DROP = frozenset(ALWAYS_DROP_TAGS)
+DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.I)
 
 
-def drop_always(root: Tag) -> None:
-    """Remove elements that never carry article text (scripts, media, form controls, hidden)."""
+def drop_always(root: Tag, elements: list[Tag] | None = None) -> None:
+    """Remove elements that never carry article text (scripts, media, form controls, hidden).
+
+    `elements`: every element below root when the caller has them (the element index), else found here.
+    """
     drop = []
-    for el in root.find_all(True):  # one walk
+    for el in root.find_all(True) if elements is None else elements:  # one walk
         attrs = el.attrs or {}
         style = attrs.get("style")
         if (
-            el.name in _ALWAYS_DROP
+            el.name in ALWAYS_DROP
             or "hidden" in attrs
-            or (isinstance(style, str) and _DISPLAY_NONE.search(style))
+            or (isinstance(style, str) and DISPLAY_NONE.search(style))
         ):
             drop.append(el)
     for el in drop:
@@ -96,6 +99,8 @@ _PAGER_WORD = re.compile(r"上一页|下一页")
 _PAGE_COUNT = re.compile(r"^共\s*\d+\s*页")
 _COUNTER = re.compile(r"^(?:浏览|阅读|点击|访问)(?:次数|量|数)?\s*[:：]?\s*\d*\s*次?$")
 _SLOGAN = re.compile(r"欢迎(?:您|你|访问|光临|来到)")
+# Notes of a portal repost: （原标题：…）, （责任编辑：…）, 【来源：…网】
+_REPOST_NOTE = re.compile(r"^[（(【\[]\s*(?:原标题|责任编辑|编辑|责编|来源|稿件来源)\s*[:：].*[)）】\]]$")
 _RELATED_HEAD = re.compile(r"^(?:相关(?:链接|文章|阅读|新闻|推荐|文档)|友情链接)\s*[:：]?$")
 
 
@@ -113,6 +118,8 @@ def is_boilerplate_line(line: str) -> bool:
     if n <= 150 and _FOOTER.search(line):
         return True
     if n <= _SHORT and ((_PAGER.match(line) and _PAGER_WORD.search(line)) or _PAGE_COUNT.match(line)):
+        return True
+    if n <= 150 and _REPOST_NOTE.match(line):
         return True
     if _COUNTER.match(line) or _RELATED_HEAD.match(line):
         return True
@@ -221,6 +228,30 @@ def drop_repeated_body(lines: list[str]) -> list[str]:
                 back += 1
             return lines[: j - back] + lines[j + size :]
     return lines
+
+
+def drop_repeated_blocks(lines: list[str], min_lines: int = 2, min_chars: int = 30) -> list[str]:
+    """A block printed again further down (a table's hidden, print or mobile copy) is kept once.
+
+    A run of at least `min_lines` lines and `min_chars` characters that repeats an earlier run
+    exactly is dropped; a single repeated line is not (a refrain, a repeated table cell value).
+    """
+    first: dict[str, int] = {}
+    out: list[str] = []
+    j = 0
+    while j < len(lines):
+        i = first.get(lines[j])
+        if i is not None:
+            n = 0
+            while j + n < len(lines) and i + n < j and lines[i + n] == lines[j + n]:
+                n += 1
+            if n >= min_lines and sum(len(x) for x in lines[j : j + n]) >= min_chars:
+                j += n
+                continue
+        first.setdefault(lines[j], j)
+        out.append(lines[j])
+        j += 1
+    return out
 
 
 def drop_adjacent_duplicates(lines: list[str]) -> list[str]:

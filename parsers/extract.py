@@ -5,6 +5,7 @@ Metadata fields and the title are read by parsers.metadata."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -47,13 +48,13 @@ def simplify_text_nodes(soup: BeautifulSoup, convert) -> None:
 # ---------------------------------------------------------------- rendering
 
 
-def lines_of(root: Tag) -> list[str]:
+def lines_of(root: Tag, tables: dict[int, bool] | None = None) -> list[str]:
     """Text of an element: one block per line, `<br>` breaks, data-table rows as tab-separated cells.
 
     One walk over the subtree that writes line and cell breaks into the text as it goes; the tree
     is not touched (inserting marker nodes into a bs4 tree cost a quarter of the parse).
     """
-    tables: dict[int, bool] = {}
+    tables = {} if tables is None else tables  # data-table verdicts, shared by the renderings of one tree
     table = root if root.name == "table" else root.find_parent("table")
     data = table is not None and _data_table(table, tables)
     in_cell = data and any(p.name in ("td", "th") for p in _up_to(root, table))
@@ -130,8 +131,9 @@ def element_index(soup: BeautifulSoup) -> Index:
     The CMS hints are simple selectors (`.TRS_Editor`, `#zoom`, `h1`, `#Article .content`), so a
     dictionary look-up replaces a CSS engine pass per selector (the parser's hot spot).
     """
-    index: dict[str, list[Tag]] = {}
-    for el in soup.find_all(True):
+    everything = soup.find_all(True)
+    index: dict[str, list[Tag]] = {"*": list(everything)}  # "*": every element, for walks that need them all
+    for el in everything:
         index.setdefault(el.name, []).append(el)
         attrs = el.attrs or {}
         ident = attrs.get("id")
@@ -295,12 +297,19 @@ def _paragraphs(body: Tag):
 # ---------------------------------------------------------------- attachments
 
 
-def attachment_links(root: Tag, base_url: str, extensions: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(absolute url, link text) of links to document files, in page order, de-duplicated."""
+def attachment_links(root: Tag, base_url: str, extensions: tuple[str, ...],
+                     anchors: list[Tag] | None = None) -> list[tuple[str, str]]:
+    """(absolute url, link text) of links to document files, in page order, de-duplicated.
+
+    `anchors`: the page's <a> elements when already at hand (the element index), else found here.
+    """
     out: dict[str, str] = {}
-    for a in root.find_all("a", href=True):
-        href = a["href"]
-        if not isinstance(href, str) or href.strip().lower().startswith(("javascript:", "mailto:", "#")):
+    mentions = _extension_mention(extensions)
+    for a in root.find_all("a", href=True) if anchors is None else anchors:
+        href = a.get("href")
+        if not isinstance(href, str) or not mentions.search(href):
+            continue  # cheap test first: urljoin on every link of a portal page was a tenth of a parse
+        if href.strip().lower().startswith(("javascript:", "mailto:", "#")):
             continue
         try:
             url = urljoin(base_url, href.strip())
@@ -313,6 +322,12 @@ def attachment_links(root: Tag, base_url: str, extensions: tuple[str, ...]) -> l
         name = name or path.rsplit("/", 1)[-1]
         out.setdefault(url, name)
     return list(out.items())
+
+
+@lru_cache(maxsize=8)
+def _extension_mention(extensions: tuple[str, ...]) -> re.Pattern:
+    """Matches an href that names one of the extensions anywhere (a superset of attachment URLs)."""
+    return re.compile("|".join(re.escape(e) for e in extensions), re.I)
 
 
 def is_attachment_url(url: str, extensions: tuple[str, ...] = ATTACHMENT_EXTENSIONS) -> bool:

@@ -100,3 +100,123 @@ def soup_of(html: str) -> BeautifulSoup:
                 text(el.text, tag, inner_container, inner_preserve)
             continue
     return soup
+
+
+# ---------------------------------------------------------------- lines without a bs4 tree
+
+LINE = "\ue000"  # the same private-use break markers as parsers.extract
+CELL = "\ue001"
+
+
+def page_lines_fast(html: str, block_tags: frozenset[str], drop_tags: frozenset[str], display_none) -> list[str] | None:
+    """Every text line of a page, rendered from lxml's tree directly (no bs4 objects at all).
+
+    The same rendering as `parsers.extract.lines_of` after `parsers.clean.drop_always`, for template
+    learning, which needs only the lines of each page of a crawl and was half of a crawl's parse
+    time (tests/unit/test_parsers_tree.py checks both give the same lines). None when the fast path
+    cannot promise that (libxml2's depth limit hit): the caller then renders through bs4.
+    """
+    from parsers.normalise import clean_line  # here, not at import: normalise loads OpenCC
+
+    parser = etree.HTMLParser(recover=True)
+    try:
+        root = etree.fromstring(html, parser) if html.strip() else None
+    except etree.LxmlError:
+        root = None
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        return None
+    if root is None:
+        return []
+    body = next(root.iter("body"), root)
+
+    def dropped(el) -> bool:
+        if not isinstance(el.tag, str) or el.tag in drop_tags:
+            return True
+        attrib = el.attrib
+        if "hidden" in attrib:
+            return True
+        style = attrib.get("style")
+        return bool(style and display_none.search(style))
+
+    tables: dict = {}
+
+    def data_table(table) -> bool:
+        known = tables.get(table)
+        if known is None:
+            known = tables[table] = _is_data_table_fast(table, dropped)
+        return known
+
+    out: list[str] = []
+
+    def text(value: str, preserve: bool) -> None:
+        if not preserve and not value.strip(_ASCII_SPACES):
+            value = "\n" if "\n" in value else " "  # bs4's rule: a tab between cells is no cell break
+        out.append(value)
+
+    stack: list = [(child, False, False, False, True) for child in reversed(list(body))]
+    if body.text:
+        text(body.text, False)
+    while stack:
+        node, data, in_cell, preserve, visit = stack.pop()
+        if not visit:  # a queued tail, or a break (never whitespace-only)
+            text(node, preserve)
+            continue
+        if dropped(node):
+            if node.tail:
+                text(node.tail, preserve)
+            continue
+        name = node.tag
+        if name == "br":
+            out.append(LINE)
+            if node.tail:
+                text(node.tail, preserve)
+            continue
+        if name == "table":
+            data = data_table(node)
+        block = name in block_tags and not in_cell
+        child_in_cell = in_cell
+        child_preserve = preserve or name in _PRESERVE
+        after = []
+        if name in ("td", "th"):
+            after.append(CELL)
+            child_in_cell = in_cell or data
+        if block:
+            out.append(LINE)
+            after.append(LINE)
+        if node.tail:
+            stack.append((node.tail, data, in_cell, preserve, False))
+        for mark in reversed(after):
+            stack.append((mark, data, in_cell, preserve, False))
+        for child in reversed(list(node)):
+            stack.append((child, data, child_in_cell, child_preserve, True))
+        if node.text:
+            text(node.text, child_preserve)
+    text = "".join(out).replace("\r", "").replace("\n", " ")
+    return [line for line in (clean_line(raw.replace(CELL, "\t")) for raw in text.split(LINE)) if line]
+
+
+def _is_data_table_fast(table, dropped) -> bool:
+    """parsers.extract._is_data_table on lxml's tree, counting only what drop_always keeps."""
+    cells = 0
+    stack = [(child, None) for child in table]
+    lengths: dict = {}
+    while stack:
+        el, cell = stack.pop()
+        if dropped(el):
+            if cell is not None and el.tail:
+                lengths[cell] += len(el.tail.strip())
+            continue
+        if el.tag == "table":
+            return False
+        if el.tag in ("td", "th"):
+            cells += 1
+            lengths[el] = len((el.text or "").strip())
+            inner = el
+        else:
+            inner = cell
+            if cell is not None and el.text:
+                lengths[cell] += len(el.text.strip())
+        if el.tail and cell is not None:
+            lengths[cell] += len(el.tail.strip())
+        stack.extend((child, inner) for child in el)
+    return cells > 0 and all(n <= 200 for n in lengths.values())

@@ -70,3 +70,15 @@ def test_strings_keep_their_bs4_kinds():
 
 def test_class_is_a_list_as_in_bs4():
     assert soup_of('<p class="a  b">x</p>').p["class"] == ["a", "b"]
+
+
+@pytest.mark.parametrize(("name", "body", "content_type"), PAGES, ids=[p[0] for p in PAGES])
+def test_template_lines_without_bs4_are_the_parsers_lines(name, body, content_type):
+    from parsers import clean, extract
+    from parsers.tree import page_lines_fast
+
+    html = re.sub(r"^\s*<\?xml[^>]*>", "", decode_html(body, content_type))
+    soup = extract.parse_html(html)
+    clean.drop_always(soup)
+    assert page_lines_fast(html, extract.BLOCK_TAGS, clean.ALWAYS_DROP, clean.DISPLAY_NONE) == \
+        extract.lines_of(soup.body or soup)
