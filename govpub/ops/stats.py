@@ -211,7 +211,14 @@ def ensure_stats_index(es, alias: str) -> str:
     (the same versioned-index lifecycle as the documents index, with mappings/stats.json)."""
     from govpub.index import ensure_index
 
-    return ensure_index(es, alias, load_stats_mapping())
+    mapping = load_stats_mapping()
+    name = ensure_index(es, alias, mapping)
+    # Version 2 only added fields (archive_documents, index_documents, index_behind): an index of an
+    # older version gets them in place, so its strict mapping accepts the new records.
+    current = es.indices.get_mapping(index=name)[name]["mappings"]
+    if int(current.get("_meta", {}).get("version", 0)) < int(mapping["_meta"]["version"]):
+        es.indices.put_mapping(index=name, properties=mapping["mappings"]["properties"], meta=mapping["_meta"])
+    return name
 
 
 def index_record(es, alias: str, record: SiteStats, refresh: bool = True) -> None:
