@@ -36,7 +36,9 @@ def airflow_run(module_settings, tmp_path_factory):
              "extra": {"endpoint_url": s.s3_endpoint, "bucket": s.s3_bucket}}
         ),
     )
-    return run_dag_test(env)
+    # Every site of the manifest's articles: the registry's 3,000-article column (tagged large)
+    # has its own test (tests/integration/test_big_column.py).
+    return run_dag_test(env, conf={"sites": SITES})
 
 
 def test_dag_run_succeeds(airflow_run):
