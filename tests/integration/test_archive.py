@@ -108,7 +108,7 @@ def test_versions_are_made_only_when_content_changes(settings, s3):
     assert archive.get_document(doc.site, doc.id) == edited
 
 
-def count_s3_requests(archive: Archive) -> "Counter[str]":
+def count_s3_requests(archive: Archive) -> "dict[str, int]":
     """S3 operations `archive` sends from now on (botocore's before-call event, no mock)."""
     from collections import Counter
 

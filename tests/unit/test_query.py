@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govpub import index
 from govpub.search import engine
 from govpub.search import query
 from govpub.search import render
