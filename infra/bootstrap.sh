@@ -82,6 +82,9 @@ if [ "$want" = "$have" ] && [ -x "$VENV/bin/govpub" ]; then
   say "python packages up to date ($VENV)"
 else
   say "installing python packages into $VENV (requirements.lock; a few minutes the first time)"
+  # Python 3.11's bundled pip (23.x) trips over an extra asked for twice (lxml[html-clean], by
+  # trafilatura and readability-lxml): "Internal issue: Candidate is not for this requirement".
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "pip==26.3"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REPO/requirements.lock"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e "$REPO"
   printf '%s\n' "$want" > "$STAMP"
