@@ -114,7 +114,7 @@ def crawl_sites(
         for site in sites:
             sweep = sweep_due(site, states[site.id], crawl_date) if full_sweep is None else full_sweep
             state_path = Path(tmp) / f"{site.id}.state.json"
-            write_spider_state(states[site.id], sweep, state_path)
+            write_spider_state(states[site.id], sweep, state_path, crawl_date)
             jobs.append({"args": {"site": site.id, "state": str(state_path)},
                          "settings": crawl_options(site, run_id, crawl_date, Path(tmp) / f"{site.id}.report.json")})
         jobs_path = Path(tmp) / "jobs.json"
