@@ -13,7 +13,7 @@ import pytest
 from govpub.archive import Archive
 from govpub.archive.clusters import load_clusters
 from govpub.archive.versions import DocumentVersions
-from govpub.documents.dedup import DocInfo, clusters_document, compute_clusters
+from govpub.documents.dedup import DocInfo, attribute_clusters, clusters_document, compute_clusters
 from govpub.pipeline.clusters import update_clusters
 from govpub.pipeline.context import RunContext
 from govpub.pipeline.run import run_site
@@ -34,9 +34,11 @@ def quiet(_line: str) -> None:
 
 def full_recomputation(settings) -> dict:
     kinds = {site_id: site.kind for site_id, site in load_sites(settings.sites_dir).items()}
+    documents = {d.id: d for d in Archive(settings).iter_documents()}
     infos = [DocInfo(d.id, d.site, kinds.get(d.site, "unknown"), d.publish_date, d.body_sha256, d.body)
-             for d in Archive(settings).iter_documents()]
-    return clusters_document(compute_clusters(infos), len(infos))
+             for d in documents.values()]
+    clusters = attribute_clusters(compute_clusters(infos), lambda member: documents.get(member["id"]))
+    return clusters_document(clusters, len(infos))
 
 
 @pytest.fixture(scope="module")
