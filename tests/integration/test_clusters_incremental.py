@@ -89,3 +89,36 @@ def test_an_update_with_nothing_new_reads_no_document_and_a_rebuild_agrees(site_
 
     update_clusters(RunContext(module_settings, echo=quiet), rebuild=True)
     assert load_clusters(context.archive) == before == full_recomputation(module_settings)
+
+
+def test_attribution_in_the_index_is_what_a_rebuild_from_s3_gives(site_by_site, module_settings, es):
+    """The attributed fields the clusters step wrote into the index equal a `govpub reindex` from S3;
+    every repost of an official document is attributed to its issuer, every other document to itself."""
+    from elasticsearch import helpers
+
+    from govpub import index
+    from govpub.pipeline.rebuild import rebuild_index
+
+    fields = ("agency", "region", "doc_number", "attributed_agency", "attributed_region", "attributed_doc_number")
+    alias = module_settings.es_alias
+
+    def held() -> dict[str, dict]:
+        index.refresh(es, alias)
+        return {h["_id"]: h["_source"] for h in helpers.scan(es, index=alias, query={"query": {"match_all": {}},
+                                                                                      "_source": list(fields)})}
+
+    before = held()
+    rebuild_index(module_settings, echo=quiet, rebuild_id="attribution")
+    assert held() == before and len(before) == len(MANIFEST["articles"])
+    clusters = load_clusters(Archive(module_settings))["clusters"]
+    attributed = {m["id"]: c["attribution"] for c in clusters if c.get("attribution")
+                  for m in c["members"] if m["id"] != c["canonical_id"]}
+    assert attributed  # the sample's fanwen reposts of longwan and jintan documents
+    for doc_id, source in before.items():
+        origin = attributed.get(doc_id)
+        if origin:
+            assert source["attributed_agency"] == origin["agency"] != source["agency"]
+            assert source["attributed_region"] == origin["region"]
+            assert source["attributed_doc_number"] == (origin["doc_number"] or source["doc_number"])
+        else:
+            assert (source["attributed_agency"], source["attributed_region"]) == (source["agency"], source["region"])
