@@ -154,6 +154,12 @@ class IndexOnly:
     canonical_id: str = _described("id of the cluster's canonical document (== id for the canonical one)")
     is_canonical: bool = _described("True for the copy search shows when collapsing duplicates")
     cluster_size: int = _described("number of documents in the cluster")
+    attributed_agency: str | None = _described(
+        "agency the document is attributed to: its cluster's official canonical's, else its own `agency`")
+    attributed_region: str | None = _described(
+        "region the document is attributed to: its cluster's official canonical's, else its own `region`")
+    attributed_doc_number: str | None = _described(
+        "文号 the document is attributed to: its cluster's official canonical's, else its own `doc_number`")
 
 
 #: name → description of each index-only field (`IndexOnly`)
@@ -162,6 +168,19 @@ INDEX_ONLY_FIELDS: dict[str, str] = {f.name: f.metadata["description"] for f in 
 
 #: fields added by `to_es_source` that are not on `Document` (tests/unit/test_schema_mapping.py)
 DERIVED_FIELDS = tuple(INDEX_ONLY_FIELDS)
+
+#: attributed field → the document's own field it defaults to (a repost of an official document
+#: inherits its issuer's values; an overlay's None means "not attributed: the document's own")
+ATTRIBUTED_FROM = {"attributed_agency": "agency", "attributed_region": "region", "attributed_doc_number": "doc_number"}
+
+
+def resolve_attribution(source: dict[str, Any]) -> dict[str, Any]:
+    """Fill each attributed field that is None with the document's own value (in place; returns it)."""
+    for attributed, own in ATTRIBUTED_FROM.items():
+        if source.get(attributed) is None:
+            source[attributed] = source.get(own)
+    return source
+
 
 _YEAR_RE = re.compile(r"^(\d{4})-")
 
@@ -190,14 +209,14 @@ def to_es_source(doc: Document, overlay: dict[str, Any] | None = None) -> dict[s
     source["publish_year"] = int(match.group(1)) if match else None
     source.update(
         {"version": 1, "status": "active", "status_date": None, "cluster": doc.id, "canonical_id": doc.id,
-         "is_canonical": True, "cluster_size": 1}
+         "is_canonical": True, "cluster_size": 1, **dict.fromkeys(ATTRIBUTED_FROM)}
     )
     if overlay:
         unknown = set(overlay) - set(INDEX_ONLY_FIELDS)
         if unknown:
             raise ValueError(f"not index-only fields: {sorted(unknown)}")
         source.update(overlay)
-    return source
+    return resolve_attribution(source)
 
 
 def same_content(a: Document, b: Document) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 
 from govpub.archive.keys import clusters_key, clusters_pending_key
 from govpub.archive.store import Archive
+from govpub.schema import ATTRIBUTED_FROM
 
 
 def load_clusters(archive: Archive) -> dict[str, Any] | None:
@@ -34,19 +35,27 @@ def clear_pending(archive: Archive) -> None:
     archive.delete(clusters_pending_key(archive.prefix))
 
 
+
+
 def cluster_fields(clusters_doc: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """doc id → {cluster, canonical_id, is_canonical, cluster_size} for every clustered document."""
+    """doc id → {cluster, canonical_id, is_canonical, cluster_size, attributed_*} for every clustered
+    document. attributed_* are the official canonical's values for the other members of a cluster
+    that has `attribution`, else None (indexing fills in the document's own: schema.resolve_attribution)."""
     fields: dict[str, dict[str, Any]] = {}
     for cluster in (clusters_doc or {}).get("clusters", []):
+        origin = cluster.get("attribution") or {}
         for member in cluster["members"]:
+            is_canonical = member["id"] == cluster["canonical_id"]
             fields[member["id"]] = {
                 "cluster": cluster["cluster"],
                 "canonical_id": cluster["canonical_id"],
-                "is_canonical": member["id"] == cluster["canonical_id"],
+                "is_canonical": is_canonical,
                 "cluster_size": cluster["size"],
+                **{k: None if is_canonical else origin.get(own) for k, own in ATTRIBUTED_FROM.items()},
             }
     return fields
 
 
 def standalone(doc_id: str) -> dict[str, Any]:
-    return {"cluster": doc_id, "canonical_id": doc_id, "is_canonical": True, "cluster_size": 1}
+    return {"cluster": doc_id, "canonical_id": doc_id, "is_canonical": True, "cluster_size": 1,
+            **dict.fromkeys(ATTRIBUTED_FROM)}

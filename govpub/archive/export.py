@@ -41,6 +41,7 @@ COLUMN_ORDER = (
     "doc_type", "body", "body_sha256", "script", "truncated", "placeholders", "year", "attachments",
     "fetched_at", "parser_version", "raw", "schema_version",
     "publish_year", "version", "status", "status_date", "cluster", "canonical_id", "is_canonical", "cluster_size",
+    "attributed_agency", "attributed_region", "attributed_doc_number",  # export schema 1, added in mapping v4
 )
 
 

@@ -139,6 +139,24 @@ def compute_clusters(docs: Iterable[DocInfo], threshold: float = THRESHOLD) -> l
     return clusters
 
 
+#: what a cluster's `attribution` holds: its official canonical's values, which its reposts inherit
+ATTRIBUTION_FIELDS = ("agency", "region", "doc_number")
+
+
+def attribute_clusters(clusters: list[dict[str, Any]], canonical_document) -> list[dict[str, Any]]:
+    """Give each cluster whose canonical copy is an official site's an `attribution`: that copy's
+    agency, region and 文号 (`canonical_document(member)` returns the Document, or None when it
+    cannot be read: no attribution). In place; returns `clusters`."""
+    for cluster in clusters:
+        canonical = next(m for m in cluster["members"] if m["id"] == cluster["canonical_id"])
+        if canonical["kind"] != "official":
+            continue
+        doc = canonical_document(canonical)
+        if doc is not None:
+            cluster["attribution"] = {k: getattr(doc, k) for k in ATTRIBUTION_FIELDS}
+    return clusters
+
+
 def clusters_document(clusters: list[dict], documents: int, threshold: float = THRESHOLD) -> dict[str, Any]:
     return {
         "schema_version": CLUSTERS_SCHEMA_VERSION,

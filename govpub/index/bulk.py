@@ -9,7 +9,7 @@ from elasticsearch import Elasticsearch, helpers
 
 from govpub.index.client import translate_connection_errors
 from govpub.index.lifecycle import ensure_index
-from govpub.schema import Document, to_es_source
+from govpub.schema import ATTRIBUTED_FROM, Document, to_es_source
 
 BULK_CHUNK_SIZE = 500
 
@@ -78,25 +78,44 @@ def bulk_index(
 
 @translate_connection_errors
 def update_overlays(es: Elasticsearch, alias: str, overlays: dict[str, dict[str, Any]], refresh: bool = True) -> int:
-    """Partial updates of index-only fields (status, cluster …); documents not indexed yet are skipped."""
-    actions = (
-        {"_op_type": "update", "_index": alias, "_id": doc_id, "doc": overlay}
-        for doc_id, overlay in overlays.items()
-    )
+    """Partial updates of index-only fields (status, cluster …); documents not indexed yet are skipped.
+
+    An attributed field left None (not attributed) gets the document's own value, as `to_es_source`
+    gives it: read from the index first (one mget per chunk; this distribution has no scripting)."""
     updated = 0
-    for ok, item in helpers.streaming_bulk(es, actions, chunk_size=BULK_CHUNK_SIZE, raise_on_error=False):
-        info = item.get("update", {}) if isinstance(item, dict) else {}
-        if ok:
-            updated += 1
-        elif (info.get("error") or {}).get("type") != "document_missing_exception":
-            raise RuntimeError(f"index update of {info.get('_id')} failed: {_item_reason(info.get('error'))}")
+    items = list(overlays.items())
+    for start in range(0, len(items), BULK_CHUNK_SIZE):
+        chunk = dict(items[start:start + BULK_CHUNK_SIZE])
+        own = _own_values(es, alias, [i for i, o in chunk.items() if any(o.get(k, 0) is None for k in ATTRIBUTED_FROM)])
+        actions = (
+            {"_op_type": "update", "_index": alias, "_id": doc_id,
+             "doc": {**overlay, **{k: own.get(doc_id, {}).get(f) for k, f in ATTRIBUTED_FROM.items()
+                                   if k in overlay and overlay[k] is None}}}
+            for doc_id, overlay in chunk.items()
+        )
+        for ok, item in helpers.streaming_bulk(es, actions, chunk_size=BULK_CHUNK_SIZE, raise_on_error=False):
+            info = item.get("update", {}) if isinstance(item, dict) else {}
+            if ok:
+                updated += 1
+            elif (info.get("error") or {}).get("type") != "document_missing_exception":
+                raise RuntimeError(f"index update of {info.get('_id')} failed: {_item_reason(info.get('error'))}")
     if refresh and overlays:
         es.indices.refresh(index=alias)
     return updated
 
 
-#: the index-only fields convergence compares (publish_year is derived from the document itself)
-OVERLAY_FIELDS = ("version", "status", "status_date", "cluster", "canonical_id", "is_canonical", "cluster_size")
+def _own_values(es: Elasticsearch, alias: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """doc id → its own agency, region, doc_number as indexed (ids not indexed are left out)."""
+    if not ids:
+        return {}
+    resp = es.mget(index=alias, ids=ids, source_includes=list(ATTRIBUTED_FROM.values()))
+    return {d["_id"]: d.get("_source") or {} for d in resp["docs"] if d.get("found")}
+
+
+#: the index-only fields convergence compares (publish_year is derived from the document itself),
+#: and the document's own fields the attributed ones default to
+OVERLAY_FIELDS = ("version", "status", "status_date", "cluster", "canonical_id", "is_canonical", "cluster_size",
+                  *ATTRIBUTED_FROM, *ATTRIBUTED_FROM.values())
 
 
 @translate_connection_errors

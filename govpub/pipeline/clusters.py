@@ -12,13 +12,14 @@ state is built from every latest document once.
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
 from govpub import index
 from govpub.archive import Archive, clusters_key, parse_document_key, run_key
 from govpub.archive.clusters import clear_pending, cluster_fields, load_clusters, load_pending, standalone, write_pending
-from govpub.documents.dedup import clusters_document
+from govpub.documents.dedup import attribute_clusters, clusters_document
 from govpub.pipeline.context import RunContext
 from govpub.pipeline.lsh_state import READ_WORKERS, LshState
 from govpub.pipeline.results import ClustersResult
@@ -51,15 +52,17 @@ def update_clusters(
         applied = set(state.manifest["applied_runs"])
         wanted = sorted(set(changed) | {k for run in runs if run not in applied for k in run_documents(archive, run)})
         mode = f"{len(wanted)} documents archived since the last update"
-    updated_ids = state.apply(read_documents(archive, wanted))
+    read = read_documents(archive, wanted)
+    updated_ids = state.apply(read)
     applied = sorted(set(state.manifest["applied_runs"]) | set(runs))
     # an unchanged state is not written again (a re-run writes nothing)
     state_changed = bool(updated_ids) or applied != state.manifest["applied_runs"] or state.manifest["generation"] == 0
     state.manifest["applied_runs"] = applied
     clusters = state.clusters(kinds)
     documents = state.documents()
-    new_doc = clusters_document(clusters, documents)
     stored = load_clusters(archive)
+    attribute(archive, clusters, stored, {d.id: d for d in read})
+    new_doc = clusters_document(clusters, documents)
     old_fields, new_fields = cluster_fields(stored), cluster_fields(new_doc)
     changed_ids = sorted(i for i in set(old_fields) | set(new_fields) if old_fields.get(i) != new_fields.get(i))
     pending = load_pending(archive)
@@ -86,6 +89,22 @@ def update_clusters(
     )
     return ClustersResult(documents=documents, clusters=len(clusters), clustered_documents=members,
                           changed=len(changed_ids), index_updated=updated, written=bool(written))
+
+
+def attribute(archive: Archive, clusters: list[dict], stored: dict | None, read: dict[str, Document]) -> None:
+    """`dedup.attribute_clusters` reading each official canonical from the documents this update
+    read, else keeping the stored clusters' attribution (same canonical, not re-read: unchanged),
+    else with one GET of its latest version."""
+    known = {c["canonical_id"]: c["attribution"] for c in (stored or {}).get("clusters", []) if c.get("attribution")}
+
+    def canonical_document(member: dict):
+        if member["id"] in read:
+            return read[member["id"]]
+        if member["id"] in known:
+            return SimpleNamespace(**known[member["id"]])
+        return archive.get_document(member["site"], member["id"])
+
+    attribute_clusters(clusters, canonical_document)
 
 
 def run_documents(archive: Archive, run_id: str) -> set[tuple[str, str]]:

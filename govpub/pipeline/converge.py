@@ -20,11 +20,11 @@ from typing import Any, Callable
 from govpub import index
 from govpub.archive.clusters import standalone
 from govpub.archive.versions import DocumentVersions
-from govpub.schema import Document
+from govpub.schema import ATTRIBUTED_FROM, Document
 
 READ_WORKERS = 8
 #: overlay fields of the cluster step (the rest — version, status — come from versions and status records)
-CLUSTER_FIELDS = ("cluster", "canonical_id", "is_canonical", "cluster_size")
+CLUSTER_FIELDS = ("cluster", "canonical_id", "is_canonical", "cluster_size", *ATTRIBUTED_FROM)
 
 
 @dataclass
@@ -103,7 +103,9 @@ def converge(
             result.stale += 1
             to_index.append(doc_id)
         else:
-            differs = {k for k, v in overlay.items() if held.get(k) != v}
+            # an attributed field the archive leaves None is the document's own value, as indexed
+            wanted = {**overlay, **{k: held.get(own) for k, own in ATTRIBUTED_FROM.items() if overlay.get(k) is None}}
+            differs = {k for k, v in wanted.items() if held.get(k) != v}
             if differs:
                 result.status_pending += bool(differs & {"status", "status_date"})
                 result.cluster_pending += bool(differs & set(CLUSTER_FIELDS))

@@ -336,7 +336,9 @@ def series(es: Elasticsearch, alias: str, params: SearchParams, *, agencies: int
 
     Returns [{"agency", "count", "years": [2019, …], "series": [{"doc_type", "count",
     "documents": [{id, title, year, publish_date, url, site}, … oldest first]}]}], biggest agency
-    first. The agency is the site registry's (`agency`), else the page's `source`.
+    first. The agency is the one a document is attributed to (`attributed_agency`: a repost of an
+    official document counts as its issuer's; otherwise the site registry's), else the page's `source`;
+    each document keeps its own `site`, where it was found.
     `params` filters as in search (q, site, doc_type, year, dates…); with `collapse`, only each
     cluster's canonical copy is listed, with the cluster's other documents (reposts, found on other
     sites) as its `copies` — so a bureau's series holds its own documents, and a content farm's
@@ -384,8 +386,8 @@ def _series_body(params: SearchParams, *, agencies: int, doc_types: int) -> dict
         "top_hits": {
             "size": SERIES_DOCS_PER_TYPE,
             "sort": [{"year": {"order": "asc", "missing": "_last"}}, {"publish_date": {"order": "asc", "missing": "_last"}}],
-            "_source": ["id", "title", "year", "publish_year", "publish_date", "url", "site", "doc_number", "cluster",
-                        "cluster_size"],
+            "_source": ["id", "title", "year", "publish_year", "publish_date", "url", "site", "doc_number",
+                        "attributed_doc_number", "cluster", "cluster_size"],
         }
     }
     by_type = {"terms": {"field": "doc_type", "size": doc_types}, "aggs": {"docs": top}}
@@ -393,9 +395,9 @@ def _series_body(params: SearchParams, *, agencies: int, doc_types: int) -> dict
         "query": query_clause(params, extra_filters=extra),
         "size": 0,
         "aggs": {
-            "agency": {"terms": {"field": "agency", "size": agencies}, "aggs": {"types": by_type}},
+            "agency": {"terms": {"field": "attributed_agency", "size": agencies}, "aggs": {"types": by_type}},
             "no_agency": {
-                "filter": {"bool": {"must_not": [{"exists": {"field": "agency"}}]}},
+                "filter": {"bool": {"must_not": [{"exists": {"field": "attributed_agency"}}]}},
                 "aggs": {"source": {"terms": {"field": "source", "size": agencies}, "aggs": {"types": by_type}}},
             },
         },
@@ -413,7 +415,8 @@ def _series_group(bucket: dict[str, Any]) -> dict[str, Any]:
                 years.add(year)
             docs.append({"id": src.get("id"), "title": src.get("title"), "year": year,
                          "publish_date": src.get("publish_date"), "url": src.get("url"),
-                         "site": src.get("site"), "doc_number": src.get("doc_number"),
+                         "site": src.get("site"),
+                         "doc_number": src.get("attributed_doc_number") or src.get("doc_number"),
                          "cluster": src.get("cluster") or src.get("id"), "cluster_size": src.get("cluster_size")})
         docs.sort(key=lambda d: (d["year"] is None, d["year"] or 0, d["publish_date"] or ""))
         types.append({"doc_type": tb["key"], "count": tb["doc_count"], "documents": docs})

@@ -34,12 +34,13 @@ QUERY_FIELDS: dict[str, tuple[str, str]] = {
     "title": ("text", "title"),
     "site": ("keyword", "site"),
     "source": ("keyword", "source"),
-    "agency": ("keyword", "agency"),
-    "region": ("keyword", "region"),
+    # a repost of an official document counts as its issuer's (schema.ATTRIBUTED_FROM)
+    "agency": ("keyword", "attributed_agency"),
+    "region": ("keyword", "attributed_region"),
     "type": ("keyword", "doc_type"),
     "doc_type": ("keyword", "doc_type"),
-    "number": ("keyword", "doc_number"),
-    "doc_number": ("keyword", "doc_number"),
+    "number": ("keyword", "attributed_doc_number"),
+    "doc_number": ("keyword", "attributed_doc_number"),
     "status": ("keyword", "status"),
     "year": ("year", "year"),
 }

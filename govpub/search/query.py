@@ -38,14 +38,18 @@ HIGHLIGHT_PRE, HIGHLIGHT_POST = "<em>", "</em>"
 FACET_SIZE = 50
 
 #: keyword facets: request name → indexed field (the `year` facet merges `year` and `publish_year`)
+#: agency and region count a repost of an official document under its issuer (the site stays its own)
 FACET_FIELDS = {
     "site": "site",
-    "agency": "agency",
+    "agency": "attributed_agency",
     "source": "source",
-    "region": "region",
+    "region": "attributed_region",
     "doc_type": "doc_type",
     "status": "status",
 }
+
+#: filter parameter → indexed field, where they differ
+FILTER_FIELDS = {"agency": "attributed_agency", "region": "attributed_region"}
 
 HIT_SOURCE_FIELDS = [
     "id", "title", "url", "site", "source", "agency", "region", "publish_date", "year", "publish_year",
@@ -157,7 +161,7 @@ def filter_clauses(params: SearchParams) -> list[dict[str, Any]]:
     for name in ("site", "agency", "source", "region", "doc_type", "status"):
         values = getattr(params, name)
         if values:
-            filters.append({"terms": {name: list(values)}})
+            filters.append({"terms": {FILTER_FIELDS.get(name, name): list(values)}})
     if params.year:
         filters.append({"bool": {"should": [year_clause(y) for y in params.year], "minimum_should_match": 1}})
     date_range = {k: v for k, v in (("gte", params.date_from), ("lte", params.date_to)) if v}

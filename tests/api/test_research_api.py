@@ -154,3 +154,36 @@ def test_series_files_reposts_as_copies_under_the_bureaus_documents(http, loaded
     every = {d["id"] for g in http.get("/series", params={"collapse": "false"}).json()["groups"]
              for s in g["series"] for d in s["documents"]}
     assert repost in every
+
+
+@pytest.mark.parametrize("collapse", ["true", "false"])
+def test_a_repost_counts_under_its_issuer_in_filters_facets_and_series(http, loaded, collapse):
+    """The fanwen repost of a longwan document is found by the bureau's agency and region, counts
+    under them in the facets and sits under the bureau in the series; its site stays fanwen."""
+    original = doc_id(loaded, article("好学龙青", "longwan-jyj")["url"])
+    repost = doc_id(loaded, article("好学龙青", "fanwen")["url"])
+    bureau, region = "温州市龙湾区教育局", "浙江省温州市龙湾区"
+    found = http.get("/search", params={"q": f'"好学龙青" agency:{bureau}', "collapse": collapse}).json()
+    listed = {h["id"]: h for h in found["hits"]} | {c["id"]: c for h in found["hits"] for c in h["copies"]}
+    assert {original, repost} <= set(listed) and listed[repost]["site"] == "fanwen"
+    by_param = http.get("/search", params={"q": '"好学龙青"', "region": region, "collapse": collapse}).json()
+    assert {h["id"] for h in by_param["hits"]} | {c["id"] for h in by_param["hits"] for c in h["copies"]} >= {repost}
+    farm = http.get("/search", params={"q": '"好学龙青"', "agency": "一流范文网", "collapse": collapse}).json()
+    assert farm["total"] == 0  # the farm is where it was found, not who issued it
+
+    facets = http.get("/search", params={"q": '"好学龙青"', "collapse": collapse}).json()["facets"]
+    agencies = {f["value"]: f for f in facets["agency"]}
+    assert set(agencies) == {bureau} and agencies[bureau]["count"] == 2
+    assert {f["value"] for f in facets["region"]} == {region}
+    assert {f["value"]: f["count"] for f in facets["site"]} == {"longwan-jyj": 1, "fanwen": 1}
+    if collapse == "true":
+        assert agencies[bureau]["clusters"] == 1
+
+    groups = {g["agency"]: g for g in http.get("/series", params={"collapse": collapse}).json()["groups"]}
+    under_bureau = {d["id"]: d for s in groups[bureau]["series"] for d in s["documents"]}
+    farm_series = {d["id"] for s in groups.get("一流范文网", {"series": []})["series"] for d in s["documents"]}
+    assert repost not in farm_series
+    if collapse == "true":
+        assert [c["id"] for c in under_bureau[original]["copies"]] == [repost]
+    else:
+        assert under_bureau[repost]["site"] == "fanwen" and original in under_bureau

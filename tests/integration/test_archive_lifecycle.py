@@ -246,3 +246,11 @@ def test_parquet_export_reads_with_pyarrow_and_duckdb(settings, history, tmp_pat
     ).fetchall()
     assert sum(n for _, n, _ in rows) == total and sum(d for _, _, d in rows) == 2
     assert [site for site, _, _ in rows] == SITES
+    # the appended attribution columns: the fanwen reposts of official documents carry their issuer
+    attributed = duckdb.sql(
+        f"select count(*) from read_parquet('{tmp_path}/documents/*/*.parquet', hive_partitioning = true) "
+        f"where site = 'fanwen' and not is_canonical and attributed_agency <> agency").fetchall()[0][0]
+    reposts = sum(1 for c in load_clusters(archive)["clusters"] if c.get("attribution")
+                  for m in c["members"] if m["site"] == "fanwen" and m["id"] != c["canonical_id"])
+    assert attributed == reposts > 0
+    assert manifest["columns"][-4:] == ["attributed_agency", "attributed_region", "attributed_doc_number", "site"]

@@ -52,8 +52,45 @@ def test_cluster_fields_for_the_index():
     docs = [DocInfo("b", "fanwen", "repost", "2024-01-01", sha256_text(body), body),
             DocInfo("a", "fanwen", "repost", "2024-02-01", sha256_text(body), body)]
     fields = cluster_fields(clusters_document(compute_clusters(docs), 2))
-    assert fields["b"] == {"cluster": "b", "canonical_id": "b", "is_canonical": True, "cluster_size": 2}
+    assert fields["b"] == {"cluster": "b", "canonical_id": "b", "is_canonical": True, "cluster_size": 2,
+                           "attributed_agency": None, "attributed_region": None, "attributed_doc_number": None}
     assert fields["a"]["canonical_id"] == "b" and fields["a"]["is_canonical"] is False
+
+
+def test_a_repost_of_an_official_document_is_attributed_to_its_issuer():
+    from types import SimpleNamespace
+
+    from govpub.archive.clusters import standalone
+    from govpub.documents.dedup import attribute_clusters
+    from govpub.schema import Document, to_es_source
+
+    body = "龙湾区教育局2024年工作要点。坚持立德树人，办好人民满意的教育。" * 5
+    bureau = SimpleNamespace(agency="温州市龙湾区教育局", region="浙江省温州市龙湾区", doc_number="温龙教〔2024〕12号")
+    official = [DocInfo("a", "longwan-jyj", "official", "2024-05-08", sha256_text(body), body),
+                DocInfo("b", "fanwen", "repost", "2024-05-01", sha256_text(body), body)]
+    read = []
+    clusters = attribute_clusters(compute_clusters(official), lambda m: read.append(m["id"]) or bureau)
+    assert read == ["a"] and clusters[0]["attribution"] == vars(bureau)
+    fields = cluster_fields(clusters_document(clusters, 2))
+    assert fields["b"]["attributed_agency"] == "温州市龙湾区教育局"
+    assert fields["b"]["attributed_doc_number"] == "温龙教〔2024〕12号"
+    assert fields["a"]["attributed_agency"] is None  # the canonical is its own issuer
+
+    repost = Document(id="b", url="http://x/b", site="fanwen", title="t", publish_date="2024-05-01", source=None,
+                      doc_number=None, index_no=None, body=body, fetched_at="2024-05-02T00:00:00Z",
+                      parser_version="1", raw=None, body_sha256=sha256_text(body), agency="一流范文网", region="")
+    indexed = to_es_source(repost, fields["b"])
+    assert (indexed["attributed_agency"], indexed["attributed_region"], indexed["attributed_doc_number"]) == (
+        "温州市龙湾区教育局", "浙江省温州市龙湾区", "温龙教〔2024〕12号")
+    assert (indexed["site"], indexed["agency"]) == ("fanwen", "一流范文网")  # where it was found stays its own
+    alone = to_es_source(repost, standalone("b"))  # out of the cluster: its own values again
+    assert (alone["attributed_agency"], alone["attributed_region"], alone["attributed_doc_number"]) == ("一流范文网", "", None)
+
+    # a cluster whose canonical is a repost attributes nobody; no canonical is read
+    farm = [DocInfo(i, "fanwen", "repost", "2024-05-01", sha256_text(body), body) for i in ("c", "d")]
+    clusters = attribute_clusters(compute_clusters(farm), lambda m: read.append(m["id"]))
+    assert "attribution" not in clusters[0] and read == ["a"]
+    assert cluster_fields(clusters_document(clusters, 2))["d"]["attributed_agency"] is None
 
 
 def test_incremental_edges_use_the_bands_minhashlsh_uses():

@@ -180,7 +180,7 @@ def test_filters_and_paging():
     assert "filter" not in build_query("课后")["query"]["bool"]
     multi = build_query("", doc_type=["通知", "工作要点"], agency="温州市龙湾区教育局", region="浙江省")
     f = multi["query"]["bool"]["filter"]
-    assert {"terms": {"doc_type": ["通知", "工作要点"]}} in f and {"terms": {"region": ["浙江省"]}} in f
+    assert {"terms": {"doc_type": ["通知", "工作要点"]}} in f and {"terms": {"attributed_region": ["浙江省"]}} in f
 
 
 def test_year_filter_falls_back_to_publish_year():

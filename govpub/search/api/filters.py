@@ -14,9 +14,10 @@ class _FilterParams:
         self,
         q: Annotated[str, Query(description="query text (see the syntax above)", max_length=2000)] = "",
         site: Annotated[list[str] | None, Query(description="site id(s); several are ORed")] = None,
-        agency: Annotated[list[str] | None, Query(description="agency (机构) from the site registry")] = None,
+        agency: Annotated[list[str] | None, Query(description="agency (机构) a document is attributed to: "
+                                                          "the site registry's, or for a repost of an official document its issuer's")] = None,
         source: Annotated[list[str] | None, Query(description="source (来源) as printed on the page")] = None,
-        region: Annotated[list[str] | None, Query(description="region (地区)")] = None,
+        region: Annotated[list[str] | None, Query(description="region (地区), attributed like agency")] = None,
         doc_type: Annotated[list[str] | None, Query(description="document type (文种): 工作要点, 通知 …")] = None,
         year: Annotated[list[str] | None, Query(description="the year a document is about (else its publish year)")] = None,
         status: Annotated[list[str] | None, Query(description="active | deleted")] = None,

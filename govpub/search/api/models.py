@@ -74,7 +74,8 @@ class SearchResponse(BaseModel):
     sort: str
     hits: list[SearchHit]
     facets: dict[str, list[FacetValue]] = Field(
-        description="counts per value among the matches: site, agency, source, region, doc_type, status, year"
+        description="counts per value among the matches: site, agency, source, region, doc_type, status, year "
+                    "(agency and region as attributed: a repost of an official document counts under its issuer)"
     )
 
 
