@@ -44,7 +44,7 @@ def run_demo(settings: Settings, query: str = "课后服务") -> int:
         services.ensure_airflow_db(settings)
         Archive(settings).ensure_bucket()
 
-        sites = demo_sites(settings)
+        sites = demo_sites()
         say(f"running the {DAG_ID} DAG through Airflow (`airflow dags test`) on {len(sites)} sites: {', '.join(sites)}")
         env = {**os.environ, **services.airflow_env(settings), **settings.to_env()}
         code = _stream(["airflow", "dags", "test", DAG_ID, "-c", json.dumps({"sites": sites})], env)
@@ -70,7 +70,7 @@ def run_demo(settings: Settings, query: str = "课后服务") -> int:
     return 0
 
 
-def demo_sites(settings: Settings) -> list[str]:
+def demo_sites() -> list[str]:
     """The three original bureaus (34 articles): the demo stays fast. The other sample bureaus
     (one per list mechanism) and the 3,000-article column are crawled by the tests."""
     return list(DEMO_SITES)

@@ -119,8 +119,7 @@ def crawl_sites(
                          "settings": crawl_options(site, run_id, crawl_date, Path(tmp) / f"{site.id}.report.json")})
         jobs_path = Path(tmp) / "jobs.json"
         jobs_path.write_text(json.dumps(jobs), encoding="utf-8")
-        env = {**os.environ, **settings.to_env(), "SCRAPY_SETTINGS_MODULE": "spiders.settings"}
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+        env = scrapy_env(settings)
         context.echo(f"crawling {len(sites)} sites in one Scrapy process: {', '.join(site_ids)}")
         tail = run_streaming(crawl_many_command(jobs_path), env, context.echo, prefix="[crawl] ")
         seconds = round(time.monotonic() - started, 2)
@@ -137,6 +136,14 @@ def crawl_sites(
     return results
 
 
+def scrapy_env(settings) -> dict[str, str]:
+    """The environment a `scrapy crawl` child runs in: the settings, the spiders' settings module,
+    the repository on the path (the spiders are not an installed package)."""
+    env = {**os.environ, **settings.to_env(), "SCRAPY_SETTINGS_MODULE": "spiders.settings"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
 def run_spider(context: RunContext, site: Site, run_id: str, crawl_date: str, state: dict, full_sweep: bool) -> dict:
     """The spider's report (govpub.crawl.runner runs it in a child process; see its docstring for why)."""
     settings = context.settings
@@ -145,8 +152,7 @@ def run_spider(context: RunContext, site: Site, run_id: str, crawl_date: str, st
         state_path = Path(tmp) / "state.json"
         write_spider_state(state, full_sweep, state_path, crawl_date)
         command = scrapy_command(site, run_id, crawl_date, report_path, state_path)
-        env = {**os.environ, **settings.to_env(), "SCRAPY_SETTINGS_MODULE": "spiders.settings"}
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+        env = scrapy_env(settings)
         mode = "full sweep" if full_sweep else "incremental"
         due = len(due_articles(state, crawl_date))
         context.echo(f"[{site.id}] crawling {', '.join(site.start_urls)} ({mode}, {len(state['articles'])} known "

@@ -274,13 +274,7 @@ class ColumnSpider(scrapy.Spider):
         href = (link.attrib.get("href") or "").strip()
         if not href or href.startswith(("javascript:", "mailto:", "#")):
             return None
-        url = response.urljoin(href)
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            return None
-        if self._allow and not any(p.search(parts.path) for p in self._allow):
-            return None
-        return url
+        return self._allowed(response.urljoin(href))
 
     def _fetched(
         self,
