@@ -23,6 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from govpub import index  # noqa: E402
 from govpub.settings import Settings  # noqa: E402
+from govpub_dev.demo import DEMO_SITES  # noqa: E402
 from govpub_dev.sample_truth import MANIFEST, manifest_articles, mismatches  # noqa: E402
 
 
@@ -31,8 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", default=settings.sample_site_url, help="the sample site's URL in the crawl")
     parser.add_argument("--manifest", type=Path, default=MANIFEST)
+    parser.add_argument("--sites", nargs="*", default=list(DEMO_SITES),
+                        help="the sites the run crawled (default: the demo's)")
     args = parser.parse_args(argv)
-    articles = manifest_articles(args.manifest)
+    articles = [a for a in manifest_articles(args.manifest) if a["site"] in args.sites]
     es = index.client(settings)
     index.check_reachable(es, settings)
     reports = mismatches(es, settings.es_alias, args.base_url, articles)
