@@ -22,6 +22,7 @@ from parsers.normalise import (
 )
 from parsers.selectors import ATTACHMENT_EXTENSIONS, META_DATE, META_SOURCE, META_TITLE
 from parsers.template import EMPTY, Template
+from parsers.tree import han_text, simplify_text
 
 _PUBLISHED_LABELS = ("发布日期", "发布时间", "发表时间")
 _DATE_LABELS = ("发布日期", "发布时间", "发表时间", "发文日期", "生成日期", "成文日期", "日期", "时间")
@@ -133,24 +134,25 @@ def _merge_fields(results: list[_PageResult]) -> dict[str, str | None]:
 
 def _parse_page(page: Page, template: Template) -> _PageResult:
     html = strip_pinyin_glosses(decode_html(page.body, page.content_type))
-    soup = extract.parse_html(html)
-    script = detect_script(soup.get_text())
+    tree = extract.parse_html(html)
+    script = detect_script(han_text(tree))
     if script == "hant":
-        extract.simplify_text_nodes(soup, to_simplified)  # so label/noise patterns need one script
-    meta = metadata.meta_fields(soup)
-    index = extract.element_index(soup)
+        simplify_text(tree, to_simplified)  # so label/noise patterns need one script
+    meta = metadata.meta_fields(tree)
+    index = extract.element_index(tree)
     title = metadata.choose_title(
-        metadata.first_meta(meta, META_TITLE), metadata.title_candidates(soup, index), metadata.title_from_tag(soup)
+        metadata.first_meta(meta, META_TITLE), metadata.title_candidates(tree, index), metadata.title_from_tag(tree)
     )
-    links = extract.attachment_links(soup, page.url, ATTACHMENT_EXTENSIONS, index.get("a", []))
-    clean.drop_always(soup, index["*"])
-    container = extract.find_container(soup, index)
-    tables: dict[int, bool] = {}
-    page_lines = extract.lines_of(soup.body or soup, tables)
+    links = extract.attachment_links(tree, page.url, ATTACHMENT_EXTENSIONS, index.get("a", []))
+    clean.drop_always(tree, index["*"])
+    container = extract.find_container(tree, index)
+    tables: dict = {}
+    body = tree.body()
+    page_lines = extract.lines_of(body, tree, tables) if body is not None else []
     body_lines: list[str] = []
     if container is not None:
-        clean.drop_chrome(container)
-        body_lines = extract.lines_of(container, tables)
+        clean.drop_chrome(tree, container)
+        body_lines = extract.lines_of(container, tree, tables)
     inside = set(body_lines)
     outside = [line for line in page_lines if line not in inside]
     fields = _fields(meta, outside, body_lines, page.url, page_lines, title)

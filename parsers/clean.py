@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
-from bs4 import Tag
+from lxml import etree
 
 from parsers.selectors import ALWAYS_DROP_TAGS, NOISE_CLASS, STRUCTURAL_DROP_TAGS
+from parsers.tree import text_of
 
 # ---------------------------------------------------------------- tree level
 
@@ -18,50 +19,45 @@ ALWAYS_DROP = frozenset(ALWAYS_DROP_TAGS)
 DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.I)
 
 
-def drop_always(root: Tag, elements: list[Tag] | None = None) -> None:
-    """Remove elements that never carry article text (scripts, media, form controls, hidden).
+def drop_always(tree, elements: list | None = None) -> None:
+    """Drop elements that never carry article text (scripts, media, form controls, hidden).
 
-    `elements`: every element below root when the caller has them (the element index), else found here.
+    `elements`: every element of the tree when the caller has them (the element index), else found here.
     """
-    drop = []
-    for el in root.find_all(True) if elements is None else elements:  # one walk
-        attrs = el.attrs or {}
+    if elements is None:
+        elements = tree.elements()
+    for el in elements:  # one walk
+        attrs = el.attrib
+        if el.tag in ALWAYS_DROP or "hidden" in attrs:
+            tree.drop(el)
+            continue
         style = attrs.get("style")
-        if (
-            el.name in ALWAYS_DROP
-            or "hidden" in attrs
-            or (isinstance(style, str) and DISPLAY_NONE.search(style))
-        ):
-            drop.append(el)
-    for el in drop:
-        if not el.decomposed:
-            el.decompose()
+        if style and DISPLAY_NONE.search(style):
+            tree.drop(el)
 
 
-def drop_chrome(root: Tag) -> None:
-    """Remove layout chrome (nav/header/footer tags, share bars, breadcrumbs...) below root.
+def drop_chrome(tree, root) -> None:
+    """Drop layout chrome (nav/header/footer tags, share bars, breadcrumbs...) below root.
 
     An element holding half or more of root's text is kept: some sites wrap the whole page in
     <form> or give the article wrapper a class like "main_side".
     """
-    total = max(len(root.get_text()), 1)
-    targets = [el for el in root.find_all(True) if el.name in STRUCTURAL_DROP_TAGS or has_noise_class(el)]
-    chosen = {id(el) for el in targets}
+    total = max(len(text_of(root, tree)), 1)
+    targets = [el for el in root.iterdescendants(etree.Element)
+               if (el.tag in STRUCTURAL_DROP_TAGS or has_noise_class(el)) and not tree.removed(el)]
+    chosen = set(targets)
     for el in targets:
-        if el.decomposed or any(id(p) in chosen for p in el.parents):
+        if any(p in chosen for p in el.iterancestors()):
             continue  # removed together with its ancestor
-        if len(el.get_text()) * 2 >= total:
-            chosen.discard(id(el))  # too big to be chrome: keep it, but still look inside
+        if len(text_of(el, tree)) * 2 >= total:
+            chosen.discard(el)  # too big to be chrome: keep it, but still look inside
             continue
-        el.decompose()
+        tree.drop(el)
 
 
-def has_noise_class(el: Tag) -> bool:
-    attrs = el.attrs or {}
-    cls = attrs.get("class")
-    names = " ".join(cls) if isinstance(cls, list) else str(cls or "")
-    ident = str(attrs.get("id") or "")
-    return bool(NOISE_CLASS.search(names) or NOISE_CLASS.search(ident))
+def has_noise_class(el) -> bool:
+    attrs = el.attrib
+    return bool(NOISE_CLASS.search(attrs.get("class") or "") or NOISE_CLASS.search(attrs.get("id") or ""))
 
 
 # ---------------------------------------------------------------- line level

@@ -8,12 +8,9 @@ import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
-
 from parsers.clean import has_noise_class
 from parsers.normalise import clean_inline, clean_line
-from parsers.tree import soup_of
+from parsers.tree import Tree, parse_tree, text_of
 from parsers.selectors import ATTACHMENT_EXTENSIONS, CONTENT_SELECTORS, GENERIC_SELECTORS
 
 LINE = "\ue000"  # private-use markers (stripped from input by decode) for line and cell breaks
@@ -23,179 +20,195 @@ BLOCK_TAGS = frozenset(
     "p div section article main h1 h2 h3 h4 h5 h6 li ul ol dl dt dd table tbody thead tfoot tr "
     "blockquote pre center address figure figcaption hr form fieldset caption".split()
 )
-_SKIP_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
+_ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"
+_PRESERVE = frozenset(("pre", "textarea"))
 
 
-def parse_html(html: str) -> BeautifulSoup:
+def parse_html(html: str) -> Tree:
     # lxml refuses str input that still carries an XML encoding declaration
     html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
-    return soup_of(html)
-
-
-def simplify_text_nodes(soup: BeautifulSoup, convert) -> None:
-    """Convert every text node and <meta content> to simplified; hrefs stay as they are."""
-    for node in list(soup.find_all(string=True)):
-        if isinstance(node, _SKIP_STRINGS):
-            continue
-        new = convert(str(node))
-        if new != node:
-            node.replace_with(new)
-    for m in soup.find_all("meta", content=True):
-        if isinstance(m["content"], str):
-            m["content"] = convert(m["content"])
+    return parse_tree(html)
 
 
 # ---------------------------------------------------------------- rendering
 
 
-def lines_of(root: Tag, tables: dict[int, bool] | None = None) -> list[str]:
+def lines_of(root, tree: Tree, tables: dict | None = None) -> list[str]:
     """Text of an element: one block per line, `<br>` breaks, data-table rows as tab-separated cells.
 
-    One walk over the subtree that writes line and cell breaks into the text as it goes; the tree
-    is not touched (inserting marker nodes into a bs4 tree cost a quarter of the parse).
+    One walk over lxml's subtree that writes line and cell breaks into the text as it goes,
+    skipping dropped elements (their tails kept); the tree is not touched.
     """
     tables = {} if tables is None else tables  # data-table verdicts, shared by the renderings of one tree
-    table = root if root.name == "table" else root.find_parent("table")
-    data = table is not None and _data_table(table, tables)
-    in_cell = data and any(p.name in ("td", "th") for p in _up_to(root, table))
+    dropped = tree.dropped
+    table = root if root.tag == "table" else next(root.iterancestors("table"), None)
+    data = table is not None and _data_table(table, tree, tables)
+    in_cell = data and any(p.tag in ("td", "th") for p in _up_to(root, table))
+    preserve = any(p.tag in _PRESERVE for p in _up_to(root, None))
     out: list[str] = []
-    stack: list = [(child, data, in_cell) for child in reversed(root.contents)]
+
+    def text(value: str, preserve: bool) -> None:
+        if not preserve and not value.strip(_ASCII_SPACES):
+            value = "\n" if "\n" in value else " "  # bs4's rule: a tab between cells is no cell break
+        out.append(value)
+
+    if root.text:
+        text(root.text, preserve)
+    stack: list = [(child, data, in_cell, preserve, True) for child in reversed(root)]
     while stack:
-        node, data, in_cell = stack.pop()
-        if isinstance(node, str):  # a NavigableString, or a break pushed below
-            if not isinstance(node, _SKIP_STRINGS):
-                out.append(node)
+        node, data, in_cell, preserve, visit = stack.pop()
+        if not visit:  # a queued tail, or a break (never whitespace-only)
+            text(node, preserve)
             continue
-        name = node.name
+        name = node.tag
+        if name.__class__ is not str or node in dropped:  # comments, PIs; removed elements
+            if node.tail:
+                text(node.tail, preserve)
+            continue
         if name == "br":
             out.append(LINE)
+            if node.tail:
+                text(node.tail, preserve)
             continue
         if name == "table":
-            data = _data_table(node, tables)
+            data = _data_table(node, tree, tables)
         block = name in BLOCK_TAGS and not in_cell
+        child_in_cell = in_cell
+        child_preserve = preserve or name in _PRESERVE
         after = []
         if name in ("td", "th"):
             after.append(CELL)
-            in_cell = in_cell or data
+            child_in_cell = in_cell or data
         if block:
             out.append(LINE)
             after.append(LINE)
+        if node.tail:
+            stack.append((node.tail, data, in_cell, preserve, False))
         for mark in reversed(after):
-            stack.append((_Break(mark), data, in_cell))
-        stack.extend((child, data, in_cell) for child in reversed(node.contents))
-    text = "".join(out).replace("\r", "").replace("\n", " ")
-    lines = []
-    for raw in text.split(LINE):
-        line = clean_line(raw.replace(CELL, "\t"))
-        if line:
-            lines.append(line)
-    return lines
+            stack.append((mark, data, in_cell, preserve, False))
+        for child in reversed(node):
+            stack.append((child, data, child_in_cell, child_preserve, True))
+        if node.text:
+            text(node.text, child_preserve)
+    joined = "".join(out).replace("\r", "").replace("\n", " ")
+    return [line for line in (clean_line(raw.replace(CELL, "\t")) for raw in joined.split(LINE)) if line]
 
 
-class _Break(str):
-    """A line or cell break queued behind an element's children (a plain str, never a tree node)."""
-
-
-def _up_to(el: Tag, top: Tag):
-    """el and its ancestors below top (top excluded)."""
+def _up_to(el, top):
+    """el and its ancestors below top (top excluded; None: up to the root)."""
     node = el
     while node is not None and node is not top:
         yield node
-        node = node.parent
+        node = node.getparent()
 
 
-def _data_table(table: Tag, cache: dict[int, bool]) -> bool:
-    known = cache.get(id(table))
+def _data_table(table, tree: Tree, cache: dict) -> bool:
+    known = cache.get(table)
     if known is None:
-        known = cache[id(table)] = _is_data_table(table)
+        known = cache[table] = _is_data_table(table, tree)
     return known
 
 
-def _is_data_table(table: Tag) -> bool:
+def _is_data_table(table, tree: Tree) -> bool:
     """A table of data (rows of short cells) rather than page layout."""
-    if table.find("table") is not None:
+    cells = [el for el in table.iterdescendants("td", "th", "table") if not _removed_below(el, table, tree)]
+    if any(el.tag == "table" for el in cells):
         return False
-    cells = table.find_all(["td", "th"])
-    return bool(cells) and all(len(c.get_text(strip=True)) <= 200 for c in cells)
+    return bool(cells) and all(len(text_of(c, tree, strip=True)) <= 200 for c in cells)
+
+
+def _removed_below(el, top, tree: Tree) -> bool:
+    """Is el, or an ancestor of it below top, dropped?"""
+    if top not in tree.impure:
+        return False
+    dropped = tree.dropped
+    return any(node in dropped for node in _up_to(el, top))
 
 
 # ---------------------------------------------------------------- container
 
 
-Index = dict[str, list[Tag]]
+Index = dict[str, list]
 
 
-def element_index(soup: BeautifulSoup) -> Index:
+def element_index(tree: Tree) -> Index:
     """One walk over the tree: tag name, `#id` and `.class` -> elements, in document order.
 
     The CMS hints are simple selectors (`.TRS_Editor`, `#zoom`, `h1`, `#Article .content`), so a
     dictionary look-up replaces a CSS engine pass per selector (the parser's hot spot).
     """
-    everything = soup.find_all(True)
-    index: dict[str, list[Tag]] = {"*": list(everything)}  # "*": every element, for walks that need them all
+    everything = tree.elements()
+    index: dict[str, list] = {"*": everything}  # "*": every element, for walks that need them all
     for el in everything:
-        index.setdefault(el.name, []).append(el)
-        attrs = el.attrs or {}
+        index.setdefault(el.tag, []).append(el)
+        attrs = el.attrib
+        if not attrs:
+            continue
         ident = attrs.get("id")
-        if isinstance(ident, str) and ident.strip():
+        if ident and ident.strip():
             index.setdefault("#" + ident.strip(), []).append(el)
         cls = attrs.get("class")
-        for c in cls if isinstance(cls, list) else str(cls or "").split():
-            index.setdefault("." + c, []).append(el)
+        if cls:
+            for c in cls.split():
+                index.setdefault("." + c, []).append(el)
     return index
 
 
-def _matches(el: Tag, simple: str) -> bool:
+def _matches(el, simple: str) -> bool:
     if simple.startswith("#"):
         return el.get("id") == simple[1:]
     if simple.startswith("."):
-        cls = el.get("class")
-        return simple[1:] in (cls if isinstance(cls, list) else str(cls or "").split())
-    return el.name == simple
+        return simple[1:] in (el.get("class") or "").split()
+    return el.tag == simple
 
 
-def select(index: Index, selector: str) -> list[Tag]:
+def select(tree: Tree, index: Index, selector: str) -> list:
     """Elements matching a simple selector or `ancestor descendant` pair, skipping removed ones."""
     *ancestors, last = selector.split()
-    found = [el for el in index.get(last, ()) if not el.decomposed]
+    found = [el for el in index.get(last, ()) if not tree.removed(el)]
     for anc in ancestors:
-        found = [el for el in found if any(_matches(p, anc) for p in el.parents if isinstance(p, Tag))]
+        found = [el for el in found if any(_matches(p, anc) for p in el.iterancestors())]
     return found
 
 
-def find_container(soup: BeautifulSoup, index: Index | None = None) -> Tag | None:
+def find_container(tree: Tree, index: Index | None = None):
     """Main-text element: a known CMS container that holds the article, else the densest prose block.
 
     A hint is only a hint: a CMS container (`#zoom` around one link, a generic `.content` around
     the whole page) that holds a small part of the page's prose loses to the densest block, so a
     few links are never chosen over a long run of sentences.
     """
-    index = index if index is not None else element_index(soup)
-    dense = _densest_block(soup)
-    dense_score = _block_score(dense) if dense is not None else 0.0
+    index = index if index is not None else element_index(tree)
+    dense = _densest_block(tree)
+    dense_score = _block_score(dense, tree) if dense is not None else 0.0
     for selector in CONTENT_SELECTORS:
-        found = [el for el in select(index, selector) if _prose_score(el.get_text(" ", strip=True)) > 0]
+        found = [el for el in select(tree, index, selector) if _prose_score(text_of(el, tree, " ", True)) > 0]
         if not found:
             continue
-        el = max(found, key=lambda e: len(e.get_text(strip=True)))
-        if dense is None or el is dense or dense in el.parents and _holds_most(el, dense):
+        el = max(found, key=lambda e: len(text_of(e, tree, strip=True)))
+        if dense is None or el is dense or _is_ancestor(dense, el) and _holds_most(el, dense, tree):
             return el
-        if el in dense.parents:
+        if _is_ancestor(el, dense):
             return dense if selector in GENERIC_SELECTORS else el
-        if selector not in GENERIC_SELECTORS and _block_score(el) >= 0.3 * dense_score:
+        if selector not in GENERIC_SELECTORS and _block_score(el, tree) >= 0.3 * dense_score:
             return el
     return dense
 
 
-def _holds_most(outer: Tag, inner: Tag) -> bool:
+def _is_ancestor(outer, inner) -> bool:
+    """bs4's `outer in inner.parents`."""
+    return any(p is outer for p in inner.iterancestors())
+
+
+def _holds_most(outer, inner, tree: Tree) -> bool:
     """`inner` carries at least half of `outer`'s text (outer is a wrapper, not the whole page)."""
-    return 2 * len(inner.get_text(strip=True)) >= len(outer.get_text(strip=True))
+    return 2 * len(text_of(inner, tree, strip=True)) >= len(text_of(outer, tree, strip=True))
 
 
-def _block_score(el: Tag) -> float:
+def _block_score(el, tree: Tree) -> float:
     """Prose score of a whole element, discounted by the share of its text inside links."""
-    text = el.get_text(" ", strip=True)
-    links = sum(len(a.get_text(strip=True)) for a in el.find_all("a"))
+    text = text_of(el, tree, " ", True)
+    links = sum(len(text_of(a, tree, strip=True)) for a in el.iterdescendants("a") if not _removed_below(a, el, tree))
     return _prose_score(text) * (1 - min(links / max(len(text), 1), 1.0))
 
 
@@ -211,49 +224,50 @@ def _prose_score(text: str) -> float:
     return punct + len(text) / 100
 
 
-def _densest_block(soup: BeautifulSoup) -> Tag | None:
+def _densest_block(tree: Tree):
     """Readability-style: paragraphs vote for their parent (full) and grandparent (half).
 
     Paragraphs inside chrome (comments, sidebars, footers: by tag and class/id tokens) do not
     vote, unless the whole page is such chrome.
     """
-    body = soup.body or soup
+    body = tree.body()
+    if body is None:
+        return None
     paragraphs = [(para, _prose_score(text) * (1 - min(link_chars / max(len(text), 1), 1.0)))
-                  for para, text, link_chars in _paragraphs(body)]
-    chrome: dict[int, bool] = {}
+                  for para, text, link_chars in _paragraphs(body, tree.dropped)]
+    chrome: dict = {}
     outside = [(para, score) for para, score in paragraphs if score > 0 and not _in_chrome(para, body, chrome)]
-    scores: dict[int, float] = {}
-    nodes: dict[int, Tag] = {}
+    scores: dict = {}
     for para, score in outside or [(p, s) for p, s in paragraphs if s > 0]:
-        for tag, weight in ((para.parent, 1.0), (para.parent.parent if para.parent else None, 0.5)):
-            if isinstance(tag, Tag):
-                scores[id(tag)] = scores.get(id(tag), 0.0) + score * weight
-                nodes[id(tag)] = tag
+        parent = para.getparent()
+        for tag, weight in ((parent, 1.0), (parent.getparent() if parent is not None else None, 0.5)):
+            if tag is not None:
+                scores[tag] = scores.get(tag, 0.0) + score * weight
     if not scores:
         return None
-    return nodes[max(scores, key=scores.__getitem__)]
+    return max(scores, key=scores.__getitem__)
 
 
 _CHROME_TAGS = frozenset(("aside", "footer", "nav", "header", "menu"))
 
 
-def _in_chrome(el: Tag, body: Tag, cache: dict[int, bool]) -> bool:
+def _in_chrome(el, body, cache: dict) -> bool:
     """Is el, or an ancestor below body, a chrome block (memoised per element)?"""
     path = []
     node = el
     verdict = False
     while node is not None and node is not body:
-        known = cache.get(id(node))
+        known = cache.get(node)
         if known is not None:
             verdict = known
             break
         path.append(node)
-        if node.name in _CHROME_TAGS or has_noise_class(node):
+        if node.tag in _CHROME_TAGS or has_noise_class(node):
             verdict = True
             break
-        node = node.parent
+        node = node.getparent()
     for n in path:
-        cache[id(n)] = verdict
+        cache[n] = verdict
     return verdict
 
 
@@ -262,52 +276,61 @@ _OWNER_TAGS = frozenset(
 )
 
 
-def _paragraphs(body: Tag):
+def _paragraphs(body, dropped):
     """(element, own text, link characters) for each block that directly holds text.
 
     A string belongs to its nearest block ancestor, so a layout cell holding nested tables, or a
     `<font>` of `<br>`-separated paragraphs next to a `<div>`, counts only the text it owns.
     """
-    owners: dict[int, Tag] = {}
-    texts: dict[int, list[str]] = {}
-    links: dict[int, int] = {}
-    for s in body.descendants:
-        if not isinstance(s, NavigableString) or isinstance(s, _SKIP_STRINGS):
+    texts: dict = {}  # owner -> its strings, in the order owners first own a string
+    links: dict = {}
+    stack: list = [(body, None, False)]  # (node or tail string, owning block, inside a link below it)
+    while stack:
+        node, owner, in_link = stack.pop()
+        if node.__class__ is str:
+            value = node
+        else:
+            tag = node.tag
+            if tag.__class__ is not str or node in dropped:
+                continue
+            if node is not body:
+                if tag in _OWNER_TAGS:
+                    owner, in_link = node, False
+                elif tag == "a":
+                    in_link = True
+            for child in reversed(node):
+                if child.tail:
+                    stack.append((child.tail, owner, in_link))
+                stack.append((child, owner, in_link))
+            value = node.text
+        if not value or owner is None:  # loose text directly in <body> is not a paragraph
             continue
-        text = s.strip()
-        if not text:
+        value = value.strip()
+        if not value:
             continue
-        in_link = False
-        owner = s.parent
-        while owner is not None and owner.name not in _OWNER_TAGS and owner is not body:
-            in_link = in_link or owner.name == "a"
-            owner = owner.parent
-        if owner is None or owner is body:
-            continue  # loose text directly in <body> is not a paragraph
-        key = id(owner)
-        owners[key] = owner
-        texts.setdefault(key, []).append(text)
+        texts.setdefault(owner, []).append(value)
         if in_link:
-            links[key] = links.get(key, 0) + len(text)
-    for key, owner in owners.items():
-        text = " ".join(texts[key])
-        yield owner, text, links.get(key, 0)
+            links[owner] = links.get(owner, 0) + len(value)
+    for owner, strings in texts.items():
+        yield owner, " ".join(strings), links.get(owner, 0)
 
 
 # ---------------------------------------------------------------- attachments
 
 
-def attachment_links(root: Tag, base_url: str, extensions: tuple[str, ...],
-                     anchors: list[Tag] | None = None) -> list[tuple[str, str]]:
+def attachment_links(tree: Tree, base_url: str, extensions: tuple[str, ...],
+                     anchors: list | None = None) -> list[tuple[str, str]]:
     """(absolute url, link text) of links to document files, in page order, de-duplicated.
 
     `anchors`: the page's <a> elements when already at hand (the element index), else found here.
     """
     out: dict[str, str] = {}
     mentions = _extension_mention(extensions)
-    for a in root.find_all("a", href=True) if anchors is None else anchors:
+    if anchors is None:
+        anchors = list(tree.root.iter("a")) if tree.root is not None else []
+    for a in anchors:
         href = a.get("href")
-        if not isinstance(href, str) or not mentions.search(href):
+        if not href or not mentions.search(href):
             continue  # cheap test first: urljoin on every link of a portal page was a tenth of a parse
         if href.strip().lower().startswith(("javascript:", "mailto:", "#")):
             continue
@@ -318,7 +341,7 @@ def attachment_links(root: Tag, base_url: str, extensions: tuple[str, ...],
         if not is_attachment_url(url, extensions):
             continue
         path = url.split("?", 1)[0].split("#", 1)[0].lower()
-        name = clean_inline(a.get_text(" ", strip=True)) or clean_inline(str(a.get("title") or ""))
+        name = clean_inline(text_of(a, tree, " ", True)) or clean_inline(str(a.get("title") or ""))
         name = name or path.rsplit("/", 1)[-1]
         out.setdefault(url, name)
     return list(out.items())

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup
-
 from parsers.extract import Index, element_index, select
 from parsers.normalise import clean_inline, iso_date
 from parsers.selectors import TITLE_SELECTORS
+from parsers.tree import Tree, text_of
 
 
-def meta_fields(soup: BeautifulSoup) -> dict[str, str]:
+def meta_fields(tree: Tree) -> dict[str, str]:
     """<meta name|property=... content=...> as a lower-cased name -> content map (first wins)."""
     out: dict[str, str] = {}
-    for m in soup.find_all("meta"):
+    for m in tree.root.iter("meta") if tree.root is not None else ():
         name = m.get("name") or m.get("property") or m.get("itemprop")
         content = m.get("content")
-        if isinstance(name, str) and isinstance(content, str) and content.strip():
+        if name and content and content.strip():
             out.setdefault(name.strip().lower(), clean_inline(content))
     return out
 
@@ -190,12 +189,12 @@ def clean_title(text: str) -> str:
     return _PAGE_MARK.sub("", text).strip()
 
 
-def title_from_tag(soup: BeautifulSoup) -> str:
+def title_from_tag(tree: Tree) -> str:
     """<title> with the site-name part removed: the ` - `/`_`/`|` segment with most Han characters."""
-    tag = soup.find("title")
+    tag = next(tree.root.iter("title"), None) if tree.root is not None else None
     if tag is None:
         return ""
-    text = clean_inline(tag.get_text())
+    text = clean_inline(text_of(tag, tree))
     parts = [p for p in _TITLE_SPLIT.split(text) if p.strip()]
     return clean_title(max(parts, key=lambda p: (len(_HAN.findall(p)), len(p)))) if parts else ""
 
@@ -205,12 +204,12 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 _HEADING_META = re.compile(r"\s*(?:发布|更新)?(?:时间|日期|来源|作者)\s*[:：].*$")
 
 
-def title_candidates(soup: BeautifulSoup, index: Index | None = None) -> list[str]:
-    index = index if index is not None else element_index(soup)
+def title_candidates(tree: Tree, index: Index | None = None) -> list[str]:
+    index = index if index is not None else element_index(tree)
     out = []
     for selector in TITLE_SELECTORS:
-        for el in select(index, selector):
-            text = clean_title(_HEADING_META.sub("", el.get_text(" ", strip=True)))
+        for el in select(tree, index, selector):
+            text = clean_title(_HEADING_META.sub("", text_of(el, tree, " ", True)))
             if 4 <= len(text) <= 150 and text not in out:
                 out.append(text)
     return out

@@ -34,7 +34,10 @@ def detect_script(text: str) -> str:
     if not han:
         return "hans"
     sample = "".join(han[:20000])
-    changed = sum(a != b for a, b in zip(sample, to_simplified(sample)))
+    simplified = to_simplified(sample)
+    if simplified == sample:
+        return "hans"
+    changed = sum(a != b for a, b in zip(sample, simplified))
     return "hant" if changed >= max(2, 0.03 * len(sample)) else "hans"
 
 

@@ -21,7 +21,6 @@ from parsers import clean, extract
 from parsers.decode import decode_html
 from parsers.model import Page
 from parsers.normalise import iso_date, strip_pinyin_glosses
-from parsers.tree import page_lines_fast
 
 MIN_ARTICLES = 3  #: fewer articles than this never yield a template
 MIN_SHARE = 0.5  #: a line must appear in at least this share of the articles
@@ -87,13 +86,10 @@ def learnable(line_key: str) -> bool:
 def page_lines(page: Page) -> list[str]:
     """Every text line of a page as the parser renders it (scripts, media and hidden parts dropped)."""
     try:
-        html = re.sub(r"^\s*<\?xml[^>]*>", "", strip_pinyin_glosses(decode_html(page.body, page.content_type)))
-        fast = page_lines_fast(html, extract.BLOCK_TAGS, clean.ALWAYS_DROP, clean.DISPLAY_NONE)
-        if fast is not None:
-            return fast
-        soup = extract.parse_html(html)
-        clean.drop_always(soup)
-        return extract.lines_of(soup.body or soup)
+        tree = extract.parse_html(strip_pinyin_glosses(decode_html(page.body, page.content_type)))
+        clean.drop_always(tree)
+        body = tree.body()
+        return extract.lines_of(body, tree) if body is not None else []
     except Exception:  # a page the parser cannot read teaches nothing; parse_article reports it
         return []
 

@@ -1,222 +1,200 @@
-"""The page's BeautifulSoup tree, built from lxml's C-built tree in one pass.
+"""The page tree: lxml's, built in C, with the text rules of BeautifulSoup's tree read over it.
 
-`BeautifulSoup(html, "lxml")` drives lxml's parser through Python callbacks (a call per tag, per
-text chunk, per end tag) and was 40% of a parse. Here lxml builds its own tree in C with the same
-libxml2 HTML parser, and one loop creates the bs4 objects and links them, with bs4's own rules:
-the same multi-valued attributes (`class` as a list), whitespace-only strings collapsed to one
-space or newline outside <pre>/<textarea>, Script/Stylesheet/TemplateString strings inside those
-tags, comments and processing instructions as their bs4 classes. The result is the tree
-`BeautifulSoup(html, "lxml")` gives (tests/unit/test_parsers_tree.py checks that on every fixture
-page and on the CWCE pages), so the rest of the parser keeps the bs4 API the design names.
+Building `BeautifulSoup(html, "lxml")` (or bs4 objects from lxml's tree) was the biggest cost of a
+parse, so the parser works on lxml's own tree and reads its text as bs4 would: strings inside
+<script>/<style>/<template>/<rt>/<rp> are not page text (bs4 gives them their own string
+classes), whitespace-only strings count as one space or newline outside <pre>/<textarea>,
+comments and processing instructions are never text. Elements the parser removes (scripts,
+hidden blocks, chrome) are not cut out of the tree: `Tree.dropped` names them and every walk
+skips them, their tails kept, so a removal splits no string. `tests/unit/test_parsers_tree.py`
+checks `text_of` against bs4's `get_text` on every element of every fixture, sample and CWCE page.
+BeautifulSoup itself still renders the chosen article block (`parsers.extract.block_soup`).
 """
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from bs4.element import ProcessingInstruction
+import re
+
 from lxml import etree
 
 _ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"
 _PRESERVE = frozenset(("pre", "textarea"))
+#: bs4's string containers: text inside them is not page text for get_text
+CONTAINERS = frozenset(("rt", "rp", "style", "script", "template"))
+DOCUMENT = "govpub-document"  #: the element that holds a page's top-level nodes
 
 
-def soup_of(html: str) -> BeautifulSoup:
-    soup = BeautifulSoup("", "lxml")  # an empty document carrying bs4's lxml builder settings
-    builder = soup.builder
-    containers = builder.string_containers
-    parser = etree.HTMLParser(recover=True)
-    try:
-        root = etree.fromstring(html, parser) if html.strip() else None
-    except etree.LxmlError:  # nothing lxml can make a document of: an empty tree, as bs4 gives
-        root = None
-    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
-        # libxml2's tree stops at 256 levels; its event stream, which bs4 listens to, does not
-        return BeautifulSoup(html, "lxml")
-    if root is None:
-        return soup
-    last = [soup]  # the element created last, in document order (bs4's next_element chain)
+class Tree:
+    """A parsed page and what was dropped from it.
 
-    def link(node, parent: Tag) -> None:
-        prev = last[0]
-        node.parent = parent
-        node.previous_element = prev
-        prev.next_element = node
-        node.next_element = None
-        siblings = parent.contents
-        if siblings:
-            before = siblings[-1]
-            node.previous_sibling = before
-            before.next_sibling = node
-        else:
-            node.previous_sibling = None
-        node.next_sibling = None
-        siblings.append(node)
-        last[0] = node
+    `root` is a `govpub-document` element holding the page's top-level nodes, as bs4's
+    BeautifulSoup object does (libxml2 may leave a second <html> beside the first); None for a
+    page with no elements. It is never dropped, indexed or rendered as a block.
 
-    def text(value: str, parent: Tag, container, preserve: bool) -> None:
-        if not preserve and not value.strip(_ASCII_SPACES):
-            value = "\n" if "\n" in value else " "
-        link((container or NavigableString)(value), parent)
-
-    # Tag() per element is most of the cost; a tag is a copy of a per-name prototype made by Tag()
-    prototypes: dict[str, dict] = {}
-    split_lists = builder._replace_cdata_list_attribute_values
-    attr_dict = builder.attribute_dict_class
-
-    def new_tag(el) -> Tag:
-        name = el.tag
-        proto = prototypes.get(name)
-        if proto is None:
-            proto = prototypes[name] = Tag(soup, builder, name).__dict__
-        tag = Tag.__new__(Tag)
-        tag.__dict__.update(proto)
-        tag.contents = []
-        tag.attrs = split_lists(name, attr_dict(el.attrib)) if el.attrib else attr_dict()
-        return tag
-
-    # Top-level siblings of <html> (comments, PIs) come before and after it, as bs4 puts them.
-    tops = list(root.itersiblings(preceding=True))[::-1] + [root] + list(root.itersiblings())
-    stack: list = [(el, soup, None, False) for el in reversed(tops)]
-    while stack:
-        el, parent, container, preserve = stack.pop()
-        if isinstance(el, str):  # a tail queued behind its element's children
-            text(el, parent, container, preserve)
-            continue
-        if isinstance(el, etree._Comment):
-            link(Comment(el.text or ""), parent)
-        elif isinstance(el, etree._ProcessingInstruction):
-            link(ProcessingInstruction(f"{el.target} {el.text or ''}".rstrip() + ">"), parent)
-        elif isinstance(el.tag, str):
-            tag = new_tag(el)
-            link(tag, parent)
-            inner_container = containers.get(el.tag, container)
-            inner_preserve = preserve or el.tag in _PRESERVE
-            children = list(el)
-            for child in reversed(children):
-                if child.tail:
-                    stack.append((child.tail, tag, inner_container, inner_preserve))
-                stack.append((child, tag, inner_container, inner_preserve))
-            if el.text:
-                text(el.text, tag, inner_container, inner_preserve)
-            continue
-    return soup
-
-
-# ---------------------------------------------------------------- lines without a bs4 tree
-
-LINE = "\ue000"  # the same private-use break markers as parsers.extract
-CELL = "\ue001"
-
-
-def page_lines_fast(html: str, block_tags: frozenset[str], drop_tags: frozenset[str], display_none) -> list[str] | None:
-    """Every text line of a page, rendered from lxml's tree directly (no bs4 objects at all).
-
-    The same rendering as `parsers.extract.lines_of` after `parsers.clean.drop_always`, for template
-    learning, which needs only the lines of each page of a crawl and was half of a crawl's parse
-    time (tests/unit/test_parsers_tree.py checks both give the same lines). None when the fast path
-    cannot promise that (libxml2's depth limit hit): the caller then renders through bs4.
+    `impure` holds every element whose subtree has a dropped element, a string container or a
+    <pre>/<textarea>; below any other element lxml's own `itertext` gives bs4's strings.
     """
-    from parsers.normalise import clean_line  # here, not at import: normalise loads OpenCC
 
+    __slots__ = ("root", "dropped", "impure")
+
+    def __init__(self, root) -> None:
+        self.root = root
+        self.dropped: set = set()  # lxml keeps one proxy per node while it is referenced, so identity is stable
+        self.impure: set = set()
+        if root is not None:
+            for el in root.iter(*CONTAINERS, *_PRESERVE):
+                self._taint(el)
+
+    def drop(self, el) -> None:
+        self.dropped.add(el)
+        self._taint(el)
+
+    def _taint(self, el) -> None:
+        impure = self.impure
+        while el is not None and el not in impure:  # upward-closed: an impure element's ancestors are too
+            impure.add(el)
+            el = el.getparent()
+
+    def removed(self, el) -> bool:
+        """Is el, or an ancestor of it, dropped?"""
+        dropped = self.dropped
+        while el is not None:
+            if el in dropped:
+                return True
+            el = el.getparent()
+        return False
+
+    def body(self):
+        """The first <body> still in the tree, else the root (as bs4's `soup.body or soup`)."""
+        if self.root is None:
+            return None
+        return next((b for b in self.root.iter("body") if not self.removed(b)), self.root)
+
+    def elements(self) -> list:
+        """Every element of the page in document order (bs4's `soup.find_all(True)`)."""
+        return list(self.root.iterdescendants(etree.Element)) if self.root is not None else []
+
+
+def parse_tree(html: str) -> Tree:
     parser = etree.HTMLParser(recover=True)
     try:
         root = etree.fromstring(html, parser) if html.strip() else None
-    except etree.LxmlError:
+    except etree.LxmlError:  # nothing lxml can make a document of: an empty tree
         root = None
     if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
-        return None
+        # libxml2's tree stops at 256 levels; its event stream (which bs4 listens to) does not
+        events = etree.HTMLParser(recover=True, target=etree.TreeBuilder(insert_comments=True, insert_pis=True))
+        events.feed(html)
+        root = events.close()
     if root is None:
-        return []
-    body = next(root.iter("body"), root)
+        return Tree(None)
+    document = etree.Element(DOCUMENT)
+    for node in [*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()]:
+        document.append(node)
+    return Tree(document)
 
-    def dropped(el) -> bool:
-        if not isinstance(el.tag, str) or el.tag in drop_tags:
-            return True
-        attrib = el.attrib
-        if "hidden" in attrib:
-            return True
-        style = attrib.get("style")
-        return bool(style and display_none.search(style))
 
-    tables: dict = {}
+def _context(el) -> tuple[str | None, bool]:
+    """(nearest string-container tag at or above el, inside <pre>/<textarea>)."""
+    kind, preserve = None, False
+    node = el
+    while node is not None:
+        tag = node.tag
+        if kind is None and tag in CONTAINERS:
+            kind = tag
+        if tag in _PRESERVE:
+            preserve = True
+        node = node.getparent()
+    return kind, preserve
 
-    def data_table(table) -> bool:
-        known = tables.get(table)
-        if known is None:
-            known = tables[table] = _is_data_table_fast(table, dropped)
-        return known
 
+def text_of(el, tree: Tree | None = None, sep: str = "", strip: bool = False) -> str:
+    """bs4's `el.get_text(sep, strip=strip)` on lxml's tree, skipping the tree's dropped elements."""
+    kind, preserve = _context(el)
+    if tree is not None and kind is None and not preserve and el not in tree.impure:
+        if strip:
+            return sep.join([s for s in (s.strip() for s in el.itertext()) if s])
+        return sep.join([s if s.strip(_ASCII_SPACES) else ("\n" if "\n" in s else " ") for s in el.itertext()])
+    want = el.tag if el.tag in CONTAINERS else None
+    dropped = tree.dropped if tree is not None else ()
     out: list[str] = []
-
-    def text(value: str, preserve: bool) -> None:
-        if not preserve and not value.strip(_ASCII_SPACES):
-            value = "\n" if "\n" in value else " "  # bs4's rule: a tab between cells is no cell break
-        out.append(value)
-
-    stack: list = [(child, False, False, False, True) for child in reversed(list(body))]
-    if body.text:
-        text(body.text, False)
+    stack: list = [(el, kind, preserve)]
     while stack:
-        node, data, in_cell, preserve, visit = stack.pop()
-        if not visit:  # a queued tail, or a break (never whitespace-only)
-            text(node, preserve)
-            continue
-        if dropped(node):
-            if node.tail:
-                text(node.tail, preserve)
-            continue
-        name = node.tag
-        if name == "br":
-            out.append(LINE)
-            if node.tail:
-                text(node.tail, preserve)
-            continue
-        if name == "table":
-            data = data_table(node)
-        block = name in block_tags and not in_cell
-        child_in_cell = in_cell
-        child_preserve = preserve or name in _PRESERVE
-        after = []
-        if name in ("td", "th"):
-            after.append(CELL)
-            child_in_cell = in_cell or data
-        if block:
-            out.append(LINE)
-            after.append(LINE)
-        if node.tail:
-            stack.append((node.tail, data, in_cell, preserve, False))
-        for mark in reversed(after):
-            stack.append((mark, data, in_cell, preserve, False))
-        for child in reversed(list(node)):
-            stack.append((child, data, child_in_cell, child_preserve, True))
-        if node.text:
-            text(node.text, child_preserve)
-    text = "".join(out).replace("\r", "").replace("\n", " ")
-    return [line for line in (clean_line(raw.replace(CELL, "\t")) for raw in text.split(LINE)) if line]
-
-
-def _is_data_table_fast(table, dropped) -> bool:
-    """parsers.extract._is_data_table on lxml's tree, counting only what drop_always keeps."""
-    cells = 0
-    stack = [(child, None) for child in table]
-    lengths: dict = {}
-    while stack:
-        el, cell = stack.pop()
-        if dropped(el):
-            if cell is not None and el.tail:
-                lengths[cell] += len(el.tail.strip())
-            continue
-        if el.tag == "table":
-            return False
-        if el.tag in ("td", "th"):
-            cells += 1
-            lengths[el] = len((el.text or "").strip())
-            inner = el
+        node, kind, preserve = stack.pop()
+        if node.__class__ is str:
+            value = node
         else:
-            inner = cell
-            if cell is not None and el.text:
-                lengths[cell] += len(el.text.strip())
-        if el.tail and cell is not None:
-            lengths[cell] += len(el.tail.strip())
-        stack.extend((child, inner) for child in el)
-    return cells > 0 and all(n <= 200 for n in lengths.values())
+            tag = node.tag
+            if tag.__class__ is not str or node in dropped:
+                continue
+            if tag in CONTAINERS:
+                kind = tag
+            if tag in _PRESERVE:
+                preserve = True
+            for child in reversed(node):
+                tail = child.tail
+                if tail:
+                    stack.append((tail, kind, preserve))
+                stack.append((child, kind, preserve))
+            value = node.text
+            if not value:
+                continue
+        if kind != want:
+            continue
+        if strip:
+            value = value.strip()
+            if not value:
+                continue
+        elif not preserve and not value.strip(_ASCII_SPACES):
+            value = "\n" if "\n" in value else " "
+        out.append(value)
+    return sep.join(out)
+
+
+_PAGE_STRINGS = etree.XPath(
+    "//text()[not(ancestor::script or ancestor::style or ancestor::template or ancestor::rt or ancestor::rp)]",
+    smart_strings=False,
+)
+
+
+def han_text(tree: Tree) -> str:
+    """The page's text strings joined, as `text_of(tree.root, tree)` but whitespace left as it is.
+
+    For script detection, which counts Han characters only: one XPath in C instead of a walk.
+    """
+    if tree.root is None:
+        return ""
+    if tree.dropped:
+        return text_of(tree.root, tree)
+    return "".join(_PAGE_STRINGS(tree.root))
+
+
+def simplify_text(tree: Tree, convert) -> None:
+    """Convert every text and tail and every <meta content> (t2s); hrefs stay as they are."""
+    if tree.root is None:
+        return
+    for node in tree.root.iter():
+        text = node.text
+        if text and node.tag.__class__ is str:
+            new = convert(text)
+            if new != text:
+                _set(node, "text", new)
+        tail = node.tail
+        if tail:
+            new = convert(tail)
+            if new != tail:
+                _set(node, "tail", new)
+    for m in tree.root.iter("meta"):
+        content = m.get("content")
+        if content:
+            m.set("content", _XML_UNSAFE.sub("", convert(content)))
+
+
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _set(node, attr: str, value: str) -> None:
+    try:
+        setattr(node, attr, value)
+    except ValueError:  # lxml stores no control characters (libxml2's parser lets some through)
+        setattr(node, attr, _XML_UNSAFE.sub("", value))
