@@ -22,7 +22,7 @@ from parsers.normalise import (
 )
 from parsers.selectors import ATTACHMENT_EXTENSIONS, META_DATE, META_SOURCE, META_TITLE
 from parsers.template import EMPTY, Template
-from parsers.tree import han_text, simplify_text
+from parsers.tree import simplify_text, text_of
 
 _PUBLISHED_LABELS = ("发布日期", "发布时间", "发表时间")
 _DATE_LABELS = ("发布日期", "发布时间", "发表时间", "发文日期", "生成日期", "成文日期", "日期", "时间")
@@ -135,7 +135,7 @@ def _merge_fields(results: list[_PageResult]) -> dict[str, str | None]:
 def _parse_page(page: Page, template: Template) -> _PageResult:
     html = strip_pinyin_glosses(decode_html(page.body, page.content_type))
     tree = extract.parse_html(html)
-    script = detect_script(han_text(tree))
+    script = detect_script(text_of(tree.root, tree)) if tree.root is not None else "hans"
     if script == "hant":
         simplify_text(tree, to_simplified)  # so label/noise patterns need one script
     meta = metadata.meta_fields(tree)
@@ -208,14 +208,17 @@ def _drop_title_lines(lines: list[str], title: str) -> list[str]:
     if not title:
         return lines
     exact = {title, metadata.clean_title(title)}
+    cores = {"".join(e.split()) for e in exact}
     key = placeholder_key(title)
     out = []
     for i, line in enumerate(lines):
-        norm = metadata.clean_title(line)
-        if line in exact or norm in exact:
+        if line in exact:
             continue
-        if i < 4 and _is_title_variant(norm, title, key):
-            continue
+        # clean_title only trims a line, so a line it turns into the title holds the title
+        if i < 4 or any(core in "".join(line.split()) for core in cores):
+            norm = metadata.clean_title(line)
+            if norm in exact or i < 4 and _is_title_variant(norm, title, key):
+                continue
         out.append(line)
     return out
 

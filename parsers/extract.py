@@ -46,52 +46,68 @@ def lines_of(root, tree: Tree, tables: dict | None = None) -> list[str]:
     in_cell = data and any(p.tag in ("td", "th") for p in _up_to(root, table))
     preserve = any(p.tag in _PRESERVE for p in _up_to(root, None))
     out: list[str] = []
-
-    def text(value: str, preserve: bool) -> None:
-        if not preserve and not value.strip(_ASCII_SPACES):
-            value = "\n" if "\n" in value else " "  # bs4's rule: a tab between cells is no cell break
-        out.append(value)
-
+    append = out.append
+    spaces = _ASCII_SPACES
+    # bs4 makes a whitespace-only string one space (or newline, a space here too) outside <pre>,
+    # so a tab between two cells is no cell break
     if root.text:
-        text(root.text, preserve)
-    stack: list = [(child, data, in_cell, preserve, True) for child in reversed(root)]
+        append(root.text if preserve or root.text.strip(spaces) else " ")
+    stack: list = [(child, data, in_cell, preserve) for child in reversed(root)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node, data, in_cell, preserve, visit = stack.pop()
-        if not visit:  # a queued tail, or a break (never whitespace-only)
-            text(node, preserve)
+        node, data, in_cell, preserve = pop()
+        if node.__class__ is str:  # a queued tail
+            append(node if preserve or node.strip(spaces) else " ")
+            continue
+        if node.__class__ is _Break:
+            append(node.mark)
             continue
         name = node.tag
-        if name.__class__ is not str or node in dropped:  # comments, PIs; removed elements
-            if node.tail:
-                text(node.tail, preserve)
-            continue
-        if name == "br":
-            out.append(LINE)
-            if node.tail:
-                text(node.tail, preserve)
+        tail = node.tail
+        if name.__class__ is not str or node in dropped or name == "br":  # comments, PIs, removed elements
+            if name == "br" and node not in dropped:
+                append(LINE)
+            if tail:
+                append(tail if preserve or tail.strip(spaces) else " ")
             continue
         if name == "table":
             data = _data_table(node, tree, tables)
         block = name in BLOCK_TAGS and not in_cell
         child_in_cell = in_cell
         child_preserve = preserve or name in _PRESERVE
-        after = []
-        if name in ("td", "th"):
-            after.append(CELL)
-            child_in_cell = in_cell or data
+        if tail:
+            push((tail, data, in_cell, preserve))
         if block:
-            out.append(LINE)
-            after.append(LINE)
-        if node.tail:
-            stack.append((node.tail, data, in_cell, preserve, False))
-        for mark in reversed(after):
-            stack.append((mark, data, in_cell, preserve, False))
+            append(LINE)
+            push((_LINE_BREAK, data, in_cell, preserve))
+        if name == "td" or name == "th":
+            push((_CELL_BREAK, data, in_cell, preserve))
+            child_in_cell = in_cell or data
         for child in reversed(node):
-            stack.append((child, data, child_in_cell, child_preserve, True))
-        if node.text:
-            text(node.text, child_preserve)
-    joined = "".join(out).replace("\r", "").replace("\n", " ")
-    return [line for line in (clean_line(raw.replace(CELL, "\t")) for raw in joined.split(LINE)) if line]
+            push((child, data, child_in_cell, child_preserve))
+        text = node.text
+        if text:
+            append(text if child_preserve or text.strip(spaces) else " ")
+    joined = _SPACES.sub(" ", "".join(out).replace("\r", "").replace("\n", " "))
+    lines = []
+    for raw in joined.split(LINE):
+        line = clean_line(raw.replace(CELL, "\t")) if CELL in raw or "\t" in raw else raw.strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+class _Break:
+    """A line or cell break queued behind an element's children."""
+
+    __slots__ = ("mark",)
+
+    def __init__(self, mark: str) -> None:
+        self.mark = mark
+
+
+_LINE_BREAK, _CELL_BREAK = _Break(LINE), _Break(CELL)
+_SPACES = re.compile(r"[^\S\t\n]+")  # as parsers.normalise.clean_line collapses them, once per rendering
 
 
 def _up_to(el, top):
@@ -111,10 +127,28 @@ def _data_table(table, tree: Tree, cache: dict) -> bool:
 
 def _is_data_table(table, tree: Tree) -> bool:
     """A table of data (rows of short cells) rather than page layout."""
-    cells = [el for el in table.iterdescendants("td", "th", "table") if not _removed_below(el, table, tree)]
+    cells = _cells(table, tree)
     if any(el.tag == "table" for el in cells):
         return False
     return bool(cells) and all(len(text_of(c, tree, strip=True)) <= 200 for c in cells)
+
+
+def _cells(table, tree: Tree) -> list:
+    """The td, th and table elements below table that are not dropped (in no particular order)."""
+    dropped, impure = tree.dropped, tree.impure
+    out: list = []
+    stack = [table]
+    while stack:
+        for child in stack.pop():
+            if child.tag.__class__ is not str or child in dropped:
+                continue
+            if child in impure:  # a dropped element somewhere below: walk on
+                if child.tag in ("td", "th", "table"):
+                    out.append(child)
+                stack.append(child)
+            else:
+                out.extend(child.iter("td", "th", "table"))
+    return out
 
 
 def _removed_below(el, top, tree: Tree) -> bool:

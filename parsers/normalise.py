@@ -14,6 +14,7 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _PINYIN_GLOSS = re.compile(
     r"(?<=[\u3400-\u9fff])[(（]\s*[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ][a-zü]*\s*[)）]"
 )
+_TONE_MARK = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ]")
 _SPACES = re.compile(r"[^\S\t\n]+")  # any whitespace except tab/newline (incl. U+3000, nbsp)
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 
@@ -42,7 +43,8 @@ def detect_script(text: str) -> str:
 
 
 def strip_pinyin_glosses(text: str) -> str:
-    return _PINYIN_GLOSS.sub("", text)
+    # a scan for a tone mark first: the lookbehind pattern over a whole page costs more
+    return _PINYIN_GLOSS.sub("", text) if _TONE_MARK.search(text) else text
 
 
 def clean_line(line: str) -> str:

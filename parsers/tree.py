@@ -109,23 +109,30 @@ def _context(el) -> tuple[str | None, bool]:
 
 
 def text_of(el, tree: Tree | None = None, sep: str = "", strip: bool = False) -> str:
-    """bs4's `el.get_text(sep, strip=strip)` on lxml's tree, skipping the tree's dropped elements."""
+    """bs4's `el.get_text(sep, strip=strip)` on lxml's tree, skipping the tree's dropped elements.
+
+    Only the impure part of the subtree (the paths down to dropped elements, string containers
+    and <pre>) is walked in Python; below it lxml's `itertext` yields the strings.
+    """
     kind, preserve = _context(el)
-    if tree is not None and kind is None and not preserve and el not in tree.impure:
-        if strip:
-            return sep.join([s for s in (s.strip() for s in el.itertext()) if s])
-        return sep.join([s if s.strip(_ASCII_SPACES) else ("\n" if "\n" in s else " ") for s in el.itertext()])
     want = el.tag if el.tag in CONTAINERS else None
-    dropped = tree.dropped if tree is not None else ()
+    if tree is None:
+        dropped, impure = (), None
+    else:
+        dropped, impure = tree.dropped, tree.impure
     out: list[str] = []
     stack: list = [(el, kind, preserve)]
     while stack:
         node, kind, preserve = stack.pop()
         if node.__class__ is str:
-            value = node
+            values = (node,)
         else:
             tag = node.tag
             if tag.__class__ is not str or node in dropped:
+                continue
+            if impure is not None and node not in impure:  # no container, <pre> or dropped element below
+                if kind == want:
+                    _add(out, node.itertext(), strip, preserve)
                 continue
             if tag in CONTAINERS:
                 kind = tag
@@ -136,37 +143,21 @@ def text_of(el, tree: Tree | None = None, sep: str = "", strip: bool = False) ->
                 if tail:
                     stack.append((tail, kind, preserve))
                 stack.append((child, kind, preserve))
-            value = node.text
-            if not value:
+            if not node.text:
                 continue
-        if kind != want:
-            continue
-        if strip:
-            value = value.strip()
-            if not value:
-                continue
-        elif not preserve and not value.strip(_ASCII_SPACES):
-            value = "\n" if "\n" in value else " "
-        out.append(value)
+            values = (node.text,)
+        if kind == want:
+            _add(out, values, strip, preserve)
     return sep.join(out)
 
 
-_PAGE_STRINGS = etree.XPath(
-    "//text()[not(ancestor::script or ancestor::style or ancestor::template or ancestor::rt or ancestor::rp)]",
-    smart_strings=False,
-)
-
-
-def han_text(tree: Tree) -> str:
-    """The page's text strings joined, as `text_of(tree.root, tree)` but whitespace left as it is.
-
-    For script detection, which counts Han characters only: one XPath in C instead of a walk.
-    """
-    if tree.root is None:
-        return ""
-    if tree.dropped:
-        return text_of(tree.root, tree)
-    return "".join(_PAGE_STRINGS(tree.root))
+def _add(out: list[str], strings, strip: bool, preserve: bool) -> None:
+    if strip:
+        out.extend(filter(None, map(str.strip, strings)))
+    elif preserve:
+        out.extend(strings)
+    else:  # bs4 keeps a whitespace-only string as one newline or space
+        out.extend([s if s.strip(_ASCII_SPACES) else ("\n" if "\n" in s else " ") for s in strings])
 
 
 def simplify_text(tree: Tree, convert) -> None:
