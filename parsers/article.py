@@ -152,6 +152,7 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     body_lines: list[str] = []
     if container is not None:
         clean.drop_chrome(tree, container)
+        clean.drop_captions(tree, container)
         body_lines = extract.lines_of(container, tree, tables)
     inside = set(body_lines)
     outside = [line for line in page_lines if line not in inside]

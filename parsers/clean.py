@@ -10,7 +10,7 @@ import re
 
 from lxml import etree
 
-from parsers.selectors import ALWAYS_DROP_TAGS, NOISE_CLASS, STRUCTURAL_DROP_TAGS
+from parsers.selectors import ALWAYS_DROP_TAGS, CAPTION_CLASS, NOISE_CLASS, STRUCTURAL_DROP_TAGS
 from parsers.tree import text_of
 
 # ---------------------------------------------------------------- tree level
@@ -55,6 +55,61 @@ def drop_chrome(tree, root) -> None:
         tree.drop(el)
 
 
+_CAPTION_MAX = 40  #: a caption is a short line
+_CENTRED = re.compile(r"text-align\s*:\s*center", re.I)
+
+
+def drop_captions(tree, root) -> None:
+    """Drop photo captions below root: <figcaption>, caption classes (`pic-title`), and a short
+    centred line that follows an image or shares its centred block (`<p align=center><img><br>图为…`).
+
+    Images themselves are already dropped (alt text is never body); their captions describe a
+    picture the text does not carry.
+    """
+    for el in list(root.iterdescendants(etree.Element)):
+        if tree.removed(el):
+            continue
+        attrs = el.attrib
+        if el.tag == "figcaption" or CAPTION_CLASS.search(attrs.get("class") or "") or CAPTION_CLASS.search(
+                attrs.get("id") or ""):
+            if len(text_of(el, tree, strip=True)) <= 3 * _CAPTION_MAX:  # named a caption: a longer one too
+                tree.drop(el)
+            continue
+        if el.tag in _CAPTION_BLOCKS and _centred(el) and _caption_like(text_of(el, tree, strip=True)):
+            if _has_image(el) or _follows_image(el):
+                tree.drop(el)
+
+
+_CLAUSE_BREAK = re.compile(r"[，。；！？,;!?]")
+
+
+def _caption_like(text: str) -> bool:
+    """Short, and at most two clauses (`现场会上，救援队员演示心肺复苏`): not a sentence of the text."""
+    return 0 < len(text) <= _CAPTION_MAX and len(_CLAUSE_BREAK.findall(text[:-1])) <= 1
+
+
+_CAPTION_BLOCKS = frozenset(("p", "div", "center", "span", "font", "td"))
+
+
+def _centred(el) -> bool:
+    return el.tag == "center" or (el.get("align") or "").lower() == "center" or bool(
+        _CENTRED.search(el.get("style") or ""))
+
+
+def _has_image(el) -> bool:
+    return next(el.iter("img"), None) is not None
+
+
+def _follows_image(el) -> bool:
+    """The element just before el is an image, or a block holding only images."""
+    prev = el.getprevious()
+    while prev is not None and prev.tag.__class__ is not str:  # comments
+        prev = prev.getprevious()
+    if prev is None or (el.getparent() is not None and (prev.tail or "").strip()):
+        return False
+    return prev.tag == "img" or _has_image(prev) and not "".join(prev.itertext()).strip()
+
+
 def has_noise_class(el) -> bool:
     attrs = el.attrib
     return bool(NOISE_CLASS.search(attrs.get("class") or "") or NOISE_CLASS.search(attrs.get("id") or ""))
@@ -97,6 +152,8 @@ _COUNTER = re.compile(r"^(?:浏览|阅读|点击|访问)(?:次数|量|数)?\s*[:
 _SLOGAN = re.compile(r"欢迎(?:您|你|访问|光临|来到)")
 # Notes of a portal repost: （原标题：…）, （责任编辑：…）, 【来源：…网】
 _REPOST_NOTE = re.compile(r"^[（(【\[]\s*(?:原标题|责任编辑|编辑|责编|来源|稿件来源)\s*[:：].*[)）】\]]$")
+# A photo caption printed as a line of its own: 图为…, （图为…）, 上图：…
+_CAPTION_LINE = re.compile(r"^[（(【\[]?\s*(?:图为|上图|下图|左图|右图|图片为)\s*[:：]?")
 _RELATED_HEAD = re.compile(r"^(?:相关(?:链接|文章|阅读|新闻|推荐|文档)|友情链接)\s*[:：]?$")
 
 
@@ -116,6 +173,8 @@ def is_boilerplate_line(line: str) -> bool:
     if n <= _SHORT and ((_PAGER.match(line) and _PAGER_WORD.search(line)) or _PAGE_COUNT.match(line)):
         return True
     if n <= 150 and _REPOST_NOTE.match(line):
+        return True
+    if n <= 100 and _CAPTION_LINE.match(line):
         return True
     if _COUNTER.match(line) or _RELATED_HEAD.match(line):
         return True

@@ -40,19 +40,35 @@ def lines_of(root, tree: Tree, tables: dict | None = None) -> list[str]:
     skipping dropped elements (their tails kept); the tree is not touched.
     """
     tables = {} if tables is None else tables  # data-table verdicts, shared by the renderings of one tree
-    dropped = tree.dropped
     table = root if root.tag == "table" else next(root.iterancestors("table"), None)
     data = table is not None and _data_table(table, tree, tables)
     in_cell = data and any(p.tag in ("td", "th") for p in _up_to(root, table))
     preserve = any(p.tag in _PRESERVE for p in _up_to(root, None))
     out: list[str] = []
-    append = out.append
-    spaces = _ASCII_SPACES
+    if root.text:
+        out.append(_string(root.text, preserve))
+    _render(list(root), tree, tables, data, in_cell, preserve, out)
+    joined = _SPACES.sub(" ", "".join(out).replace("\r", "").replace("\n", " "))
+    lines = []
+    for raw in joined.split(LINE):
+        line = clean_line(raw.replace(CELL, "\t")) if CELL in raw or "\t" in raw else raw.strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def _string(value: str, preserve: bool) -> str:
     # bs4 makes a whitespace-only string one space (or newline, a space here too) outside <pre>,
     # so a tab between two cells is no cell break
-    if root.text:
-        append(root.text if preserve or root.text.strip(spaces) else " ")
-    stack: list = [(child, data, in_cell, preserve) for child in reversed(root)]
+    return value if preserve or value.strip(_ASCII_SPACES) else " "
+
+
+def _render(nodes: list, tree: Tree, tables: dict, data: bool, in_cell: bool, preserve: bool, out: list[str]) -> None:
+    """Write the text of nodes (and their tails) to out, with LINE and CELL marks."""
+    dropped = tree.dropped
+    append = out.append
+    spaces = _ASCII_SPACES
+    stack: list = [(node, data, in_cell, preserve) for node in reversed(nodes)]
     pop, push = stack.pop, stack.append
     while stack:
         node, data, in_cell, preserve = pop()
@@ -72,6 +88,13 @@ def lines_of(root, tree: Tree, tables: dict | None = None) -> list[str]:
             continue
         if name == "table":
             data = _data_table(node, tree, tables)
+            if data and _spans_rows(node):
+                append(LINE)
+                _render_spanned_rows(node, tree, tables, preserve, out)
+                append(LINE)
+                if tail:
+                    append(tail if preserve or tail.strip(spaces) else " ")
+                continue
         block = name in BLOCK_TAGS and not in_cell
         child_in_cell = in_cell
         child_preserve = preserve or name in _PRESERVE
@@ -88,13 +111,79 @@ def lines_of(root, tree: Tree, tables: dict | None = None) -> list[str]:
         text = node.text
         if text:
             append(text if child_preserve or text.strip(spaces) else " ")
-    joined = _SPACES.sub(" ", "".join(out).replace("\r", "").replace("\n", " "))
-    lines = []
-    for raw in joined.split(LINE):
-        line = clean_line(raw.replace(CELL, "\t")) if CELL in raw or "\t" in raw else raw.strip()
-        if line:
-            lines.append(line)
-    return lines
+
+
+# ---------------------------------------------------------------- merged cells
+
+_MAX_SPAN = 100  # a `rowspan="9999"` is a typo, not a promise of rows
+
+
+def _span(cell, attr: str) -> int:
+    m = re.match(r"\s*(\d+)", cell.get(attr) or "")
+    return min(max(int(m.group(1)), 1), _MAX_SPAN) if m else 1
+
+
+def _spans_rows(table) -> bool:
+    return any(_span(cell, "rowspan") > 1 for cell in table.iter("td", "th") if cell.get("rowspan"))
+
+
+def _render_spanned_rows(table, tree: Tree, tables: dict, preserve: bool, out: list[str]) -> None:
+    """A data table whose cells span rows: each row carries the text of every cell that covers it.
+
+    `<td rowspan=2>小学</td>` heads two rows, so both rows start with 小学 (the second row's
+    cells are shifted right of it); a cell spanning columns is printed once per row.
+    """
+    dropped = tree.dropped
+    pending: dict[int, list] = {}  # column -> [rendered cell, rows still to cover, columns spanned]
+    for part in table:
+        if part.tag.__class__ is not str or part in dropped:
+            continue
+        rows = [part] if part.tag == "tr" else [r for r in part if r.tag == "tr"] if part.tag in (
+            "thead", "tbody", "tfoot") else None
+        if rows is None:  # a caption, a colgroup: rendered as usual
+            _render([part], tree, tables, True, False, preserve, out)
+            continue
+        for row in rows:
+            if row in dropped:
+                continue
+            out.append(LINE)
+            col, used = 0, set()
+            for cell in row:
+                if cell.tag not in ("td", "th") or cell in dropped:
+                    continue
+                col = _fill_spanned(pending, col, used, out)
+                rendered = [_string(cell.text, preserve)] if cell.text else []
+                _render(list(cell), tree, tables, True, True, preserve or cell.tag in _PRESERVE, rendered)
+                rendered.append(CELL)
+                out.extend(rendered)
+                width = _span(cell, "colspan")
+                if _span(cell, "rowspan") > 1:
+                    # a cell of several lines (box drawings, a note) is not a row's label: an empty cell below
+                    repeated = rendered if LINE not in "".join(rendered) else [CELL]
+                    pending[col] = [repeated, _span(cell, "rowspan") - 1, width]
+                    used.add(col)
+                col += width
+            for c in sorted(c for c in pending if c >= col):  # spanned columns after the row's last cell
+                _fill_spanned(pending, c, used, out)
+            for c in [c for c in pending if c not in used]:  # an irregular table: the span still runs out
+                pending[c][1] -= 1
+                if pending[c][1] <= 0:
+                    del pending[c]
+            out.append(LINE)
+
+
+def _fill_spanned(pending: dict[int, list], col: int, used: set[int], out: list[str]) -> int:
+    """Write the cells spanning into this row from above at column col; the next free column."""
+    while col in pending and col not in used:
+        rendered, left, width = pending[col]
+        out.extend(rendered)
+        used.add(col)
+        if left <= 1:
+            del pending[col]
+        else:
+            pending[col][1] = left - 1
+        col += width
+    return col
 
 
 class _Break:

@@ -52,6 +52,13 @@ NOISE_CLASS = re.compile(
     re.I,
 )
 
+# class / id tokens of photo captions: pic-title, img_desc, photoTitle, wp-caption-text, tu_title
+CAPTION_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:(?:pic|img|image|photo|tu)[-_]?(?:title|tit|txt|text|desc|info|name|caption|note|ms)"
+    r"|caption|wp-caption-text)(?:$|[\s_\d-])",
+    re.I,
+)
+
 ATTACHMENT_EXTENSIONS = (
     ".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ppt", ".pptx", ".ofd",
     ".zip", ".rar", ".7z", ".txt", ".csv", ".ceb", ".tif", ".tiff",

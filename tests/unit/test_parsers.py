@@ -140,6 +140,7 @@ MUST_NOT = {
     "template_site_1": ["温馨提示", "教育服务热线", "局长信箱"],
     "template_site_2": ["温馨提示", "教育服务热线", "局长信箱"],
     "template_site_3": ["温馨提示", "教育服务热线", "局长信箱"],
+    "photo_captions": ["现场会上", "学生在老师指导下", "救生圈的使用方法", "图为", "摄）"],
 }
 MUST = {
     "seed002_official_trs_twice": ["(2023—2025年)", "教育城域网出口 带宽8G", "五四红旗团委"],
@@ -149,6 +150,7 @@ MUST = {
     "trs_meta_tags_xxgk_table": ["(市、区两级共同推进)", "（2023—2025年）", "(一)扩大", "2024年\t1200\t93%"],
     "gbk_declared_dedecms_hant_pinyin": ["(一)全面", "(市、区)两级", "（2023—2025年）", "发放工作"],
     "farm_vip_tail_truncated": ["xx市教育局xxxx年", "20**年", "由XX副校长"],
+    "table_merged_cells": ["小学\t实验小学\t5\t225", "初中\t实验中学\t10\t450", "合计\t39\t1805"],
 }
 
 
@@ -186,6 +188,16 @@ def test_snippets(case):
         assert snippet in body, f"{case}: {snippet!r} missing from the body"
 
 
+def test_a_centred_line_is_a_caption_only_next_to_an_image():
+    html = ("<html><body><div class='article-content'><p style='text-align:center'>第一章 总则</p>"
+            "<p>为规范学校安全管理工作，保障师生人身安全，根据有关法律法规，结合本县实际，制定本办法。</p>"
+            "<p align='center'><img src='a.jpg'></p><p align='center'>本办法自2024年9月1日起施行，由县教育局负责解释，"
+            "此前有关规定与本办法不一致的，以本办法为准。</p></div></body></html>")
+    body = parse_article([Page("http://x.example/a.html", html.encode(), "text/html")]).body
+    assert body.splitlines()[0] == "第一章 总则"  # centred, short, but no image before it
+    assert "本办法自2024年9月1日起施行" in body  # after an image, but a sentence, not a caption
+
+
 def test_body_kept_once_when_printed_twice():
     pages, _, _ = load_case("seed002_official_trs_twice")
     body = parse_article(pages).body
@@ -216,7 +228,7 @@ def test_unlinked_attachment_file_is_still_reported():
 
 
 def test_version_and_errors():
-    assert PARSER_VERSION == "1.2.0"
+    assert PARSER_VERSION == "1.3.0"
     assert issubclass(ParseError, ValueError)
     with pytest.raises(ParseError, match="no pages"):
         parse_article([])
