@@ -66,18 +66,23 @@ def drop_captions(tree, root) -> None:
     Images themselves are already dropped (alt text is never body); their captions describe a
     picture the text does not carry.
     """
-    for el in list(root.iterdescendants(etree.Element)):
-        if tree.removed(el):
-            continue
-        attrs = el.attrib
-        if el.tag == "figcaption" or CAPTION_CLASS.search(attrs.get("class") or "") or CAPTION_CLASS.search(
-                attrs.get("id") or ""):
-            if len(text_of(el, tree, strip=True)) <= 3 * _CAPTION_MAX:  # named a caption: a longer one too
+    dropped = tree.dropped
+    stack = [root]
+    while stack:
+        for el in stack.pop():
+            if el.tag.__class__ is not str or el in dropped:
+                continue
+            attrs = el.attrib
+            if el.tag == "figcaption" or attrs and (CAPTION_CLASS.search(attrs.get("class") or "")
+                                                    or CAPTION_CLASS.search(attrs.get("id") or "")):
+                if len(text_of(el, tree, strip=True)) <= 3 * _CAPTION_MAX:  # named a caption: a longer one too
+                    tree.drop(el)
+                    continue
+            elif el.tag in _CAPTION_BLOCKS and _centred(el) and _caption_like(text_of(el, tree, strip=True)) and (
+                    _has_image(el) or _follows_image(el)):
                 tree.drop(el)
-            continue
-        if el.tag in _CAPTION_BLOCKS and _centred(el) and _caption_like(text_of(el, tree, strip=True)):
-            if _has_image(el) or _follows_image(el):
-                tree.drop(el)
+                continue
+            stack.append(el)
 
 
 _CLAUSE_BREAK = re.compile(r"[，。；！？,;!?]")
