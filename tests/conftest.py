@@ -8,6 +8,7 @@ touches the demo's data and two runs never see each other's documents.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 
@@ -16,6 +17,19 @@ import pytest
 from govpub.settings import Settings
 
 SESSION_TAG = uuid.uuid4().hex[:8]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session):
+    """Before the session fixtures' teardown: drop log handlers bound to a test's captured stream,
+    now closed (Airflow's logging config installs some when a test imports it). Each log line of
+    the teardown would otherwise print a "--- Logging error ---" traceback, and those pages of
+    noise push the failure summary out of a CI log's tail."""
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        for handler in list(getattr(logger, "handlers", ())):
+            stream = getattr(handler, "stream", None)
+            if getattr(stream, "closed", False):
+                logger.removeHandler(handler)
 
 
 class Cleanup:
