@@ -167,7 +167,8 @@ class Site:
     concurrency: int = 2  #: concurrent requests per domain
     source_file: str = ""
     quality: QualityThresholds = QUALITY_DEFAULTS
-    #: labels; "large": a scale-test column the demo leaves out (`make demo` stays fast)
+    #: free-form labels for the people reading the registry (e.g. "large": a scale-test column);
+    #: nothing in govpub acts on them (the demo's own site list is govpub_dev.demo.DEMO_SITES)
     tags: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
