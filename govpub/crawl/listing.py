@@ -4,7 +4,8 @@ A pure function of one fetched list page: `read_list(links, url, text, state)` r
 article links it holds (with their titles) and the next list request, if any, by the site's
 `links.mechanism` (govpub.registry.models; the markup each expects: docs/presets.md):
 
-- `next_link`: `links.article` selects article links, `links.next_page` the next list page.
+- `next_link`: `links.article` selects article links, `links.next_page` the next list page;
+  the page count, when `links.total_pages` finds one ("共 3 页"), is reported, not followed.
 - `trs_pager`: TRS draws its pager in a script, `createPageHTML(count, current, "index",
   "html")` (arguments literal or `var` names); page n+1 of `count` is `index_<n+1>.html`.
   A page without that script falls back to `next_link`.
@@ -119,7 +120,18 @@ def _next_link(links: SiteLinks, url: str, text: str, state: dict, how: str = "n
             if target and target != url:
                 following = ListRequest(target)
                 break
-    return ListPage(items, following, None, how)
+    total = _stated_count(links, page, text)
+    if total is not None:
+        how = f"{how}, {total} pages stated"
+    return ListPage(items, following, total, how)
+
+
+def _stated_count(links: SiteLinks, page: Selector, text: str) -> int | None:
+    """The column's page count by the regex `links.total_pages` over the page's text ("共 3 页")."""
+    if not links.total_pages:
+        return None
+    found = re.search(links.total_pages, " ".join(page.css("body ::text").getall()) or text)
+    return int(found.group(1)) if found else None
 
 
 _CREATE_PAGE = re.compile(
@@ -151,10 +163,7 @@ def _page_param(links: SiteLinks, url: str, text: str, state: dict) -> ListPage:
     page = Selector(text=text)
     items = _anchors(page, links.article or "a[href]", url)
     current = _page_number(url, links.page_param)
-    total = None
-    if links.total_pages:
-        found = re.search(links.total_pages, " ".join(page.css("body ::text").getall()) or text)
-        total = int(found.group(1)) if found else None
+    total = _stated_count(links, page, text)
     following = None
     if total is not None:
         if current < total:
