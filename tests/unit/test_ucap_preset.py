@@ -11,7 +11,7 @@ import json
 from urllib.parse import urlsplit
 
 from govpub.crawl.listing import ListRequest, read_list
-from govpub.ops.probe import ProbeReport, _choose_preset
+from govpub.ops.probe import ProbeReport, _article_hosts, _choose_preset
 from govpub.registry import SiteLinks
 from govpub.registry.presets import detect_cms, preset_links
 from govpub.registry.sites import _site_from_entry
@@ -88,3 +88,16 @@ def test_every_fixture_article_parses_to_its_title_date_source_and_body():
         want = {"title": article["title"], "publish_date": article["publish_date"], "source": article["source"],
                 "body": article["body"].split("\n")}
         assert got == want, url  # the source stops before the 【字体：大 中 小】 widget on the same line
+
+
+def test_the_probe_takes_articles_listed_on_one_other_host_only_under_a_seen_signature():
+    # 中国政府网: the column on sousuo.gov.cn, its articles on www.gov.cn
+    column = "http://sousuo.gov.cn/column/30469/0.htm"
+    text = served(START).replace('href="/zhengce/', 'href="http://www.gov.cn/zhengce/')
+    report = ProbeReport(url=column)
+    cms, page = _choose_preset(column, text, report)
+    assert cms == "ucap" and _article_hosts(column, page) == ["sousuo.gov.cn", "www.gov.cn"]
+    assert report.tried == ["ucap (signature seen): 0 article links, next_link, 3 pages stated; all 3 on www.gov.cn"]
+    unsigned = text.replace('class="listTxt"', 'class="listTxt x"').replace('class="newspage"', 'class="newspage x"')
+    assert detect_cms(unsigned) == [] and _choose_preset(column, unsigned, ProbeReport(url=column)) is None
+    assert _article_hosts(START, read_list(UCAP, START, served(START))) == ["127.0.0.1"]
