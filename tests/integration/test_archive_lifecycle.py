@@ -18,8 +18,7 @@ from govpub.archive.clusters import load_clusters
 from govpub.pipeline.clusters import update_clusters
 from govpub.archive import manifest_key
 from govpub.pipeline.context import RunContext
-from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
-from govpub.pipeline.run import summarize_site
+from govpub.pipeline.run import run_steps
 from govpub_dev.samplesite import make_server
 from govpub.schema import Document, doc_id_for
 from govpub_dev import sampleedit
@@ -55,12 +54,8 @@ def settings(module_settings, site_copy):
 def run_all(settings, run_id, day, full_sweep=None):
     rows = {}
     for site_id in SITES:
-        context = RunContext(settings, echo=lambda line: None)
-        crawl = crawl_site(context, site_id, run_id, day, full_sweep=full_sweep)
-        parsed = parse_site(context, crawl)
-        archived = archive_site(context, parsed, crawl)
-        indexed = index_site(context, archived)
-        rows[site_id] = {**summarize_site(crawl, parsed, archived, indexed).to_dict(), "requests": crawl.requests}
+        steps = run_steps(RunContext(settings, echo=lambda line: None), site_id, run_id, day, full_sweep)
+        rows[site_id] = {**steps.summary().to_dict(), "requests": steps.crawl.requests}
     update_clusters(RunContext(settings, echo=lambda line: None))
     return rows
 
