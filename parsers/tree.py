@@ -71,7 +71,9 @@ def soup_of(html: str) -> BeautifulSoup:
         tag = Tag.__new__(Tag)
         tag.__dict__.update(proto)
         tag.contents = []
-        tag.attrs = split_lists(name, attr_dict(el.attrib)) if el.attrib else attr_dict()
+        # items(), not attrib: a mangled attribute name such as `{"` (lxml reads "{" as a namespace)
+        # makes attrib[...] raise, while items() still returns it
+        tag.attrs = split_lists(name, attr_dict(el.items())) if el.attrib else attr_dict()
         return tag
 
     # Top-level siblings of <html> (comments, PIs) come before and after it, as bs4 puts them.

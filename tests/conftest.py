@@ -13,8 +13,16 @@ import os
 import uuid
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from govpub.settings import Settings
+
+# The property tests (tests/unit/test_parsers_robustness.py …) draw the same examples on every run
+# of the suite, so a CI failure reproduces here; `HYPOTHESIS_PROFILE=explore` draws fresh random
+# examples on each run to look for new failures. No example database: nothing is written.
+hypothesis_settings.register_profile("suite", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", database=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 SESSION_TAG = uuid.uuid4().hex[:8]
 
