@@ -26,7 +26,7 @@ celery-demo: bootstrap
 
 test: bootstrap
 	$(PY) -m govpub_dev services up
-	$(VENV)/bin/pytest -q -p no:cacheprovider tests
+	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=25 tests
 
 # Dependency audit of requirements.lock (govpub_dev/audit.py): 0 clean, 1 vulnerable, 3 NOT audited (service unreachable).
 audit: bootstrap

@@ -34,7 +34,7 @@ from govpub.settings import Settings
 from govpub.archive.clusters import load_clusters
 from govpub.pipeline.clusters import update_clusters
 from govpub.pipeline.context import RunContext
-from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+from govpub.pipeline.run import run_steps
 from govpub_dev.samplesite import make_server
 
 SITES = ("fanwen", "jintan-jyj", "longwan-jyj")
@@ -48,10 +48,8 @@ def crawl_all(settings: Settings, run_id: str, day: str, sites=SITES) -> dict:
     for site in sites:
         started = time.monotonic()
         context = RunContext(settings, echo=lambda line: None, archive=archive)
-        crawl = crawl_site(context, site, run_id, day)
-        parsed = parse_site(context, crawl)
-        archived = archive_site(context, parsed, crawl)
-        index_site(context, archived)
+        steps = run_steps(context, site, run_id, day)
+        crawl, archived = steps.crawl, steps.archive
         totals["requests"] += crawl.requests
         totals["pages"] += sum(1 for r in crawl.records if r["status"] == 200)
         totals["not_modified"] += crawl.not_modified

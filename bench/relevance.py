@@ -89,16 +89,13 @@ def format_report(report: dict) -> str:
 def load_sample_site(settings: Settings, echo=print) -> None:
     """The real pipeline for every sample site into `settings`' bucket and alias."""
     from govpub.pipeline.context import RunContext
-    from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+    from govpub.pipeline.run import run_steps
 
     manifest = json.loads((REPO / "sample_site" / "manifest.json").read_text(encoding="utf-8"))
     for site_id in sorted({a["site"] for a in manifest["articles"]}):
         context = RunContext(settings, echo=lambda line: None)
-        crawl = crawl_site(context, site_id, "relevance-bench", time.strftime("%Y-%m-%d"))
-        parsed = parse_site(context, crawl)
-        archived = archive_site(context, parsed, crawl)
-        indexed = index_site(context, archived)
-        echo(f"  {site_id}: {indexed.documents_indexed} documents indexed")
+        steps = run_steps(context, site_id, "relevance-bench", time.strftime("%Y-%m-%d"))
+        echo(f"  {site_id}: {steps.index.documents_indexed} documents indexed")
 
 
 def main(argv: list[str] | None = None) -> int:

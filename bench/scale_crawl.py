@@ -41,7 +41,8 @@ from govpub_dev import services
 from govpub.archive import Archive  # noqa: E402
 from govpub.settings import Settings
 from govpub.pipeline.context import RunContext
-from govpub.pipeline.steps import archive_site, crawl_site, crawl_sites, index_site, parse_site
+from govpub.pipeline.run import process_crawl, run_steps
+from govpub.pipeline.steps import crawl_sites
 from govpub_dev.samplesite import load_manifest, make_server
 
 TEMPLATES = ("longwan-jyj", "jintan-jyj", "fanwen")
@@ -122,13 +123,9 @@ class MemorySampler(threading.Thread):
 def run_one(settings: Settings, site_id: str, run_id: str) -> dict:
     quiet = lambda line: None  # noqa: E731
     started = time.monotonic()
-    context = RunContext(settings, echo=quiet)
-    crawl = crawl_site(context, site_id, run_id, "2026-11-23")
-    parsed = parse_site(context, crawl)
-    archived = archive_site(context, parsed, crawl)
-    indexed = index_site(context, archived)
-    return {"site": site_id, "pages": crawl.pages_fetched, "bytes": crawl.bytes_fetched,
-            "documents": indexed.documents_indexed, "errors": len(crawl.errors) + len(parsed.errors),
+    steps = run_steps(RunContext(settings, echo=quiet), site_id, run_id, "2026-11-23")
+    return {"site": site_id, "pages": steps.crawl.pages_fetched, "bytes": steps.crawl.bytes_fetched,
+            "documents": steps.index.documents_indexed, "errors": len(steps.crawl.errors) + len(steps.parse.errors),
             "seconds": round(time.monotonic() - started, 2)}
 
 
@@ -144,10 +141,9 @@ def run_group(settings: Settings, site_ids: list[str], run_id: str) -> list[dict
         if isinstance(crawl, Exception):
             failed.append(f"{site_id}: {crawl}")
             continue
-        parsed = parse_site(context, crawl)
-        indexed = index_site(context, archive_site(context, parsed, crawl))
+        steps = process_crawl(context, crawl)
         results.append({"site": site_id, "pages": crawl.pages_fetched, "bytes": crawl.bytes_fetched,
-                        "documents": indexed.documents_indexed, "errors": len(crawl.errors) + len(parsed.errors),
+                        "documents": steps.index.documents_indexed, "errors": len(crawl.errors) + len(steps.parse.errors),
                         "seconds": round(time.monotonic() - started, 2)})
     if failed:
         raise RuntimeError("; ".join(failed))

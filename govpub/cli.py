@@ -58,7 +58,7 @@ def _is_user_facing(exc: Exception) -> bool:
     """Errors that a one-line message explains (bad input, unreachable service); others show a traceback."""
     import parsers
     from govpub.archive import ArchiveUnavailable
-    from govpub.index import IndexUnavailable
+    from govpub.index import IndexOutdated, IndexUnavailable
     from govpub.search.query import QueryError
     from govpub.crawl.runner import CrawlFailed
     from govpub.pipeline.rebuild import RebuildFailed
@@ -66,7 +66,7 @@ def _is_user_facing(exc: Exception) -> bool:
     from govpub.settings import SettingsError
 
     expected = (
-        ArchiveUnavailable, IndexUnavailable, CrawlFailed, SiteConfigError, UnknownSite,
+        ArchiveUnavailable, IndexUnavailable, IndexOutdated, CrawlFailed, SiteConfigError, UnknownSite,
         parsers.ParseError, FileNotFoundError, RebuildFailed, QueryError, SettingsError,
     )
     return isinstance(exc, expected)

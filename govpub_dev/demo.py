@@ -43,6 +43,7 @@ def run_demo(settings: Settings, query: str = "课后服务") -> int:
         say("preparing the Airflow metadata database")
         services.ensure_airflow_db(settings)
         Archive(settings).ensure_bucket()
+        _upgrade_index(settings)
 
         sites = demo_sites()
         say(f"running the {DAG_ID} DAG through Airflow (`airflow dags test`) on {len(sites)} sites: {', '.join(sites)}")
@@ -68,6 +69,18 @@ def run_demo(settings: Settings, query: str = "课后服务") -> int:
     print(f"  search yourself   : .venv/bin/govpub search '\"{query}\"' --site longwan-jyj")
     print("  site health       : .venv/bin/govpub status; .venv/bin/govpub report --out report.html")
     return 0
+
+
+def _upgrade_index(settings: Settings) -> None:
+    """An index left by an older govpub (an older mapping version) is rebuilt from S3 first, as
+    `govpub reindex` would: the pipeline refuses to write into it."""
+    from govpub import index
+    from govpub.pipeline.rebuild import rebuild_index
+
+    problem = index.outdated(index.client(settings), settings.es_alias)
+    if problem:
+        say(f"{problem}; rebuilding it now")
+        rebuild_index(settings, echo=lambda line: print(f"  {line}", flush=True))
 
 
 def demo_sites() -> list[str]:

@@ -52,7 +52,8 @@ def labelled_fields(lines: list[str]) -> dict[str, str]:
         if len(line) > 300:
             continue  # prose, not a metadata line
         for m in _FIELD.finditer(line):
-            value = m.group("value").strip(" :：")
+            # an opening bracket ends no value: it begins the next widget (来源：X 【字体：大 中 小】)
+            value = m.group("value").strip(" :：").rstrip(" 【[［(（")
             if value and _LABEL_ONLY.fullmatch(value) is None:  # an empty cell yields no neighbour's label
                 out.setdefault(re.sub(r"\s", "", m.group("label")), value)
     return out

@@ -24,6 +24,10 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# Scrapy starts this many asyncio workers for EVERY response's output (scrapy.utils.asyncio
+# parallel_asyncio), default 100: ~100 tasks per page for the 1–30 requests/records a callback
+# yields. The item pipeline writes WARC records synchronously, so more than a few buys nothing.
+CONCURRENT_ITEMS = 4
 
 # Fault tolerance and safety (spiders/middlewares.py; docs/faults.md).
 DOWNLOAD_TIMEOUT = _govpub.http_timeout

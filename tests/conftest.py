@@ -8,14 +8,36 @@ touches the demo's data and two runs never see each other's documents.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from govpub.settings import Settings
 
+# The property tests (tests/unit/test_parsers_robustness.py …) draw the same examples on every run
+# of the suite, so a CI failure reproduces here; `HYPOTHESIS_PROFILE=explore` draws fresh random
+# examples on each run to look for new failures. No example database: nothing is written.
+hypothesis_settings.register_profile("suite", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", database=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
+
 SESSION_TAG = uuid.uuid4().hex[:8]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session):
+    """Before the session fixtures' teardown: drop log handlers bound to a test's captured stream,
+    now closed (Airflow's logging config installs some when a test imports it). Each log line of
+    the teardown would otherwise print a "--- Logging error ---" traceback, and those pages of
+    noise push the failure summary out of a CI log's tail."""
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        for handler in list(getattr(logger, "handlers", ())):
+            stream = getattr(handler, "stream", None)
+            if getattr(stream, "closed", False):
+                logger.removeHandler(handler)
 
 
 class Cleanup:

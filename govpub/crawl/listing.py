@@ -4,10 +4,13 @@ A pure function of one fetched list page: `read_list(links, url, text, state)` r
 article links it holds (with their titles) and the next list request, if any, by the site's
 `links.mechanism` (govpub.registry.models; the markup each expects: docs/presets.md):
 
-- `next_link`: `links.article` selects article links, `links.next_page` the next list page.
+- `next_link`: `links.article` selects article links, `links.next_page` the next list page;
+  the page count, when `links.total_pages` finds one ("共 3 页"), is reported, not followed.
 - `trs_pager`: TRS draws its pager in a script, `createPageHTML(count, current, "index",
-  "html")` (arguments literal or `var` names); page n+1 of `count` is `index_<n+1>.html`.
-  A page without that script falls back to `next_link`.
+  "html")` (arguments literal or `var` names); page n+1 of `count` is `index_<n+1>.html`. The
+  div-id form `createPageHTML('page_div', count, current, 'index', 'html', records)` counts
+  `current` from 1 (page n ≥ 2 at `index_<n>.html`). A page without that script falls back
+  to `next_link`.
 - `page_param`: `?page=N` pages; the count from `links.total_pages` (a regex over the page),
   else page N+1 exists when the page links it.
 - `hanweb_jpage`: Hanweb jcms puts the first records of a column in `<script type="text/xml">
@@ -119,24 +122,41 @@ def _next_link(links: SiteLinks, url: str, text: str, state: dict, how: str = "n
             if target and target != url:
                 following = ListRequest(target)
                 break
-    return ListPage(items, following, None, how)
+    total = _stated_count(links, page, text)
+    if total is not None:
+        how = f"{how}, {total} pages stated"
+    return ListPage(items, following, total, how)
+
+
+def _stated_count(links: SiteLinks, page: Selector, text: str) -> int | None:
+    """The column's page count by the regex `links.total_pages` over the page's text ("共 3 页")."""
+    if not links.total_pages:
+        return None
+    found = re.search(links.total_pages, " ".join(page.css("body ::text").getall()) or text)
+    return int(found.group(1)) if found else None
 
 
 _CREATE_PAGE = re.compile(
-    r"createPageHTML\s*\(\s*([\w.]+)\s*,\s*([\w.]+)\s*,\s*[\"']([^\"']+)[\"']\s*,\s*[\"']([^\"']+)[\"']")
+    r"createPageHTML\s*\(\s*(?P<div>[\"'][^\"']*[\"']\s*,\s*)?(?P<count>[\w.]+)\s*,\s*(?P<current>[\w.]+)\s*,"
+    r"\s*[\"'](?P<prefix>[^\"']+)[\"']\s*,\s*[\"'](?P<ext>[^\"']+)[\"']")
 
 
 def _trs_pager(links: SiteLinks, url: str, text: str, state: dict) -> ListPage:
+    """createPageHTML(count, current, "index", "html"): current from 0, page n at index_n.html (n ≥ 1);
+    createPageHTML('page_div', count, current, 'index', 'html', records): current from 1, page n
+    at index_n.html (n ≥ 2) — the div-id form of many TRS and Sohu-CMS templates."""
     call = _CREATE_PAGE.search(text)
     count = current = None
     if call:
-        count, current = _js_int(call.group(1), text), _js_int(call.group(2), text)
+        count, current = _js_int(call.group("count"), text), _js_int(call.group("current"), text)
     if count is None or current is None:
         return _next_link(links, url, text, state, how="trs_pager: no createPageHTML, next link")
-    prefix, ext = call.group(3), call.group(4)
+    prefix, ext = call.group("prefix"), call.group("ext")
+    last = count if call.group("div") else count - 1  # the number of the column's last page
     items = _anchors(Selector(text=text), links.article or "a[href]", url)
-    following = ListRequest(urljoin(url, f"{prefix}_{current + 1}.{ext}")) if current + 1 < count else None
-    return ListPage(items, following, count, f"trs_pager: createPageHTML({count}, {current}, {prefix!r}, {ext!r})")
+    following = ListRequest(urljoin(url, f"{prefix}_{current + 1}.{ext}")) if current < last else None
+    shape = "'div', " if call.group("div") else ""
+    return ListPage(items, following, count, f"trs_pager: createPageHTML({shape}{count}, {current}, {prefix!r}, {ext!r})")
 
 
 def _js_int(token: str, text: str) -> int | None:
@@ -151,10 +171,7 @@ def _page_param(links: SiteLinks, url: str, text: str, state: dict) -> ListPage:
     page = Selector(text=text)
     items = _anchors(page, links.article or "a[href]", url)
     current = _page_number(url, links.page_param)
-    total = None
-    if links.total_pages:
-        found = re.search(links.total_pages, " ".join(page.css("body ::text").getall()) or text)
-        total = int(found.group(1)) if found else None
+    total = _stated_count(links, page, text)
     following = None
     if total is not None:
         if current < total:

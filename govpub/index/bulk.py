@@ -82,6 +82,8 @@ def update_overlays(es: Elasticsearch, alias: str, overlays: dict[str, dict[str,
 
     An attributed field left None (not attributed) gets the document's own value, as `to_es_source`
     gives it: read from the index first (one mget per chunk; this distribution has no scripting)."""
+    if overlays:
+        ensure_index(es, alias)  # refuses an index of an older mapping before the first update
     updated = 0
     items = list(overlays.items())
     for start in range(0, len(items), BULK_CHUNK_SIZE):

@@ -33,6 +33,11 @@ def index_name(alias: str, version: int) -> str:
     return f"{alias}-v{version}"
 
 
+class IndexOutdated(RuntimeError):
+    """The alias points at an index of an older mapping version than this govpub writes: writing to
+    it would fail on the first new field (strict mapping) or leave the new fields empty."""
+
+
 def alias_indices(es: Elasticsearch, alias: str) -> list[str]:
     """Concrete indices behind `alias` (sorted; empty when the alias does not exist)."""
     if not es.indices.exists_alias(name=alias):
@@ -40,18 +45,44 @@ def alias_indices(es: Elasticsearch, alias: str) -> list[str]:
     return sorted(es.indices.get_alias(name=alias).body.keys())
 
 
+def indexed_version(es: Elasticsearch, name: str) -> int:
+    """The mapping version (`_meta.version`) concrete index `name` was created with (0: none)."""
+    found = es.indices.get_mapping(index=name).body
+    return int(found[name]["mappings"].get("_meta", {}).get("version", 0))
+
+
+def outdated(es: Elasticsearch, alias: str, mapping: dict[str, Any] | None = None) -> str | None:
+    """A one-line explanation when `alias` points at an index older than `mapping`'s version, else None."""
+    existing = alias_indices(es, alias)
+    return _outdated(es, alias, _pick_write_index(es, alias, existing), mapping) if existing else None
+
+
+def _outdated(es: Elasticsearch, alias: str, name: str, mapping: dict[str, Any] | None) -> str | None:
+    have, want = indexed_version(es, name), mapping_version(mapping)
+    if have >= want:
+        return None
+    return (f"index {name} (alias {alias}) has mapping v{have}, this govpub writes v{want}: run `govpub reindex` "
+            "to rebuild it from the S3 archive (searches keep using the old index until the alias moves)")
+
+
 @translate_connection_errors
-def ensure_index(es: Elasticsearch, alias: str, mapping: dict[str, Any] | None = None) -> str:
+def ensure_index(es: Elasticsearch, alias: str, mapping: dict[str, Any] | None = None, allow_older: bool = False) -> str:
     """Return the index behind `alias`, creating `<alias>-v<version>` and the alias when missing.
 
     `mapping`: {"_meta", "settings", "mappings"} of the index (default: the documents mapping).
 
-    Idempotent and safe against a concurrent caller doing the same. When the alias already
-    points at an older version, that index is returned as is (moving the alias is a reindex job).
+    Idempotent and safe against a concurrent caller doing the same. When the alias already points
+    at an older mapping version, IndexOutdated is raised before anything is written (the index is
+    derived: `govpub reindex` rebuilds it from S3 and moves the alias), unless `allow_older`
+    (the caller upgrades that index in place itself).
     """
     existing = alias_indices(es, alias)
     if existing:
-        return _pick_write_index(es, alias, existing)
+        name = _pick_write_index(es, alias, existing)
+        problem = None if allow_older else _outdated(es, alias, name, mapping)
+        if problem:
+            raise IndexOutdated(problem)
+        return name
     if es.indices.exists(index=alias):
         raise RuntimeError(f"{alias!r} is a concrete index, not an alias; refusing to use it as the govpub alias")
 

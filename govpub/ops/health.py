@@ -146,7 +146,23 @@ def collect(settings, runs: int = 10) -> tuple[list[SiteStatus], dict[str, list[
     if pending:
         note = "; ".join(filter(None, [note, f"cluster fields of {pending} documents not yet in the index "
                                              "(next clusters run or `govpub reconcile`)"]))
+    stale = index_outdated(settings)
+    if stale:
+        note = "; ".join(filter(None, [note, stale]))
     return all_statuses(registry, records), records, note
+
+
+def index_outdated(settings) -> str | None:
+    """Why the documents index cannot take this govpub's writes (an older mapping), or None
+    (also None when Elasticsearch does not answer: the stats note says so)."""
+    from elasticsearch import ApiError, TransportError
+
+    from govpub import index
+
+    try:
+        return index.outdated(index.client(settings), settings.es_alias)
+    except (ApiError, TransportError, index.IndexUnavailable):
+        return None
 
 
 def cluster_fields_pending(settings) -> int:

@@ -57,6 +57,7 @@ class ProbeReport:
     how: str = ""  #: how the list page was read (govpub.crawl.listing ListPage.how)
     articles_per_page: int = 0
     pages_estimated: str = ""
+    article_hosts: list[str] = field(default_factory=list)  #: hosts of the listed articles, the column's first
     next_list: str | None = None
     next_list_new_links: int | None = None
     articles: list[ProbedArticle] = field(default_factory=list)
@@ -167,6 +168,8 @@ def probe(url: str, *, site_id: str | None = None, agency: str | None = None, na
         return report
     cms, page = chosen
     report.cms, report.how = cms, page.how
+    report.article_hosts = _article_hosts(url, page)
+    fetcher.domains = list(report.article_hosts)
     report.articles_per_page = len(page.links)
     links = SiteLinks(**preset_links(cms))
     listed = list(page.links)
@@ -203,7 +206,7 @@ def probe(url: str, *, site_id: str | None = None, agency: str | None = None, na
         "agency": agency or name or page_title or parts.hostname,
         "region": region,
         "kind": kind,
-        "allowed_domains": [parts.hostname],
+        "allowed_domains": report.article_hosts,
         "start_urls": [url],
         "cms": cms,
     }
@@ -214,7 +217,9 @@ def probe(url: str, *, site_id: str | None = None, agency: str | None = None, na
 
 
 def _choose_preset(url: str, text: str, report: ProbeReport) -> tuple[str, ListPage] | None:
-    """The first preset (signature matches first) whose list mechanism reads article links here."""
+    """The first preset (signature matches first) whose list mechanism reads article links here:
+    on the page's own host, or — signature seen — all on one other host (中国政府网 lists on
+    sousuo.gov.cn the articles of www.gov.cn)."""
     guessed = detect_cms(text)
     for cms in [*guessed, *(n for n in PRESET_NAMES if n not in guessed)]:
         try:
@@ -227,7 +232,18 @@ def _choose_preset(url: str, text: str, report: ProbeReport) -> tuple[str, ListP
         report.tried.append(f"{cms} ({signature}): {len(same_host)} article links, {page.how}")
         if same_host and (cms in guessed or len(same_host) >= 3):
             return cms, page
+        elsewhere = {urlsplit(u).hostname for u in page.links}
+        if not same_host and cms in guessed and len(elsewhere) == 1:
+            report.tried[-1] += f"; all {len(page.links)} on {elsewhere.pop()}"
+            return cms, page
     return None
+
+
+def _article_hosts(url: str, page: ListPage) -> list[str]:
+    """The column's host, and the articles' one when they are all elsewhere (see _choose_preset)."""
+    column = urlsplit(url).hostname or ""
+    hosts = {urlsplit(u).hostname for u in page.links}
+    return [column] if column in hosts or len(hosts) != 1 else [column, *hosts]
 
 
 def _probe_article(fetcher: PoliteFetcher, url: str) -> ProbedArticle:
@@ -272,6 +288,8 @@ def render(report: ProbeReport) -> str:
         out.append(f"  cms preset        : {report.cms} ({report.how})")
         out.append(f"  articles per page : {report.articles_per_page}")
         out.append(f"  pages estimated   : {report.pages_estimated}")
+        if report.article_hosts[1:]:
+            out.append(f"  articles on       : {', '.join(report.article_hosts[1:])} (added to allowed_domains)")
         if report.next_list:
             out.append(f"  next list page    : {report.next_list} ({report.next_list_new_links} new article links)")
         for article in report.articles:

@@ -212,7 +212,7 @@ def ensure_stats_index(es, alias: str) -> str:
     from govpub.index import ensure_index
 
     mapping = load_stats_mapping()
-    name = ensure_index(es, alias, mapping)
+    name = ensure_index(es, alias, mapping, allow_older=True)
     # Version 2 only added fields (archive_documents, index_documents, index_behind): an index of an
     # older version gets them in place, so its strict mapping accepts the new records.
     current = es.indices.get_mapping(index=name)[name]["mappings"]

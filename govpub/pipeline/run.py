@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from govpub.ops.stats import record_site_run
@@ -15,30 +16,57 @@ def new_run_id() -> str:
     return "manual__" + datetime.now(timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
 
 
+@dataclass(frozen=True)
+class SiteSteps:
+    """What each of a site's four steps returned, in order."""
+
+    crawl: CrawlResult
+    parse: ParseResult
+    archive: ArchiveResult
+    index: IndexResult
+
+    def summary(self) -> SiteSummary:
+        return summarize_site(self.crawl, self.parse, self.archive, self.index)
+
+
+def run_steps(
+    context: RunContext,
+    site_id: str,
+    run_id: str,
+    crawl_date: str | None = None,
+    full_sweep: bool | None = None,
+) -> SiteSteps:
+    """crawl → parse → archive → index for one site, each result handed to the next step
+    (nothing the run wrote is read back). No clusters, no stats record: see `run_site`."""
+    return process_crawl(context, crawl_site(context, site_id, run_id, crawl_date, full_sweep))
+
+
+def process_crawl(context: RunContext, crawl: CrawlResult) -> SiteSteps:
+    """parse → archive → index of a crawl already made (one of `crawl_sites`' results, say)."""
+    parsed = parse_site(context, crawl)
+    archived = archive_site(context, parsed, crawl)
+    return SiteSteps(crawl, parsed, archived, index_site(context, archived))
+
+
 def run_site(
     context: RunContext,
     site_id: str,
     run_id: str | None = None,
     full_sweep: bool | None = None,
 ) -> SiteSummary:
-    """All four steps for one site, in this process (the CLI's `govpub crawl`), then the clusters.
-
-    Each step hands its result to the next, so nothing the run wrote is read back.
-    """
+    """All four steps for one site, in this process (the CLI's `govpub crawl`), then the
+    clusters and the site's stats record with its data-quality checks."""
     run_id = run_id or new_run_id()
-    crawl = crawl_site(context, site_id, run_id, full_sweep=full_sweep)
-    parsed = parse_site(context, crawl)
-    archived = archive_site(context, parsed, crawl)
-    indexed = index_site(context, archived)
+    steps = run_steps(context, site_id, run_id, full_sweep=full_sweep)
     update_clusters(context)
     # stats record + data-quality checks (docs/operations.md)
     record = record_site_run(
-        context.settings, site_id, run_id, run_date=crawl.crawl_date, echo=context.echo,
+        context.settings, site_id, run_id, run_date=steps.crawl.crawl_date, echo=context.echo,
         archive=context.archive, es=context.es,
         steps=context.step_records(run_id, site_id),
-        documents=parsed.documents,
+        documents=steps.parse.documents,
     )
-    summary = summarize_site(crawl, parsed, archived, indexed)
+    summary = steps.summary()
     summary.quality_issues = record.quality_issues
     return summary
 

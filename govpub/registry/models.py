@@ -43,7 +43,7 @@ def cron_of(schedule: str) -> str:
 
 
 #: How a column lists its articles and pages (govpub.crawl.listing; docs/presets.md):
-#: "next_link": article selector + next-page selector on HTML list pages;
+#: "next_link": article selector + next-page selector on HTML list pages (UCAP, DedeCMS, …);
 #: "trs_pager": TRS createPageHTML(count, current, "index", "html") → index_N.html (else next link);
 #: "page_param": ?page=N pages, their count from `total_pages` (else a link to page N+1);
 #: "hanweb_jpage": Hanweb datastore/CDATA records, further groups POSTed from jpage/dataproxy.jsp;
@@ -63,7 +63,8 @@ class SiteLinks:
     max_list_pages: Annotated[int, Field(ge=1)] | None = None
     mechanism: ListMechanism = "next_link"  #: how list pages list articles and link further pages
     page_param: str = "page"  #: the query parameter of ?page=N pagers (page_param, json_api)
-    total_pages: str | None = None  #: page_param: regex whose group 1 is the column's page count
+    #: page_param, next_link: regex whose group 1 is the column's page count (next_link: reported only)
+    total_pages: str | None = None
     json_items: str | None = None  #: json_api: dotted path to the list of items ("data.list")
     json_url: str = "url"  #: json_api: the item field holding the article URL (may be relative)
     json_title: str = "title"  #: json_api: the item field holding the title (probe shows it)
@@ -167,7 +168,8 @@ class Site:
     concurrency: int = 2  #: concurrent requests per domain
     source_file: str = ""
     quality: QualityThresholds = QUALITY_DEFAULTS
-    #: labels; "large": a scale-test column the demo leaves out (`make demo` stays fast)
+    #: free-form labels for the people reading the registry (e.g. "large": a scale-test column);
+    #: nothing in govpub acts on them (the demo's own site list is govpub_dev.demo.DEMO_SITES)
     tags: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 

@@ -70,6 +70,19 @@ PRESETS: dict[str, tuple[str, dict[str, object]]] = {
             "page_param": "page",
         },
     ),
+    # UCAP/开普 (the 中国政府网 column pages): /column/<id>/0.htm, 1.htm … each linking the next
+    # in <div class="newspage"> (a.next) and stating the count (<ul id="toPage"><li>共N页</li>);
+    # items are <ul class="listTxt"><li><h4><a …>title</a><span class="date">. Article body
+    # in #UCAP-CONTENT, which a list page does not show, so the signature is the list markup.
+    "ucap": (
+        r"class=[\"']listTxt[\"']|class=[\"']newspage[\"']",
+        {
+            "mechanism": "next_link",
+            "article": "ul.listTxt li h4 a",
+            "next_page": "div.newspage a.next",
+            "total_pages": r"共\s*(\d+)\s*页",
+        },
+    ),
 }
 PRESET_NAMES = tuple(PRESETS)
 

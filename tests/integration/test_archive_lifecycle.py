@@ -18,10 +18,9 @@ from govpub.archive.clusters import load_clusters
 from govpub.pipeline.clusters import update_clusters
 from govpub.archive import manifest_key
 from govpub.pipeline.context import RunContext
-from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
-from govpub.pipeline.run import summarize_site
+from govpub.pipeline.run import run_steps
 from govpub_dev.samplesite import make_server
-from govpub.schema import doc_id_for
+from govpub.schema import Document, doc_id_for
 from govpub_dev import sampleedit
 
 pytestmark = pytest.mark.services
@@ -55,12 +54,8 @@ def settings(module_settings, site_copy):
 def run_all(settings, run_id, day, full_sweep=None):
     rows = {}
     for site_id in SITES:
-        context = RunContext(settings, echo=lambda line: None)
-        crawl = crawl_site(context, site_id, run_id, day, full_sweep=full_sweep)
-        parsed = parse_site(context, crawl)
-        archived = archive_site(context, parsed, crawl)
-        indexed = index_site(context, archived)
-        rows[site_id] = {**summarize_site(crawl, parsed, archived, indexed).to_dict(), "requests": crawl.requests}
+        steps = run_steps(RunContext(settings, echo=lambda line: None), site_id, run_id, day, full_sweep)
+        rows[site_id] = {**steps.summary().to_dict(), "requests": steps.crawl.requests}
     update_clusters(RunContext(settings, echo=lambda line: None))
     return rows
 
@@ -211,6 +206,37 @@ def test_reindex_from_s3_gives_identical_results(settings, history, es):
     second = rebuild_index(settings, echo=lambda line: None, rebuild_id="t2")
     assert index.alias_indices(es, settings.es_alias) == [second["index"]] and second["previous"] == [result["index"]]
     assert search_ids(es, settings, ordered=True) == rebuilt
+
+
+def test_an_index_of_an_older_mapping_is_refused_before_any_write_then_rebuilt(settings, history, es):
+    """An alias left at an older mapping version (an upgrade): writes refuse with a one-line
+    `govpub reindex` hint, `govpub status` says so, and the rebuild from S3 moves the alias."""
+    from govpub.ops import health
+    from govpub.pipeline.rebuild import rebuild_index
+
+    alias, current = settings.es_alias, index.load_mapping()
+    old_version = index.mapping_version(current) - 1
+    old = {**current, "_meta": {**current["_meta"], "version": old_version},
+           "mappings": {**current["mappings"], "properties": {
+               k: v for k, v in current["mappings"]["properties"].items() if not k.startswith("attributed_")}}}
+    index.delete_alias_and_indices(es, alias)
+    assert index.ensure_index(es, alias, old) == f"{alias}-v{old_version}"
+    doc = Document.from_json(Archive(settings).get_bytes(next(
+        k for k in Archive(settings).list_keys("documents/") if k.endswith("/latest.json"))))
+
+    with pytest.raises(index.IndexOutdated, match=rf"mapping v{old_version}, this govpub writes v{old_version + 1}: "
+                                                  r"run `govpub reindex`"):
+        index.bulk_index(es, alias, [doc], refresh=True)
+    with pytest.raises(index.IndexOutdated):
+        index.update_overlays(es, alias, {doc.id: {"cluster": "x"}})
+    assert index.count(es, alias) == 0  # nothing was written
+    assert "run `govpub reindex`" in health.collect(settings)[2]
+
+    rebuild_index(settings, echo=lambda line: None, rebuild_id="upgrade")
+    assert index.outdated(es, alias) is None
+    assert index.alias_indices(es, alias) == [f"{alias}-v{old_version + 1}-upgrade"]
+    assert index.count(es, alias) == len(Archive(settings).document_entries())
+    assert index.bulk_index(es, alias, [doc], refresh=True).indexed == 1
 
 
 def test_reparse_without_parser_change_writes_nothing(settings, history):

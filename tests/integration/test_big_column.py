@@ -16,7 +16,7 @@ import pytest
 from govpub import index
 from govpub.archive import Archive, run_key
 from govpub.pipeline.context import RunContext
-from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+from govpub.pipeline.run import run_steps
 from govpub.schema import doc_id_for
 from govpub_dev.samplesite import _bigcolumn
 
@@ -26,13 +26,9 @@ SITE = "longwan-lnwj"
 
 
 def run_once(settings, run_id: str, day: str) -> dict:
-    context = RunContext(settings, echo=lambda line: None)
     started = time.monotonic()
-    crawl = crawl_site(context, SITE, run_id, day)
-    parsed = parse_site(context, crawl)
-    archived = archive_site(context, parsed, crawl)
-    indexed = index_site(context, archived)
-    return {"crawl": crawl, "parse": parsed, "archive": archived, "index": indexed,
+    steps = run_steps(RunContext(settings, echo=lambda line: None), SITE, run_id, day)
+    return {"crawl": steps.crawl, "parse": steps.parse, "archive": steps.archive, "index": steps.index,
             "seconds": time.monotonic() - started}
 
 

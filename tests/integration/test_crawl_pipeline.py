@@ -13,6 +13,7 @@ from govpub.search import engine
 from govpub.archive import Archive, run_key
 from govpub.settings import REPO_ROOT
 from govpub.pipeline.context import RunContext
+from govpub.pipeline.run import run_steps
 from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
 from govpub.pipeline.run import summarize_site
 from govpub.schema import doc_id_for
@@ -52,11 +53,8 @@ def as_tasks(settings, site_id: str) -> dict:
 
 def in_one_process(settings, site_id: str) -> dict:
     """The four steps as `govpub crawl` runs them: one context, each result handed on."""
-    context = RunContext(settings, echo=lambda line: None)
-    crawl = crawl_site(context, site_id, RUN_ID, "2026-11-23")
-    parsed = parse_site(context, crawl)
-    archived = archive_site(context, parsed, crawl)
-    return {"crawl": crawl, "parse": parsed, "archive": archived, "index": index_site(context, archived)}
+    steps = run_steps(RunContext(settings, echo=lambda line: None), site_id, RUN_ID, "2026-11-23")
+    return {"crawl": steps.crawl, "parse": steps.parse, "archive": steps.archive, "index": steps.index}
 
 
 #: run as separate tasks; the other sites in one process (the tests below hold for both)

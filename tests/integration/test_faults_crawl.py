@@ -19,7 +19,8 @@ from govpub import index
 from govpub.archive import Archive, run_key
 from govpub.crawl.runner import CrawlFailed
 from govpub.pipeline.context import RunContext
-from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+from govpub.pipeline.run import run_steps
+from govpub.pipeline.steps import crawl_site
 from govpub.schema import doc_id_for
 
 pytestmark = pytest.mark.services
@@ -57,13 +58,9 @@ def settings(module_settings, servers, tmp_path_factory):
 @pytest.fixture(scope="module")
 def run(settings, servers, es):
     quiet = lambda line: None  # noqa: E731
-    context = RunContext(settings, echo=quiet)
-    crawl = crawl_site(context, faultsite.SITE_ID, RUN_ID, "2026-11-23")
-    parsed = parse_site(context, crawl)
-    archived = archive_site(context, parsed, crawl)
-    indexed = index_site(context, archived)
+    steps = run_steps(RunContext(settings, echo=quiet), faultsite.SITE_ID, RUN_ID, "2026-11-23")
     # the tasks' XComs
-    return {"crawl": crawl.to_dict(), "parse": parsed.to_dict(), "archive": archived.to_dict(), "index": indexed.to_dict()}
+    return {name: getattr(steps, name).to_dict() for name in ("crawl", "parse", "archive", "index")}
 
 
 def _url(server, path: str) -> str:

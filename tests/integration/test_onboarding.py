@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -187,3 +188,51 @@ def test_robots_hold_for_a_posted_dataproxy_page(guarded):
     assert [s["kind"] for s in crawl.skipped] == ["robots_disallowed"]
     assert crawl.skipped[0]["url"].startswith(base + "/blocked/module/web/jpage/dataproxy.jsp?startrecord=2")
     assert not crawl.column_complete  # a column that could not be walked to its end says so
+
+
+UCAP_FIXTURE = REPO_ROOT / "tests" / "fixtures" / "ucap"
+UCAP_EXPECTED = json.loads((UCAP_FIXTURE / "expected.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def ucap_onboarded(module_settings, tmp_path_factory, s3):
+    """The UCAP fixture column (3 list pages, 6 articles; not a sample bureau) served on 127.0.0.1
+    the way 中国政府网 serves its columns: absolute links, the articles on another host (here
+    `localhost`, the same server) — added by `govpub sites add` from its URL alone, then crawled
+    and parsed."""
+    root = tmp_path_factory.mktemp("ucap-www")
+    shutil.copytree(UCAP_FIXTURE / "www", root, dirs_exist_ok=True)
+    registry = tmp_path_factory.mktemp("ucap-sites")
+    with serving(make_server("127.0.0.1", 0, root, quiet=True)) as server:
+        articles_host = server.url.replace("127.0.0.1", "localhost")
+        for page in (root / "column" / "30469").glob("*.htm"):
+            text = page.read_text(encoding="utf-8")
+            text = text.replace('href="/column/', f'href="{server.url}/column/').replace(
+                'href="/zhengce/', f'href="{articles_host}/zhengce/')
+            page.write_text(text, encoding="utf-8")
+        added = govpub("sites", "add", server.url + UCAP_EXPECTED["column"], "--id", "yanhu-jyj",
+                       "--agency", UCAP_EXPECTED["agency"], "--delay", "0", "--download-delay", "0.05",
+                       env={"GOVPUB_SITES_DIR": str(registry)})
+        assert added.returncode == 0, added.stdout[-2000:] + added.stderr[-2000:]
+        context = RunContext(module_settings.with_overrides(sites_dir=registry), echo=lambda line: None)
+        crawl = crawl_site(context, "yanhu-jyj", "ucap-run-1", DATE)
+        yield server.url, articles_host, registry, added.stdout, crawl, parse_site(context, crawl)
+
+
+def test_a_ucap_column_is_onboarded_from_its_url_and_crawled_to_every_document(ucap_onboarded):
+    base, articles_host, registry, out, crawl, parsed = ucap_onboarded
+    [entry] = tomllib.loads((registry / "added.toml").read_text(encoding="utf-8"))["site"]
+    assert entry["cms"] == "ucap" and "links" not in entry
+    assert entry["allowed_domains"] == ["127.0.0.1", "localhost"]  # the column's host, then the articles'
+    assert "articles per page : 3" in out and "pages estimated   : 3" in out and out.count("  article ") == 3
+    assert "articles on       : localhost" in out and "warning" not in out, out
+    assert crawl.finish_reason == "finished" and crawl.column_complete and not crawl.errors, crawl.errors
+    lists = [r["url"] for r in crawl.records if r["kind"] == "list"]
+    assert sorted(lists) == [f"{base}/column/30469/{n}.htm" for n in range(UCAP_EXPECTED["list_pages"])]
+    expected = {articles_host + a["url"]: a for a in UCAP_EXPECTED["articles"]}
+    documents = {doc.url: doc for doc in parsed.documents}
+    assert set(documents) == set(expected) and parsed.documents_parsed == len(expected) == 6
+    for url, doc in documents.items():
+        truth = expected[url]
+        assert (doc.title, doc.publish_date, doc.source, doc.body.split("\n")) == (
+            truth["title"], truth["publish_date"], truth["source"], truth["body"].split("\n")), url

@@ -117,3 +117,16 @@ def test_trs_pager_reads_var_names_and_stops_on_the_last_page():
     assert last.next is None and last.total_pages == 5 and last.links == ["http://x.gov.cn/col/t1.html"]
     middle = read_list(links, "http://x.gov.cn/col/index.html", '<script>createPageHTML(5, 0, "index", "shtml")</script>')
     assert middle.next.url == "http://x.gov.cn/col/index_1.shtml"
+
+
+def test_trs_pager_reads_the_div_id_form_counting_pages_from_one():
+    # createPageHTML('page_div', count, current, prefix, ext, records): 海南 住建厅, CSRC, 湖南 人社 (docs/presets.md)
+    links = SiteLinks(mechanism="trs_pager", article="li a")
+    first = read_list(links, "http://x.gov.cn/szjt/dejgxx/dezlist.shtml",
+                      "<li><a href=\"./t1.shtml\">t</a></li><script>createPageHTML('page_div',15, 1,'dezlist','shtml',149);</script>")
+    assert first.next.url == "http://x.gov.cn/szjt/dejgxx/dezlist_2.shtml" and first.total_pages == 15
+    assert first.how == "trs_pager: createPageHTML('div', 15, 1, 'dezlist', 'shtml')"
+    second = read_list(links, first.next.url, "<script>createPageHTML('page_div',15, 2,'dezlist','shtml',149);</script>")
+    assert second.next.url == "http://x.gov.cn/szjt/dejgxx/dezlist_3.shtml"
+    last = read_list(links, "http://x.gov.cn/rst/index_25.html", '<script>createPageHTML("paging",25,25,"index","html",500);</script>')
+    assert last.next is None and last.total_pages == 25

@@ -113,6 +113,13 @@ def test_odd_urls_never_crash(url):
     assert "附件" in [a.name for a in result.attachments]
 
 
+def test_a_mangled_attribute_name_is_no_crash():
+    """`href=""{"` leaves an attribute named `{"`, which lxml reads as the start of a namespace
+    (found by the property test above: its URL was `"{`)."""
+    html = '<html><body><div id="zoom"><p>正文第一段，内容。</p><a href=""{">附件.pdf</a></div></body></html>'
+    assert check([Page(URL, html.encode("utf-8"))]).body.split("\n")[0] == "正文第一段，内容。"
+
+
 NO_BODY = None  # a ParseError ("no article body found")
 
 
