@@ -150,6 +150,7 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     body_lines: list[str] = []
     if container is not None:
         clean.drop_chrome(container)
+        clean.drop_link_blocks(container, _is_document_link)
         body_lines = extract.lines_of(container, tables)
     inside = set(body_lines)
     outside = [line for line in page_lines if line not in inside]
@@ -161,6 +162,10 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     paywall = paywall or paywall_after
     declared = declared or declared_outside
     return _PageResult(title, fields, body_lines, links, paywall, declared, script)
+
+
+def _is_document_link(href) -> bool:
+    return isinstance(href, str) and extract.is_attachment_url(href.strip())
 
 
 def _fields(meta: dict[str, str], outside: list[str], body: list[str], url: str, page: list[str], title: str
@@ -178,7 +183,7 @@ def _fields(meta: dict[str, str], outside: list[str], body: list[str], url: str,
     for label in _DATE_LABELS:
         date = date or iso_date(labelled.get(label))
     date = date or metadata.date_in_url(url)
-    date = date or metadata.dates_in_meta_lines(outside) or metadata.dates_in_meta_lines(body[:8])
+    date = date or metadata.dates_in_meta_lines(outside + body[:8])  # a `日期 | 来源` line before a bare timestamp
     date = date or metadata.date_near_title(page, title)
     source = metadata.plausible_source(metadata.first_meta(meta, META_SOURCE))
     for label in _SOURCE_LABELS:

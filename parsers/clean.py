@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from bs4 import Tag
+from bs4 import NavigableString, Tag
+from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from parsers.selectors import ALWAYS_DROP_TAGS, NOISE_CLASS, STRUCTURAL_DROP_TAGS
 
@@ -16,6 +17,7 @@ from parsers.selectors import ALWAYS_DROP_TAGS, NOISE_CLASS, STRUCTURAL_DROP_TAG
 
 ALWAYS_DROP = frozenset(ALWAYS_DROP_TAGS)
 DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.I)
+_SKIP_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
 
 
 def drop_always(root: Tag, elements: list[Tag] | None = None) -> None:
@@ -56,6 +58,70 @@ def drop_chrome(root: Tag) -> None:
         el.decompose()
 
 
+_LINK_BLOCK_TAGS = frozenset(("div", "table", "ul", "ol", "dl", "section", "aside"))
+_SENTENCE_PUNCT = re.compile(r"[，。；！？]")
+
+
+def drop_link_blocks(root: Tag, is_document_link=lambda href: False) -> None:
+    """Remove blocks inside the article container that are mostly links (a 今日推荐 box, 相关报道,
+    an ad list): readability's and trafilatura's link-density test, applied below the container.
+
+    A block goes when more than half its text is link text, or more than a quarter with no
+    sentence of its own (no ，。；！？ outside its links). Links to the document's own files
+    (`is_document_link(href)`) are text, not links: an 附件 list is part of the document. A block
+    holding half or more of root's text is kept (the container is not chrome of itself), and so is
+    a `展开全文`/`阅读全文` link: it marks where the visible text ends (`cut_tail`).
+    """
+    stats = _link_stats(root, is_document_link)
+    total = stats[id(root)][0]
+    drop = []
+    stack = [c for c in root.children if isinstance(c, Tag)]
+    while stack:
+        el = stack.pop()
+        chars, links, punct = stats[id(el)]
+        if el.name in _LINK_BLOCK_TAGS and chars and 2 * chars < total and (
+            links > 0.5 * chars or links > 0.25 * chars and not punct
+        ) and not _is_cut_marker(el):
+            drop.append(el)
+            continue
+        stack.extend(c for c in el.children if isinstance(c, Tag))
+    for el in drop:
+        el.decompose()
+
+
+def _is_cut_marker(el: Tag) -> bool:
+    text = el.get_text(" ", strip=True)
+    return len(text) <= _SHORT and bool(_PAYWALL.search(text) or _TAIL_START.search(text))
+
+
+def _link_stats(root: Tag, is_document_link) -> dict[int, tuple[int, int, bool]]:
+    """id(element) -> (characters, characters inside links, has sentence punctuation outside links),
+    for root and every element below it, in one post-order walk (no recursion: trees can be deep)."""
+    stats: dict[int, tuple[int, int, bool]] = {}
+    stack: list = [(root, False, False)]
+    while stack:
+        el, in_link, done = stack.pop()
+        if not done:
+            link_here = in_link or el.name == "a" and not is_document_link(el.get("href"))
+            stack.append((el, link_here, True))
+            stack.extend((c, link_here, False) for c in el.children if isinstance(c, Tag))
+            continue
+        chars = links = 0
+        punct = False
+        for child in el.children:
+            if isinstance(child, Tag):
+                c, lk, p = stats[id(child)]
+            elif isinstance(child, NavigableString) and not isinstance(child, _SKIP_STRINGS):
+                text = "".join(child.split())
+                c, lk = len(text), len(text) if in_link else 0
+                p = not in_link and bool(_SENTENCE_PUNCT.search(text))
+            else:
+                continue
+            chars, links, punct = chars + c, links + lk, punct or p
+        stats[id(el)] = (chars, links, punct)
+    return stats
+
+
 def has_noise_class(el: Tag) -> bool:
     attrs = el.attrs or {}
     cls = attrs.get("class")
@@ -83,10 +149,11 @@ _META_LEAD = re.compile(
 # A date with a time or followed by `|`-separated fields is a metadata line; a bare date is kept
 # (it is usually the signature date at the end of a notice).
 _DATE_LEAD = re.compile(
-    r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?:[|｜].*)?|\s*[|｜].*)$"
+    r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?:更新|发布)?\s*(?:[|｜].*|"
+    + _META_LEAD.pattern.lstrip("^") + r".*)?|\s*[|｜].*)$"
 )
 _WIDGET = re.compile(
-    r"打印本页|打印此页|打印文章|关闭窗口|关闭本页|【\s*打印\s*】|【\s*关闭\s*】|[\[【]\s*字体|字[体号]\s*[:：]?\s*[\[【]?\s*大\s*中\s*小"
+    r"打印本页|打印此页|打印文章|打印本文|发表评论|我要评论|发送给朋友|推荐给朋友|关闭窗口|关闭本页|【\s*打印\s*】|【\s*关闭\s*】|[\[【]\s*字体|字[体号]\s*[:：]?\s*[\[【]?\s*大\s*中\s*小"
     r"|字体\s*[:：]\s*[\[【]\s*[\]】]|扫一扫在手机|手机扫一扫|用手机扫描|微信扫一扫|点击上方.{0,6}关注|长按.{0,8}(?:识别|关注)|分享到|收藏本页|加入收藏|返回顶部|设为首页|【\s*返回\s*】"
 )
 _FOOTER = re.compile(
@@ -94,7 +161,7 @@ _FOOTER = re.compile(
     r"|网站地图|联系我们|建议使用.{0,20}浏览器|分辨率",
     re.I,
 )
-_PAGER = re.compile(r"^(?:上一页|下一页|首页|尾页|末页|\d+|[\s|｜…\[\]【】])+$")
+_PAGER = re.compile(r"^(?:上一页|下一页|首页|尾页|末页|第\s*\d+\s*页|共\s*\d+\s*页|\d+|<<|>>|[\s|｜/…\[\]【】])+$")
 _PAGER_WORD = re.compile(r"上一页|下一页")
 _PAGE_COUNT = re.compile(r"^共\s*\d+\s*页")
 _COUNTER = re.compile(r"^(?:浏览|阅读|点击|访问)(?:次数|量|数)?\s*[:：]?\s*\d*\s*次?$")
@@ -107,6 +174,8 @@ _RELATED_HEAD = re.compile(r"^(?:相关(?:链接|文章|阅读|新闻|推荐|文
 def is_boilerplate_line(line: str) -> bool:
     """True for chrome lines: breadcrumbs, metadata lines, widgets, footers, pagers, slogans."""
     n = len(line)
+    if "\t" in line and _every_cell_boilerplate(line):
+        return True
     if _BREADCRUMB.search(line) and n <= 150:
         return True
     if n <= 150 and len(_META_LABEL.findall(line)) >= 2:
@@ -126,6 +195,12 @@ def is_boilerplate_line(line: str) -> bool:
     if n <= 40 and _SLOGAN.search(line) and re.search(r"[!！]\s*$", line):
         return True
     return False
+
+
+def _every_cell_boilerplate(row: str) -> bool:
+    """A table row (cells tab-separated) of chrome cells: `2024-06-12 09:30 来源：… | 发表评论`."""
+    cells = [c for c in row.split("\t") if c.strip()]
+    return len(cells) > 1 and all(is_boilerplate_line(c) for c in cells)
 
 
 # Content-farm watermark: "文章来源<site>网" / "本文来自<site>", often broken over 2-3 lines.

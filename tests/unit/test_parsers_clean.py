@@ -1,0 +1,42 @@
+"""Block and line rules of parsers.clean, on small pages and lines of our own writing."""
+
+from parsers.clean import drop_link_blocks, is_boilerplate_line
+from parsers.extract import lines_of, parse_html
+
+ARTICLE = "".join(f"<p>第{n}段正文，讲的是本市教育集团化办学的进展，覆盖学校四十六所。</p>" for n in range(4))
+
+
+def _kept(html: str, **kw) -> list[str]:
+    root = parse_html(html).body
+    drop_link_blocks(root, **kw)
+    return lines_of(root)
+
+
+def test_a_box_of_links_inside_the_container_goes_and_the_prose_stays():
+    box = "<div><b>今日推荐</b><br>" + "".join(f'<a href="/n/{n}.html">推荐新闻标题第{n}条</a><br>' for n in range(6)) + "</div>"
+    lines = _kept(f"<body><div>{ARTICLE}{box}</div></body>")
+    assert len(lines) == 4 and all(line.startswith("第") for line in lines)
+
+
+def test_links_with_a_sentence_of_their_own_are_prose():
+    para = '<div>详见<a href="/a.html">《实施办法》</a>，各校须于六月底前报送材料。</div>'
+    assert "详见《实施办法》，各校须于六月底前报送材料。" in _kept(f"<body><div>{ARTICLE}{para}</div></body>")
+
+
+def test_an_attachment_list_is_part_of_the_document():
+    atts = '<div>附件：<a href="/u/a.pdf">1.考核办法.pdf</a><br><a href="/u/b.xls">2.名单.xls</a></div>'
+    html = f"<body><div>{ARTICLE}{atts}</div></body>"
+    assert "附件：1.考核办法.pdf" in _kept(html, is_document_link=lambda h: h.endswith((".pdf", ".xls")))
+    assert "附件：1.考核办法.pdf" not in _kept(html)
+
+
+def test_a_read_more_link_stays_to_mark_where_the_visible_text_ends():
+    more = '<div><a href="javascript:;">展开全文</a></div>'
+    assert "展开全文" in _kept(f"<body><div>{ARTICLE}{more}</div></body>")
+
+
+def test_a_row_of_chrome_cells_is_chrome():
+    assert is_boilerplate_line("2024-06-12 09:30更新 来源：市教育局\t发表评论")
+    assert is_boilerplate_line("2005-04-05 06:40更新 来源：转载文章\t第1页/共1页 << 上一页 | 下一页 >>")
+    assert not is_boilerplate_line("2024年\t1200\t93%")  # a data row
+    assert not is_boilerplate_line("发布日期\t各校须于六月底前报送材料，逾期不再受理。")
