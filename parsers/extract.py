@@ -218,8 +218,8 @@ def _densest_block(soup: BeautifulSoup) -> Tag | None:
     vote, unless the whole page is such chrome.
     """
     body = soup.body or soup
-    paragraphs = [(para, _prose_score(text) * (1 - min(link_chars / max(len(text), 1), 1.0)))
-                  for para, text, link_chars in _paragraphs(body)]
+    paragraphs = [(para, _paragraph_score(text, link_chars, punct_outside))
+                  for para, text, link_chars, punct_outside in _paragraphs(body)]
     chrome: dict[int, bool] = {}
     outside = [(para, score) for para, score in paragraphs if score > 0 and not _in_chrome(para, body, chrome)]
     scores: dict[int, float] = {}
@@ -232,6 +232,18 @@ def _densest_block(soup: BeautifulSoup) -> Tag | None:
     if not scores:
         return None
     return nodes[max(scores, key=scores.__getitem__)]
+
+
+def _paragraph_score(text: str, link_chars: int, punct_outside_links: bool) -> float:
+    """Prose score of a paragraph, discounted by its link share; zero for a link entry.
+
+    A paragraph with links but no punctuation of its own outside them is an entry of a list (a
+    forum thread's replies, 相关文章, a news ticker): however many there are, they never outvote a
+    run of sentences, whatever punctuation their link titles carry.
+    """
+    if link_chars and not punct_outside_links:
+        return 0.0
+    return _prose_score(text) * (1 - min(link_chars / max(len(text), 1), 1.0))
 
 
 _CHROME_TAGS = frozenset(("aside", "footer", "nav", "header", "menu"))
@@ -263,7 +275,7 @@ _OWNER_TAGS = frozenset(
 
 
 def _paragraphs(body: Tag):
-    """(element, own text, link characters) for each block that directly holds text.
+    """(element, own text, link characters, punctuation outside links?) per block that directly holds text.
 
     A string belongs to its nearest block ancestor, so a layout cell holding nested tables, or a
     `<font>` of `<br>`-separated paragraphs next to a `<div>`, counts only the text it owns.
@@ -271,6 +283,7 @@ def _paragraphs(body: Tag):
     owners: dict[int, Tag] = {}
     texts: dict[int, list[str]] = {}
     links: dict[int, int] = {}
+    punct_outside: set[int] = set()
     for s in body.descendants:
         if not isinstance(s, NavigableString) or isinstance(s, _SKIP_STRINGS):
             continue
@@ -289,9 +302,11 @@ def _paragraphs(body: Tag):
         texts.setdefault(key, []).append(text)
         if in_link:
             links[key] = links.get(key, 0) + len(text)
+        elif key not in punct_outside and _PUNCT.search(text):
+            punct_outside.add(key)
     for key, owner in owners.items():
         text = " ".join(texts[key])
-        yield owner, text, links.get(key, 0)
+        yield owner, text, links.get(key, 0), key in punct_outside
 
 
 # ---------------------------------------------------------------- attachments
