@@ -149,9 +149,10 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     page_lines = extract.lines_of(soup.body or soup, tables)
     body_lines: list[str] = []
     if container is not None:
-        clean.drop_chrome(container)
-        clean.drop_link_blocks(container, _is_document_link)
-        body_lines = extract.lines_of(container, tables)
+        for block in [container, *extract.continuation_blocks(container)]:
+            clean.drop_chrome(block)
+            clean.drop_link_blocks(block, _is_document_link)
+            body_lines += extract.lines_of(block, tables)
     inside = set(body_lines)
     outside = [line for line in page_lines if line not in inside]
     fields = _fields(meta, outside, body_lines, page.url, page_lines, title)

@@ -187,6 +187,44 @@ def find_container(soup: BeautifulSoup, index: Index | None = None) -> Tag | Non
     return dense
 
 
+def continuation_blocks(container: Tag) -> list[Tag]:
+    """Data tables right after the container that carry the article on (`附：招生专业及考试科目`
+    and then the table, in a sibling layout block).
+
+    From the container's outermost wrapper that adds no text of its own, the following sibling
+    data tables (two rows of two cells or more) join while each has under a quarter link text;
+    the first other block ends it
+    (prose blocks do not join: after an article they are notices, disclaimers, comments).
+    """
+    wrapper = container
+    size = len(container.get_text(strip=True))
+    while isinstance(wrapper.parent, Tag) and wrapper.parent.name not in ("body", "html", "[document]") \
+            and len(wrapper.parent.get_text(strip=True)) == size:
+        wrapper = wrapper.parent
+    out: list[Tag] = []
+    verdicts: dict[int, bool] = {}
+    for sib in wrapper.next_siblings:
+        if not isinstance(sib, Tag):
+            if isinstance(sib, _SKIP_STRINGS) or not sib.strip():
+                continue
+            break  # loose text between blocks: not a block of the article
+        text = sib.get_text(strip=True)
+        if not text:
+            continue
+        links = sum(len(a.get_text(strip=True)) for a in sib.find_all("a"))
+        if sib.name != "table" or not _data_table(sib, verdicts) or not _is_grid(sib) \
+                or links >= 0.25 * len(text) or has_noise_class(sib):
+            break
+        out.append(sib)
+    return out
+
+
+def _is_grid(table: Tag) -> bool:
+    """At least two rows of at least two cells: a table of data, not a box around one line."""
+    rows = [tr for tr in table.find_all("tr") if len(tr.find_all(["td", "th"], recursive=False)) >= 2]
+    return len(rows) >= 2
+
+
 def _holds_most(outer: Tag, inner: Tag) -> bool:
     """`inner` carries at least half of `outer`'s text (outer is a wrapper, not the whole page)."""
     return 2 * len(inner.get_text(strip=True)) >= len(outer.get_text(strip=True))
