@@ -184,7 +184,7 @@ def is_boilerplate_line(line: str) -> bool:
         return True
     if n <= _SHORT and _WIDGET.search(line):
         return True
-    if n <= 150 and _FOOTER.search(line):
+    if n <= 150 and _FOOTER.search(line) and not _reads_as_prose(line):
         return True
     if n <= _SHORT and ((_PAGER.match(line) and _PAGER_WORD.search(line)) or _PAGE_COUNT.match(line)):
         return True
@@ -195,6 +195,15 @@ def is_boilerplate_line(line: str) -> bool:
     if n <= 40 and _SLOGAN.search(line) and re.search(r"[!！]\s*$", line):
         return True
     return False
+
+
+_ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+\s*[、.．]|[(（]\s*[一二三四五六七八九十\d]+\s*[)）]|\d+\s*[、.．](?!\d))")
+
+
+def _reads_as_prose(line: str) -> bool:
+    """A sentence or an item of the document that mentions 主办单位/版权所有, not a footer: an
+    enumerated item (`一、主办单位：…`), or three sentence marks over 60 characters."""
+    return bool(_ENUMERATED.match(line)) or len(line) > 60 and len(_SENTENCE_PUNCT.findall(line)) >= 3
 
 
 def _every_cell_boilerplate(row: str) -> bool:

@@ -40,3 +40,11 @@ def test_a_row_of_chrome_cells_is_chrome():
     assert is_boilerplate_line("2005-04-05 06:40更新 来源：转载文章\t第1页/共1页 << 上一页 | 下一页 >>")
     assert not is_boilerplate_line("2024年\t1200\t93%")  # a data row
     assert not is_boilerplate_line("发布日期\t各校须于六月底前报送材料，逾期不再受理。")
+
+
+def test_a_sentence_or_item_naming_the_organiser_is_not_the_footer():
+    assert is_boilerplate_line("主办单位：某某区教育局　承办单位：某某区教育信息中心")
+    assert is_boilerplate_line("版权所有：某某区教育局　网站标识码：3303040007")
+    assert not is_boilerplate_line("一、主办单位：区教育局")
+    assert not is_boilerplate_line("（二）承办单位：区青少年活动中心")
+    assert not is_boilerplate_line("其次，播客使本来已经很麻烦的版权问题更加复杂，播客节目完全依靠用户自身下载和储存，美国唱片工会表示，使用音乐一定要获得版权所有者的许可。")
