@@ -149,7 +149,8 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     page_lines = extract.lines_of(soup.body or soup, tables)
     body_lines: list[str] = []
     if container is not None:
-        for block in [container, *extract.continuation_blocks(container)]:
+        blocks = [*extract.lead_paragraphs(container), container, *extract.continuation_blocks(container)]
+        for block in blocks:
             clean.drop_chrome(block)
             clean.drop_link_blocks(block, _is_document_link)
             body_lines += extract.lines_of(block, tables)

@@ -187,6 +187,38 @@ def find_container(soup: BeautifulSoup, index: Index | None = None) -> Tag | Non
     return dense
 
 
+def lead_paragraphs(container: Tag) -> list[Tag]:
+    """A standfirst printed just before the container (`<p class="chapo">` then the body `<div>`):
+    readability's sibling rule for `<p>`, the contiguous paragraphs right before the container's
+    outermost wrapper with 50+ characters (80 in readability, for English), two sentence marks, under
+    a quarter link text."""
+    out: list[Tag] = []
+    for sib in _wrapper(container).previous_siblings:
+        if not isinstance(sib, Tag):
+            if isinstance(sib, _SKIP_STRINGS) or not sib.strip():
+                continue
+            break
+        text = sib.get_text(strip=True)
+        links = sum(len(a.get_text(strip=True)) for a in sib.find_all("a"))
+        if sib.name != "p" or len(text) < 50 or len(_SENTENCE.findall(text)) < 2 or links >= 0.25 * len(text):
+            break
+        out.append(sib)
+    return out[::-1]
+
+
+_SENTENCE = re.compile(r"[，。；！？]")
+
+
+def _wrapper(container: Tag) -> Tag:
+    """The container's outermost ancestor that adds no text of its own (below <body>)."""
+    wrapper = container
+    size = len(container.get_text(strip=True))
+    while isinstance(wrapper.parent, Tag) and wrapper.parent.name not in ("body", "html", "[document]") \
+            and len(wrapper.parent.get_text(strip=True)) == size:
+        wrapper = wrapper.parent
+    return wrapper
+
+
 def continuation_blocks(container: Tag) -> list[Tag]:
     """Data tables right after the container that carry the article on (`附：招生专业及考试科目`
     and then the table, in a sibling layout block).
@@ -196,14 +228,9 @@ def continuation_blocks(container: Tag) -> list[Tag]:
     the first other block ends it
     (prose blocks do not join: after an article they are notices, disclaimers, comments).
     """
-    wrapper = container
-    size = len(container.get_text(strip=True))
-    while isinstance(wrapper.parent, Tag) and wrapper.parent.name not in ("body", "html", "[document]") \
-            and len(wrapper.parent.get_text(strip=True)) == size:
-        wrapper = wrapper.parent
     out: list[Tag] = []
     verdicts: dict[int, bool] = {}
-    for sib in wrapper.next_siblings:
+    for sib in _wrapper(container).next_siblings:
         if not isinstance(sib, Tag):
             if isinstance(sib, _SKIP_STRINGS) or not sib.strip():
                 continue
