@@ -201,7 +201,7 @@ def _fields(meta: dict[str, str], outside: list[str], body: list[str], url: str,
 
 
 def _clean_body(lines: list[str]) -> tuple[list[str], bool, int | None]:
-    lines = [line for line in lines if not clean.is_boilerplate_line(line)]
+    lines = [line for line in map(clean.strip_repost_tail, lines) if line and not clean.is_boilerplate_line(line)]
     lines = clean.drop_watermarks(lines)
     lines, declared = clean.drop_summary(lines)
     lines, paywall = clean.cut_tail(lines)

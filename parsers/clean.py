@@ -168,6 +168,17 @@ _COUNTER = re.compile(r"^(?:浏览|阅读|点击|访问)(?:次数|量|数)?\s*[:
 _SLOGAN = re.compile(r"欢迎(?:您|你|访问|光临|来到)")
 # Notes of a portal repost: （原标题：…）, （责任编辑：…）, 【来源：…网】
 _REPOST_NOTE = re.compile(r"^[（(【\[]\s*(?:原标题|责任编辑|编辑|责编|来源|稿件来源)\s*[:：].*[)）】\]]$")
+# The same notes run on at the end of the last paragraph: `……记者表示。（原标题：…）（责任编辑：…）`
+_REPOST_TAIL = re.compile(
+    r"(?:\s*[（(【\[]\s*(?:原标题|责任编辑|编辑|责编|来源|稿件来源)\s*[:：][^（()）【】\[\]]{1,80}[)）】\]])+\s*$"
+)
+
+
+def strip_repost_tail(line: str) -> str:
+    """A paragraph without the repost notes appended to it (the notes alone are boilerplate lines)."""
+    return _REPOST_TAIL.sub("", line) if line.endswith(("）", ")", "】", "]")) else line
+
+
 _RELATED_HEAD = re.compile(r"^(?:相关(?:链接|文章|阅读|新闻|推荐|文档)|友情链接)\s*[:：]?$")
 
 

@@ -143,6 +143,7 @@ MUST_NOT = {
     "body_continues_in_sibling_data_table": ["访问者", "本站原创", "保留追究"],
     "notice_names_organisers_and_copyright": ["教育信息中心", "版权所有：", "联系我们"],
     "standfirst_before_cms_container": ["分享到", "发布时间"],
+    "portal_repost_notes_run_on": ["原标题", "责任编辑", "林晓", "日报网"],
     "template_site_1": ["温馨提示", "教育服务热线", "局长信箱"],
     "template_site_2": ["温馨提示", "教育服务热线", "局长信箱"],
     "template_site_3": ["温馨提示", "教育服务热线", "局长信箱"],

@@ -1,6 +1,6 @@
 """Block and line rules of parsers.clean, on small pages and lines of our own writing."""
 
-from parsers.clean import drop_link_blocks, is_boilerplate_line
+from parsers.clean import drop_link_blocks, is_boilerplate_line, strip_repost_tail
 from parsers.extract import lines_of, parse_html
 
 ARTICLE = "".join(f"<p>第{n}段正文，讲的是本市教育集团化办学的进展，覆盖学校四十六所。</p>" for n in range(4))
@@ -48,3 +48,12 @@ def test_a_sentence_or_item_naming_the_organiser_is_not_the_footer():
     assert not is_boilerplate_line("一、主办单位：区教育局")
     assert not is_boilerplate_line("（二）承办单位：区青少年活动中心")
     assert not is_boilerplate_line("其次，播客使本来已经很麻烦的版权问题更加复杂，播客节目完全依靠用户自身下载和储存，美国唱片工会表示，使用音乐一定要获得版权所有者的许可。")
+
+
+def test_repost_notes_run_on_at_the_end_of_a_paragraph_are_cut():
+    assert strip_repost_tail("新校将于九月开学。（原标题：城区新建三所小学）（责任编辑：张三）") == "新校将于九月开学。"
+    assert strip_repost_tail("新校将于九月开学。【来源：某某新闻网】") == "新校将于九月开学。"
+    assert strip_repost_tail("（原标题：城区新建三所小学）") == ""
+    # a bracket that is the sentence's own is kept
+    assert strip_repost_tail("会议由市教育局（编辑部）承办。") == "会议由市教育局（编辑部）承办。"
+    assert strip_repost_tail("详见附件（附件1）") == "详见附件（附件1）"
