@@ -167,6 +167,7 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
 
 
 def _is_document_link(href) -> bool:
+    """A link to one of the document's own files (its 附件 list is document text, not links)."""
     return isinstance(href, str) and extract.is_attachment_url(href.strip())
 
 

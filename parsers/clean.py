@@ -96,28 +96,31 @@ def _is_cut_marker(el: Tag) -> bool:
 
 def _link_stats(root: Tag, is_document_link) -> dict[int, tuple[int, int, bool]]:
     """id(element) -> (characters, characters inside links, has sentence punctuation outside links),
-    for root and every element below it, in one post-order walk (no recursion: trees can be deep)."""
-    stats: dict[int, tuple[int, int, bool]] = {}
-    stack: list = [(root, False, False)]
+    for root and every element below it: one pre-order pass, then children before parents (no
+    recursion: trees can be deep)."""
+    order: list[tuple[Tag, bool]] = []
+    stack: list[tuple[Tag, bool]] = [(root, False)]
     while stack:
-        el, in_link, done = stack.pop()
-        if not done:
-            link_here = in_link or el.name == "a" and not is_document_link(el.get("href"))
-            stack.append((el, link_here, True))
-            stack.extend((c, link_here, False) for c in el.children if isinstance(c, Tag))
-            continue
+        el, in_link = stack.pop()
+        in_link = in_link or el.name == "a" and not is_document_link(el.get("href"))
+        order.append((el, in_link))
+        stack.extend((c, in_link) for c in el.contents if type(c) is Tag)
+    stats: dict[int, tuple[int, int, bool]] = {}
+    for el, in_link in reversed(order):
         chars = links = 0
         punct = False
-        for child in el.children:
-            if isinstance(child, Tag):
+        for child in el.contents:
+            if type(child) is Tag:
                 c, lk, p = stats[id(child)]
-            elif isinstance(child, NavigableString) and not isinstance(child, _SKIP_STRINGS):
-                text = "".join(child.split())
-                c, lk = len(text), len(text) if in_link else 0
-                p = not in_link and bool(_SENTENCE_PUNCT.search(text))
-            else:
-                continue
-            chars, links, punct = chars + c, links + lk, punct or p
+                chars, links, punct = chars + c, links + lk, punct or p
+            elif type(child) is NavigableString:  # not a comment or doctype
+                text = child.strip()
+                if text:
+                    chars += len(text)
+                    if in_link:
+                        links += len(text)
+                    elif not punct and _SENTENCE_PUNCT.search(text):
+                        punct = True
         stats[id(el)] = (chars, links, punct)
     return stats
 

@@ -212,11 +212,16 @@ _SENTENCE = re.compile(r"[，。；！？]")
 def _wrapper(container: Tag) -> Tag:
     """The container's outermost ancestor that adds no text of its own (below <body>)."""
     wrapper = container
-    size = len(container.get_text(strip=True))
     while isinstance(wrapper.parent, Tag) and wrapper.parent.name not in ("body", "html", "[document]") \
-            and len(wrapper.parent.get_text(strip=True)) == size:
+            and not any(_has_text(sib) for sib in wrapper.parent.contents if sib is not wrapper):
         wrapper = wrapper.parent
     return wrapper
+
+
+def _has_text(node) -> bool:
+    if isinstance(node, Tag):
+        return any(s.strip() for s in node.strings if not isinstance(s, _SKIP_STRINGS))
+    return not isinstance(node, _SKIP_STRINGS) and bool(node.strip())
 
 
 def continuation_blocks(container: Tag) -> list[Tag]:
@@ -225,8 +230,8 @@ def continuation_blocks(container: Tag) -> list[Tag]:
 
     From the container's outermost wrapper that adds no text of its own, the following sibling
     data tables (two rows of two cells or more) join while each has under a quarter link text;
-    the first other block ends it
-    (prose blocks do not join: after an article they are notices, disclaimers, comments).
+    the first other block ends it (prose blocks do not join: after an article they are notices,
+    disclaimers, comments).
     """
     out: list[Tag] = []
     verdicts: dict[int, bool] = {}
@@ -235,12 +240,12 @@ def continuation_blocks(container: Tag) -> list[Tag]:
             if isinstance(sib, _SKIP_STRINGS) or not sib.strip():
                 continue
             break  # loose text between blocks: not a block of the article
-        text = sib.get_text(strip=True)
-        if not text:
+        if not _has_text(sib):
             continue
-        links = sum(len(a.get_text(strip=True)) for a in sib.find_all("a"))
-        if sib.name != "table" or not _data_table(sib, verdicts) or not _is_grid(sib) \
-                or links >= 0.25 * len(text) or has_noise_class(sib):
+        if sib.name != "table" or has_noise_class(sib) or not _data_table(sib, verdicts) or not _is_grid(sib):
+            break
+        text = sib.get_text(strip=True)
+        if sum(len(a.get_text(strip=True)) for a in sib.find_all("a")) >= 0.25 * len(text):
             break
         out.append(sib)
     return out
@@ -415,6 +420,8 @@ def is_attachment_url(url: str, extensions: tuple[str, ...] = ATTACHMENT_EXTENSI
 
     The spider fetches the links this accepts, so every attachment the parser lists was crawled.
     """
+    if not _extension_mention(extensions).search(url):
+        return False  # cheap test first: most links name no document extension at all
     parts = urlsplit(url)
     if parts.path.lower().endswith(extensions):
         return True
