@@ -159,6 +159,8 @@ _WIDGET = re.compile(
     r"打印本页|打印此页|打印文章|打印本文|发表评论|我要评论|发送给朋友|推荐给朋友|关闭窗口|关闭本页|【\s*打印\s*】|【\s*关闭\s*】|[\[【]\s*字体|字[体号]\s*[:：]?\s*[\[【]?\s*大\s*中\s*小"
     r"|字体\s*[:：]\s*[\[【]\s*[\]】]|扫一扫在手机|手机扫一扫|用手机扫描|微信扫一扫|点击上方.{0,6}关注|长按.{0,8}(?:识别|关注)|分享到|收藏本页|加入收藏|返回顶部|设为首页|【\s*返回\s*】"
 )
+# A row of download buttons for the document's own files: `pdf下载 word下载`, `【PDF版下载】`
+_DOWNLOAD_BUTTONS = re.compile(r"^(?:[【\[]?\s*(?:下载)?\s*(?:PDF|Word|WPS|DOCX?|OFD)\s*版?\s*(?:下载)?\s*[】\]]?\s*)+$", re.I)
 _FOOTER = re.compile(
     r"主办单位|承办单位|主办\s*[:：]|网站标识码|ICP\s*备|ICP\s*证|公网安备|版权所有|Copyright|©|技术支持\s*[:：]"
     r"|网站地图|联系我们|建议使用.{0,20}浏览器|分辨率",
@@ -196,7 +198,7 @@ def is_boilerplate_line(line: str) -> bool:
         return True
     if n <= 60 and (_META_LEAD.search(line) or _DATE_LEAD.match(line)):
         return True
-    if n <= _SHORT and _WIDGET.search(line):
+    if n <= _SHORT and (_WIDGET.search(line) or _DOWNLOAD_BUTTONS.match(line) and "下载" in line):
         return True
     if n <= 150 and _FOOTER.search(line) and not _reads_as_prose(line):
         return True

@@ -57,3 +57,10 @@ def test_repost_notes_run_on_at_the_end_of_a_paragraph_are_cut():
     # a bracket that is the sentence's own is kept
     assert strip_repost_tail("会议由市教育局（编辑部）承办。") == "会议由市教育局（编辑部）承办。"
     assert strip_repost_tail("详见附件（附件1）") == "详见附件（附件1）"
+
+
+def test_download_buttons_are_chrome_but_an_attachment_line_is_not():
+    assert is_boilerplate_line("pdf下载 word下载")
+    assert is_boilerplate_line("【PDF版下载】【Word版下载】")
+    assert not is_boilerplate_line("附件：关于做好防汛工作的通知.pdf（PDF下载）")
+    assert not is_boilerplate_line("PDF")
