@@ -151,9 +151,14 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     page_lines = extract.lines_of(body, tree, tables) if body is not None else []
     body_lines: list[str] = []
     if container is not None:
-        clean.drop_chrome(tree, container)
-        clean.drop_captions(tree, container)
-        body_lines = extract.lines_of(container, tree, tables)
+        blocks = [*extract.lead_paragraphs(container, tree), container,
+                  *extract.continuation_blocks(container, tree, tables)]
+        for block in blocks:
+            clean.drop_chrome(tree, block)
+            # link blocks before captions: a caption's text still counts as the block's own text
+            clean.drop_link_blocks(tree, block, _is_document_link)
+            clean.drop_captions(tree, block)
+            body_lines += extract.lines_of(block, tree, tables)
     inside = set(body_lines)
     outside = [line for line in page_lines if line not in inside]
     fields = _fields(meta, outside, body_lines, page.url, page_lines, title)
@@ -164,6 +169,11 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     paywall = paywall or paywall_after
     declared = declared or declared_outside
     return _PageResult(title, fields, body_lines, links, paywall, declared, script)
+
+
+def _is_document_link(href) -> bool:
+    """A link to one of the document's own files (its 附件 list is document text, not links)."""
+    return isinstance(href, str) and extract.is_attachment_url(href.strip())
 
 
 def _fields(meta: dict[str, str], outside: list[str], body: list[str], url: str, page: list[str], title: str
@@ -181,7 +191,7 @@ def _fields(meta: dict[str, str], outside: list[str], body: list[str], url: str,
     for label in _DATE_LABELS:
         date = date or iso_date(labelled.get(label))
     date = date or metadata.date_in_url(url)
-    date = date or metadata.dates_in_meta_lines(outside) or metadata.dates_in_meta_lines(body[:8])
+    date = date or metadata.dates_in_meta_lines(outside + body[:8])  # a `日期 | 来源` line before a bare timestamp
     date = date or metadata.date_near_title(page, title)
     source = metadata.plausible_source(metadata.first_meta(meta, META_SOURCE))
     for label in _SOURCE_LABELS:
@@ -197,7 +207,7 @@ def _fields(meta: dict[str, str], outside: list[str], body: list[str], url: str,
 
 
 def _clean_body(lines: list[str]) -> tuple[list[str], bool, int | None]:
-    lines = [line for line in lines if not clean.is_boilerplate_line(line)]
+    lines = [line for line in map(clean.strip_repost_tail, lines) if line and not clean.is_boilerplate_line(line)]
     lines = clean.drop_watermarks(lines)
     lines, declared = clean.drop_summary(lines)
     lines, paywall = clean.cut_tail(lines)

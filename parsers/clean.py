@@ -11,7 +11,7 @@ import re
 from lxml import etree
 
 from parsers.selectors import ALWAYS_DROP_TAGS, CAPTION_CLASS, NOISE_CLASS, STRUCTURAL_DROP_TAGS
-from parsers.tree import text_of
+from parsers.tree import CONTAINERS, _context, text_of
 
 # ---------------------------------------------------------------- tree level
 
@@ -120,6 +120,80 @@ def has_noise_class(el) -> bool:
     return bool(NOISE_CLASS.search(attrs.get("class") or "") or NOISE_CLASS.search(attrs.get("id") or ""))
 
 
+_LINK_BLOCK_TAGS = frozenset(("div", "table", "ul", "ol", "dl", "section", "aside"))
+_SENTENCE_PUNCT = re.compile(r"[，。；！？]")
+
+
+def drop_link_blocks(tree, root, is_document_link=lambda href: False) -> None:
+    """Drop blocks inside the article container that are mostly links (a 今日推荐 box, 相关报道,
+    an ad list): readability's and trafilatura's link-density test, applied below the container.
+
+    A block goes when more than half its text is link text, or more than a quarter with no
+    sentence of its own (no ，。；！？ outside its links). Links to the document's own files
+    (`is_document_link(href)`) are text, not links: an 附件 list is part of the document. A block
+    holding half or more of root's text is kept (the container is not chrome of itself), and so is
+    a `展开全文`/`阅读全文` link: it marks where the visible text ends (`cut_tail`).
+    """
+    stats = _link_stats(tree, root, is_document_link)
+    total = stats[root][0]
+    dropped = tree.dropped
+    stack = [c for c in root if c.tag.__class__ is str and c not in dropped]
+    while stack:
+        el = stack.pop()
+        chars, links, punct = stats[el]
+        if el.tag in _LINK_BLOCK_TAGS and chars and 2 * chars < total and (
+            links > 0.5 * chars or links > 0.25 * chars and not punct
+        ) and not _is_cut_marker(tree, el):
+            tree.drop(el)
+            continue
+        stack.extend(c for c in el if c.tag.__class__ is str and c not in dropped)
+
+
+def _is_cut_marker(tree, el) -> bool:
+    text = text_of(el, tree, " ", True)
+    return len(text) <= _SHORT and bool(_PAYWALL.search(text) or _TAIL_START.search(text))
+
+
+def _link_stats(tree, root, is_document_link) -> dict:
+    """element -> (characters, characters inside links, has sentence punctuation outside links),
+    for root and every element below it that is not dropped: one pre-order pass, then children
+    before parents (no recursion: trees can be deep). Text inside <script>/<template>/<rt>… is not
+    counted, as bs4 gives it its own string class."""
+    dropped = tree.dropped
+    order: list = []
+    stack: list = [(root, False, _context(root)[0] is not None)]
+    while stack:
+        el, in_link, contained = stack.pop()
+        in_link = in_link or el.tag == "a" and not is_document_link(el.get("href"))
+        contained = contained or el.tag in CONTAINERS
+        order.append((el, in_link, contained))
+        stack.extend((c, in_link, contained) for c in el if c.tag.__class__ is str and c not in dropped)
+    stats: dict = {}
+    search = _SENTENCE_PUNCT.search
+    for el, in_link, contained in reversed(order):
+        chars = links = 0
+        punct = False
+        strings = [el.text] if el.text and not contained else []
+        for child in el:
+            if child.tail and not contained:
+                strings.append(child.tail)
+            if child.tag.__class__ is str and child not in dropped:
+                c, lk, p = stats[child]
+                chars, links, punct = chars + c, links + lk, punct or p
+        for string in strings:
+            text = string.strip()
+            if text:
+                chars += len(text)
+                if in_link:
+                    links += len(text)
+                elif not punct and search(text):
+                    punct = True
+        stats[el] = (chars, links, punct)
+    return stats
+
+
+
+
 # ---------------------------------------------------------------- line level
 
 _SHORT = 80
@@ -139,18 +213,21 @@ _META_LEAD = re.compile(
 # A date with a time or followed by `|`-separated fields is a metadata line; a bare date is kept
 # (it is usually the signature date at the end of a notice).
 _DATE_LEAD = re.compile(
-    r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?:[|｜].*)?|\s*[|｜].*)$"
+    r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?:更新|发布)?\s*(?:[|｜].*|"
+    + _META_LEAD.pattern.lstrip("^") + r".*)?|\s*[|｜].*)$"
 )
 _WIDGET = re.compile(
-    r"打印本页|打印此页|打印文章|关闭窗口|关闭本页|【\s*打印\s*】|【\s*关闭\s*】|[\[【]\s*字体|字[体号]\s*[:：]?\s*[\[【]?\s*大\s*中\s*小"
+    r"打印本页|打印此页|打印文章|打印本文|发表评论|我要评论|发送给朋友|推荐给朋友|关闭窗口|关闭本页|【\s*打印\s*】|【\s*关闭\s*】|[\[【]\s*字体|字[体号]\s*[:：]?\s*[\[【]?\s*大\s*中\s*小"
     r"|字体\s*[:：]\s*[\[【]\s*[\]】]|扫一扫在手机|手机扫一扫|用手机扫描|微信扫一扫|点击上方.{0,6}关注|长按.{0,8}(?:识别|关注)|分享到|收藏本页|加入收藏|返回顶部|设为首页|【\s*返回\s*】"
 )
+# A row of download buttons for the document's own files: `pdf下载 word下载`, `【PDF版下载】`
+_DOWNLOAD_BUTTONS = re.compile(r"^(?:[【\[]?\s*(?:下载)?\s*(?:PDF|Word|WPS|DOCX?|OFD)\s*版?\s*(?:下载)?\s*[】\]]?\s*)+$", re.I)
 _FOOTER = re.compile(
     r"主办单位|承办单位|主办\s*[:：]|网站标识码|ICP\s*备|ICP\s*证|公网安备|版权所有|Copyright|©|技术支持\s*[:：]"
     r"|网站地图|联系我们|建议使用.{0,20}浏览器|分辨率",
     re.I,
 )
-_PAGER = re.compile(r"^(?:上一页|下一页|首页|尾页|末页|\d+|[\s|｜…\[\]【】])+$")
+_PAGER = re.compile(r"^(?:上一页|下一页|首页|尾页|末页|第\s*\d+\s*页|共\s*\d+\s*页|\d+|<<|>>|[\s|｜/…\[\]【】])+$")
 _PAGER_WORD = re.compile(r"上一页|下一页")
 _PAGE_COUNT = re.compile(r"^共\s*\d+\s*页")
 _COUNTER = re.compile(r"^(?:浏览|阅读|点击|访问)(?:次数|量|数)?\s*[:：]?\s*\d*\s*次?$")
@@ -159,21 +236,34 @@ _SLOGAN = re.compile(r"欢迎(?:您|你|访问|光临|来到)")
 _REPOST_NOTE = re.compile(r"^[（(【\[]\s*(?:原标题|责任编辑|编辑|责编|来源|稿件来源)\s*[:：].*[)）】\]]$")
 # A photo caption printed as a line of its own: 图为…, （图为…）, 上图：…
 _CAPTION_LINE = re.compile(r"^[（(【\[]?\s*(?:图为|上图|下图|左图|右图|图片为)\s*[:：]?")
+# The same notes run on at the end of the last paragraph: `……记者表示。（原标题：…）（责任编辑：…）`
+_REPOST_TAIL = re.compile(
+    r"(?:\s*[（(【\[]\s*(?:原标题|责任编辑|编辑|责编|来源|稿件来源)\s*[:：][^（()）【】\[\]]{1,80}[)）】\]])+\s*$"
+)
+
+
+def strip_repost_tail(line: str) -> str:
+    """A paragraph without the repost notes appended to it (the notes alone are boilerplate lines)."""
+    return _REPOST_TAIL.sub("", line) if line.endswith(("）", ")", "】", "]")) else line
+
+
 _RELATED_HEAD = re.compile(r"^(?:相关(?:链接|文章|阅读|新闻|推荐|文档)|友情链接)\s*[:：]?$")
 
 
 def is_boilerplate_line(line: str) -> bool:
     """True for chrome lines: breadcrumbs, metadata lines, widgets, footers, pagers, slogans."""
     n = len(line)
+    if "\t" in line and _every_cell_boilerplate(line):
+        return True
     if _BREADCRUMB.search(line) and n <= 150:
         return True
     if n <= 150 and len(_META_LABEL.findall(line)) >= 2:
         return True
     if n <= 60 and (_META_LEAD.search(line) or _DATE_LEAD.match(line)):
         return True
-    if n <= _SHORT and _WIDGET.search(line):
+    if n <= _SHORT and (_WIDGET.search(line) or _DOWNLOAD_BUTTONS.match(line) and "下载" in line):
         return True
-    if n <= 150 and _FOOTER.search(line):
+    if n <= 150 and _FOOTER.search(line) and not _reads_as_prose(line):
         return True
     if n <= _SHORT and ((_PAGER.match(line) and _PAGER_WORD.search(line)) or _PAGE_COUNT.match(line)):
         return True
@@ -186,6 +276,21 @@ def is_boilerplate_line(line: str) -> bool:
     if n <= 40 and _SLOGAN.search(line) and re.search(r"[!！]\s*$", line):
         return True
     return False
+
+
+_ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+\s*[、.．]|[(（]\s*[一二三四五六七八九十\d]+\s*[)）]|\d+\s*[、.．](?!\d))")
+
+
+def _reads_as_prose(line: str) -> bool:
+    """A sentence or an item of the document that mentions 主办单位/版权所有, not a footer: an
+    enumerated item (`一、主办单位：…`), or three sentence marks over 60 characters."""
+    return bool(_ENUMERATED.match(line)) or len(line) > 60 and len(_SENTENCE_PUNCT.findall(line)) >= 3
+
+
+def _every_cell_boilerplate(row: str) -> bool:
+    """A table row (cells tab-separated) of chrome cells: `2024-06-12 09:30 来源：… | 发表评论`."""
+    cells = [c for c in row.split("\t") if c.strip()]
+    return len(cells) > 1 and all(is_boilerplate_line(c) for c in cells)
 
 
 # Content-farm watermark: "文章来源<site>网" / "本文来自<site>", often broken over 2-3 lines.

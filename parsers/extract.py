@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from parsers.clean import has_noise_class
 from parsers.normalise import clean_inline, clean_line
-from parsers.tree import Tree, parse_tree, text_of
+from parsers.tree import DOCUMENT, Tree, parse_tree, text_of
 from parsers.selectors import ATTACHMENT_EXTENSIONS, CONTENT_SELECTORS, GENERIC_SELECTORS
 
 LINE = "\ue000"  # private-use markers (stripped from input by decode) for line and cell breaks
@@ -318,6 +318,115 @@ def find_container(tree: Tree, index: Index | None = None):
     return dense
 
 
+def lead_paragraphs(container, tree: Tree) -> list:
+    """A standfirst printed just before the container (`<p class="chapo">` then the body `<div>`):
+    readability's sibling rule for `<p>`, the contiguous paragraphs right before the container's
+    outermost wrapper with 50+ characters (80 in readability, for English), two sentence marks, under
+    a quarter link text."""
+    out: list = []
+    for sib in _siblings(_wrapper(container, tree), tree, preceding=True):
+        if sib.__class__ is str:
+            if not sib.strip():
+                continue
+            break
+        text = text_of(sib, tree, strip=True)
+        if sib.tag != "p" or len(text) < 50 or len(_SENTENCE.findall(text)) < 2 or _link_chars(sib, tree) >= 0.25 * len(text):
+            break
+        out.append(sib)
+    return out[::-1]
+
+
+_SENTENCE = re.compile(r"[，。；！？]")
+
+
+def _siblings(el, tree: Tree, preceding: bool = False):
+    """bs4's `next_siblings` (or `previous_siblings`) on lxml's tree: the elements beside el and the
+    strings between them (the tails, and the parent's text before its first child), nearest first.
+    Dropped elements are gone, their tails stay; comments and PIs are no siblings, their tails are."""
+    dropped = tree.dropped
+    if preceding:
+        for sib in el.itersiblings(preceding=True):
+            if sib.tail:
+                yield sib.tail
+            if sib.tag.__class__ is str and sib not in dropped:
+                yield sib
+        parent = el.getparent()
+        if parent is not None and parent.text:
+            yield parent.text
+    else:
+        if el.tail:
+            yield el.tail
+        for sib in el.itersiblings():
+            if sib.tag.__class__ is str and sib not in dropped:
+                yield sib
+            if sib.tail:
+                yield sib.tail
+
+
+def _wrapper(container, tree: Tree):
+    """The container's outermost ancestor that adds no text of its own (below <body>)."""
+    wrapper = container
+    parent = wrapper.getparent()
+    while parent is not None and parent.tag not in ("body", "html", DOCUMENT) and not _adds_text(parent, wrapper, tree):
+        wrapper, parent = parent, parent.getparent()
+    return wrapper
+
+
+def _adds_text(parent, child, tree: Tree) -> bool:
+    """Has parent text outside child (in its own strings or its other children)?"""
+    if (parent.text or "").strip() or any((c.tail or "").strip() for c in parent):
+        return True
+    dropped = tree.dropped
+    return any(c is not child and c.tag.__class__ is str and c not in dropped and _has_text(c, tree) for c in parent)
+
+
+def _has_text(el, tree: Tree) -> bool:
+    return bool(text_of(el, tree, strip=True))
+
+
+def _link_chars(el, tree: Tree) -> int:
+    """Characters of el's text inside its links (bs4's `sum(len(a.get_text(strip=True)) for a in el.find_all("a"))`)."""
+    return sum(len(text_of(a, tree, strip=True)) for a in el.iterdescendants("a") if not _removed_below(a, el, tree))
+
+
+def continuation_blocks(container, tree: Tree, tables: dict) -> list:
+    """Data tables right after the container that carry the article on (`附：招生专业及考试科目`
+    and then the table, in a sibling layout block).
+
+    From the container's outermost wrapper that adds no text of its own, the following sibling
+    data tables (two rows of two cells or more) join while each has under a quarter link text;
+    the first other block ends it (prose blocks do not join: after an article they are notices,
+    disclaimers, comments).
+    """
+    out: list = []
+    for sib in _siblings(_wrapper(container, tree), tree):
+        if sib.__class__ is str:
+            if not sib.strip():
+                continue
+            break  # loose text between blocks: not a block of the article
+        if not _has_text(sib, tree):
+            continue
+        if sib.tag != "table" or has_noise_class(sib) or not _data_table(sib, tree, tables) or not _is_grid(sib, tree):
+            break
+        if _link_chars(sib, tree) >= 0.25 * len(text_of(sib, tree, strip=True)):
+            break
+        out.append(sib)
+    return out
+
+
+def _is_grid(table, tree: Tree) -> bool:
+    """At least two rows of at least two cells: a table of data, not a box around one line."""
+    dropped = tree.dropped
+    rows = 0
+    for tr in table.iterdescendants("tr"):
+        if not _removed_below(tr, table, tree) and sum(
+                1 for c in tr if c.tag in ("td", "th") and c not in dropped) >= 2:
+            rows += 1
+            if rows >= 2:
+                return True
+    return False
+
+
 def _is_ancestor(outer, inner) -> bool:
     """bs4's `outer in inner.parents`."""
     return any(p is outer for p in inner.iterancestors())
@@ -356,8 +465,8 @@ def _densest_block(tree: Tree):
     body = tree.body()
     if body is None:
         return None
-    paragraphs = [(para, _prose_score(text) * (1 - min(link_chars / max(len(text), 1), 1.0)))
-                  for para, text, link_chars in _paragraphs(body, tree.dropped)]
+    paragraphs = [(para, _paragraph_score(text, link_chars, punct_outside))
+                  for para, text, link_chars, punct_outside in _paragraphs(body, tree.dropped)]
     chrome: dict = {}
     outside = [(para, score) for para, score in paragraphs if score > 0 and not _in_chrome(para, body, chrome)]
     scores: dict = {}
@@ -369,6 +478,18 @@ def _densest_block(tree: Tree):
     if not scores:
         return None
     return max(scores, key=scores.__getitem__)
+
+
+def _paragraph_score(text: str, link_chars: int, punct_outside_links: bool) -> float:
+    """Prose score of a paragraph, discounted by its link share; zero for a link entry.
+
+    A paragraph with links but no punctuation of its own outside them is an entry of a list (a
+    forum thread's replies, 相关文章, a news ticker): however many there are, they never outvote a
+    run of sentences, whatever punctuation their link titles carry.
+    """
+    if link_chars and not punct_outside_links:
+        return 0.0
+    return _prose_score(text) * (1 - min(link_chars / max(len(text), 1), 1.0))
 
 
 _CHROME_TAGS = frozenset(("aside", "footer", "nav", "header", "menu"))
@@ -400,13 +521,14 @@ _OWNER_TAGS = frozenset(
 
 
 def _paragraphs(body, dropped):
-    """(element, own text, link characters) for each block that directly holds text.
+    """(element, own text, link characters, punctuation outside links?) per block that directly holds text.
 
     A string belongs to its nearest block ancestor, so a layout cell holding nested tables, or a
     `<font>` of `<br>`-separated paragraphs next to a `<div>`, counts only the text it owns.
     """
     texts: dict = {}  # owner -> its strings, in the order owners first own a string
     links: dict = {}
+    punct_outside: set = set()
     stack: list = [(body, None, False)]  # (node or tail string, owning block, inside a link below it)
     while stack:
         node, owner, in_link = stack.pop()
@@ -434,8 +556,10 @@ def _paragraphs(body, dropped):
         texts.setdefault(owner, []).append(value)
         if in_link:
             links[owner] = links.get(owner, 0) + len(value)
+        elif owner not in punct_outside and _PUNCT.search(value):
+            punct_outside.add(owner)
     for owner, strings in texts.items():
-        yield owner, " ".join(strings), links.get(owner, 0)
+        yield owner, " ".join(strings), links.get(owner, 0), owner in punct_outside
 
 
 # ---------------------------------------------------------------- attachments
@@ -481,6 +605,8 @@ def is_attachment_url(url: str, extensions: tuple[str, ...] = ATTACHMENT_EXTENSI
 
     The spider fetches the links this accepts, so every attachment the parser lists was crawled.
     """
+    if not _extension_mention(extensions).search(url):
+        return False  # cheap test first: most links name no document extension at all
     parts = urlsplit(url)
     if parts.path.lower().endswith(extensions):
         return True

@@ -112,49 +112,63 @@ def date_near_title(lines: list[str], title: str, after: int = 8) -> str | None:
     return None
 
 
-_NOT_A_SOURCE = re.compile(r"(?:未知|不详|佚名|匿名|网络|互联网|网上|网友\S*|本站\S*|本网\S*|转载\S*|原创|其他|其它|无|暂无)")
+_NOT_A_SOURCE = re.compile(
+    r"(?:未知|不详|佚名|匿名|网络\S*|互联网|网上|网友\S*|本站\S*|本网\S*|转载\S*|原创|综合\S*|其他|其它|无|暂无"
+    r"|(?:系统)?管理员|admin(?:istrator)?)",
+    re.I,
+)
+# UI text a source cell runs into: `市教育局【打印】【关闭】`, `市教育局 分享到`
+_UI_TAIL = re.compile(r"\s*[【\[]?\s*(?:打印|关闭|字号|字体|分享|收藏|大\s*中\s*小|扫一扫).*$")
 
 
 def plausible_source(value: str | None) -> str | None:
     """A source looks like an agency or outlet name: not a sentence, a URL, or `未知`/`本站`/`网络`."""
     if not value:
         return None
-    value = value.strip()
-    if len(value) > 40 or "http" in value.lower() or _NOT_A_SOURCE.fullmatch(value) or _LABEL_ONLY.fullmatch(value):
+    value = _UI_TAIL.sub("", value).strip()
+    if not value or len(value) > 40 or "http" in value.lower() or _NOT_A_SOURCE.fullmatch(value) \
+            or _LABEL_ONLY.fullmatch(value):
         return None
     return value
 
 
-# 发文字号: agency code, year in brackets (〔〕 [] ［］ () （） 【】), number, 号: 温龙教〔2024〕12号, 国办发[2024]5号
-_DOC_NUMBER_SHAPE = re.compile(
-    r"[\u4e00-\u9fffA-Za-z]{1,20}\s*[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*第?\s*\d{1,5}\s*号"
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+# 发文字号: agency code, year in brackets (〔〕 [] ［］ () （） 【】 ﹝﹞), (第)number, 号: 温龙教〔2024〕12号,
+# 国办发[2024]5号; or the 公告 form, year 年第 number 号: 国家税务总局公告2024年第3号
+_DOC_NUMBER_BODY = (
+    r"\s*(?:[〔\[［(（【﹝]\s*(?:19|20)\d{2}\s*[〕\]］)）】﹞]\s*第?\s*\d{1,5}\s*号"
+    r"|(?:19|20)\d{2}\s*年\s*第\s*\d{1,5}\s*号)"
 )
+_DOC_NUMBER_SHAPE = re.compile(r"[\u4e00-\u9fffA-Za-z]{1,20}" + _DOC_NUMBER_BODY)
 
 
 def doc_number_of(value: str | None) -> str | None:
     """The 发文字号 in a labelled value, or None when the value has no such shape (`发布日期`, `无`)."""
-    m = _DOC_NUMBER_SHAPE.search(value or "")
+    m = _DOC_NUMBER_SHAPE.search((value or "").translate(_FULLWIDTH_DIGITS))
     return clean_inline(m.group(0)) if m else None
 
 
 # 索引号: a code of letters and digits with / - . separators: 11330303002580426J/2024-00071
 _INDEX_NO_SHAPE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z][0-9A-Za-z./\-_]{5,60}(?![0-9A-Za-z])")
+_DATE_SHAPE = re.compile(r"(?:19|20)\d{2}(?:[-/.]\d{1,2}[-/.]\d{1,2}|\d{4})")
 
 
 def index_no_of(value: str | None) -> str | None:
-    for m in _INDEX_NO_SHAPE.finditer(value or ""):
-        if sum(ch.isdigit() for ch in m.group(0)) >= 6:
-            return m.group(0)
+    """The 索引号: a code with at least six digits; a date (the neighbouring cell's) is not one."""
+    for m in _INDEX_NO_SHAPE.finditer((value or "").translate(_FULLWIDTH_DIGITS)):
+        code = m.group(0)
+        if sum(ch.isdigit() for ch in code) >= 6 and not _DATE_SHAPE.fullmatch(code):
+            return code
     return None
 
 
-_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*第?\s*\d{1,5}\s*号")
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}" + _DOC_NUMBER_BODY)
 
 
 def doc_number_in(lines: list[str]) -> str | None:
     """A standalone 发文字号 line near the top of the body, e.g. `温龙教〔2024〕12号`."""
     for line in lines[:6]:
-        m = _DOC_NUMBER.search(line)
+        m = _DOC_NUMBER.search(line.translate(_FULLWIDTH_DIGITS))
         if m and len(line) <= len(m.group(0)) + 6:
             return clean_inline(m.group(0))
     return None
@@ -164,17 +178,20 @@ def doc_number_in(lines: list[str]) -> str | None:
 
 _PAGE_MARK = re.compile(
     r"\s*[(（\[【]?\s*第\s*\d+\s*(?:/\s*\d+\s*)?页\s*[)）\]】]?\s*$"  # (第2/13页)
-    r"|\s*[-－—_]\s*(?:精选|通用|优秀|热门)?\s*\d{1,3}\s*篇\s*$"  # 学校工作计划-7篇
-    r"|\s*[(（【\[]\s*(?:精选|通用|优秀|热门)?\s*\d{1,3}\s*篇\s*[)）】\]]\s*$"  # （精选5篇）
+    r"|\s*[-－—_]\s*(?:精选|通用|优秀|热门|共)?\s*\d{1,3}\s*篇\s*$"  # 学校工作计划-7篇
+    r"|\s*[(（【\[]\s*(?:精选|通用|优秀|热门|共)?\s*\d{1,3}\s*篇\s*[)）】\]]\s*$"  # （精选5篇）
+    r"|(?<=范文)\s*\d{1,3}\s*篇\s*$"  # 工作计划范文7篇
 )
 _LEAD_LABEL = re.compile(r"^(?:【[^】]{1,8}】|\[[^\]]{1,8}\])\s*")
 _TITLE_SPLIT = re.compile(r"\s+[-–—|_]\s+|\s*[|｜_]\s*|\s*--\s*|\s+-\s*|\s*-\s+")
 
 
-# A trailing ` - 某某区人民政府门户网站`, `_教育频道`, `|SOHU.COM`: a site or section name, not the title.
+# A trailing ` - 某某区人民政府门户网站`, `_教育频道`, `|SOHU.COM`, `_某某县教育局`: a site, section or agency
+# name, not the title (an agency only after `_ | - --`: `——记市公安局` is a subtitle).
 _SITE_SUFFIX = re.compile(
     r"\s*(?:\s-\s|_|\||｜|--|——)\s*(?:[^-_|｜]*(?:网|网站|门户|政府|频道|首页|官网|平台|在线|博客|论坛|社区|栏目)"
     r"|[A-Za-z0-9.\s-]+)\s*$"
+    r"|\s*(?:\s-\s|_|\||｜|--)\s*[^-_|｜—]*(?:局|厅|委员会|办公室)\s*$"
 )
 
 

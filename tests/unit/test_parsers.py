@@ -137,6 +137,13 @@ MUST_NOT = {
     "multipage_query_param": ["(第1/2页)", "上一页", "下一页"],
     "layout_tables_br_gb2312": ["县政府常务会议纪要", "人事任免", "您所在的位置", "点击数", "打印此页", "版权所有", "地址："],
     "wechat_mirror_js_content": ["点击上方蓝字", "来源：", "编辑：", "审核", "阅读原文", "微信扫一扫", "关注该公众号", "龙湾教育"],
+    "portal_link_boxes_in_layout_cell": ["推", "暑期托管", "名师一对一", "相关报道", "集团化办学推进会", "发表评论",
+                                         "打印本文", "热点新闻", "2024-06-12 09:30"],
+    "forum_reply_links_outnumber_post": ["【", "晨跑的老张", "减速带最管用", "阅览者", "回复本帖", "[4321/14]"],
+    "body_continues_in_sibling_data_table": ["访问者", "本站原创", "保留追究"],
+    "notice_names_organisers_and_copyright": ["教育信息中心", "版权所有：", "联系我们"],
+    "standfirst_before_cms_container": ["分享到", "发布时间"],
+    "portal_repost_notes_run_on": ["原标题", "责任编辑", "林晓", "日报网"],
     "template_site_1": ["温馨提示", "教育服务热线", "局长信箱"],
     "template_site_2": ["温馨提示", "教育服务热线", "局长信箱"],
     "template_site_3": ["温馨提示", "教育服务热线", "局长信箱"],
@@ -151,6 +158,8 @@ MUST = {
     "gbk_declared_dedecms_hant_pinyin": ["(一)全面", "(市、区)两级", "（2023—2025年）", "发放工作"],
     "farm_vip_tail_truncated": ["xx市教育局xxxx年", "20**年", "由XX副校长"],
     "table_merged_cells": ["小学\t实验小学\t5\t225", "初中\t实验中学\t10\t450", "合计\t39\t1805"],
+    "portal_link_boxes_in_layout_cell": ["附件：1.教育集团名单.xls", "2.集团办学考核办法.pdf"],
+    "body_continues_in_sibling_data_table": ["附：2024年区属高中招生计划\n学校\t计划数", "区第一高级中学\t600\t200\t0577-86001234"],
 }
 
 
