@@ -138,10 +138,13 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     script = detect_script(text_of(tree.root, tree)) if tree.root is not None else "hans"
     if script == "hant":
         simplify_text(tree, to_simplified)  # so label/noise patterns need one script
-    meta = metadata.meta_fields(tree)
+    head = metadata.head_of(html)  # BeautifulSoup reads the head, lxml's tree the rest
+    convert = to_simplified if script == "hant" else None
+    meta = metadata.meta_fields(head, convert)
     index = extract.element_index(tree)
     title = metadata.choose_title(
-        metadata.first_meta(meta, META_TITLE), metadata.title_candidates(tree, index), metadata.title_from_tag(tree)
+        metadata.first_meta(meta, META_TITLE), metadata.title_candidates(tree, index),
+        metadata.title_from_tag(head, convert),
     )
     links = extract.attachment_links(tree, page.url, ATTACHMENT_EXTENSIONS, index.get("a", []))
     clean.drop_always(tree, index["*"])

@@ -4,20 +4,56 @@ from __future__ import annotations
 
 import re
 
+from bs4 import BeautifulSoup
+
 from parsers.extract import Index, element_index, select
 from parsers.normalise import clean_inline, iso_date
 from parsers.selectors import TITLE_SELECTORS
 from parsers.tree import Tree, text_of
 
 
-def meta_fields(tree: Tree) -> dict[str, str]:
-    """<meta name|property=... content=...> as a lower-cased name -> content map (first wins)."""
+# ---------------------------------------------------------------- the page's head (BeautifulSoup)
+
+# What comes before <body> is the page's head; scripts, styles and comments are skipped on the
+# way there (a `<body` inside them is no body), so the head bs4 parses is a few meta tags and a title.
+_HEAD_SKIP = re.compile(
+    r"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<\?xml[^>]*>|<body\b", re.I | re.S
+)
+
+
+def head_of(html: str) -> BeautifulSoup:
+    """The page's head (everything before `<body`, without scripts, styles and comments) as
+    BeautifulSoup: the metadata stage reads meta tags and <title> from it.
+
+    bs4's tree building is most of a parse when it is given the whole page; given the head alone
+    it is a small fraction of one (the body is read from lxml's tree, `parsers.tree`). A page
+    with no `<body` tag is all head; an XML declaration is skipped, as `extract.parse_html` skips it.
+    """
+    pieces, start = [], 0
+    for m in _HEAD_SKIP.finditer(html):
+        pieces.append(html[start:m.start()])
+        start = m.end()
+        if m.group(0)[:2] in ("<b", "<B"):
+            start = len(html)
+            break
+    pieces.append(html[start:])
+    head = "".join(pieces)
+    # no tag, no metadata (and bs4 would warn that such markup looks like a file name)
+    return BeautifulSoup(head if "<" in head else "", "lxml")
+
+
+def meta_fields(head: BeautifulSoup, convert=None) -> dict[str, str]:
+    """<meta name|property=... content=...> as a lower-cased name -> content map (first wins).
+
+    `convert`: applied to each content (t2s on a traditional-script page)."""
     out: dict[str, str] = {}
-    for m in tree.root.iter("meta") if tree.root is not None else ():
+    for m in head.find_all("meta"):
         name = m.get("name") or m.get("property") or m.get("itemprop")
         content = m.get("content")
+        if isinstance(name, list):  # bs4 splits a few multi-valued attributes; these are not among them
+            name = " ".join(name)
         if name and content and content.strip():
-            out.setdefault(name.strip().lower(), clean_inline(content))
+            out.setdefault(name.strip().lower(), clean_inline(convert(content) if convert else content))
     return out
 
 
@@ -207,12 +243,13 @@ def clean_title(text: str) -> str:
     return _PAGE_MARK.sub("", text).strip()
 
 
-def title_from_tag(tree: Tree) -> str:
+def title_from_tag(head: BeautifulSoup, convert=None) -> str:
     """<title> with the site-name part removed: the ` - `/`_`/`|` segment with most Han characters."""
-    tag = next(tree.root.iter("title"), None) if tree.root is not None else None
+    tag = head.title
     if tag is None:
         return ""
-    text = clean_inline(text_of(tag, tree))
+    text = clean_inline(tag.get_text())
+    text = convert(text) if convert else text
     parts = [p for p in _TITLE_SPLIT.split(text) if p.strip()]
     return clean_title(max(parts, key=lambda p: (len(_HAN.findall(p)), len(p)))) if parts else ""
 
