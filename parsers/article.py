@@ -138,7 +138,7 @@ def _parse_page(page: Page, template: Template) -> _PageResult:
     script = detect_script(text_of(tree.root, tree)) if tree.root is not None else "hans"
     if script == "hant":
         simplify_text(tree, to_simplified)  # so label/noise patterns need one script
-    head = metadata.head_of(html)  # BeautifulSoup reads the head, lxml's tree the rest
+    head = metadata.metadata_tags(html)  # BeautifulSoup reads meta tags and <title>, lxml's tree the rest
     convert = to_simplified if script == "hant" else None
     meta = metadata.meta_fields(head, convert)
     index = extract.element_index(tree)

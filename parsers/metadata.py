@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, SoupStrainer
 
 from parsers.extract import Index, element_index, select
 from parsers.normalise import clean_inline, iso_date
@@ -12,34 +12,26 @@ from parsers.selectors import TITLE_SELECTORS
 from parsers.tree import Tree, text_of
 
 
-# ---------------------------------------------------------------- the page's head (BeautifulSoup)
+# ---------------------------------------------------------------- meta tags and <title> (BeautifulSoup)
 
-# What comes before <body> is the page's head; scripts, styles and comments are skipped on the
-# way there (a `<body` inside them is no body), so the head bs4 parses is a few meta tags and a title.
-_HEAD_SKIP = re.compile(
-    r"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<\?xml[^>]*>|<body\b", re.I | re.S
-)
+# Markup that holds no metadata tags of the page: scripts, styles, comments, an XML declaration
+_NOT_MARKUP = re.compile(r"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<\?xml[^>]*>", re.I | re.S)
+# The metadata tags: <meta …> (a quoted `>` ends no tag) and <title>…</title>
+_METADATA_MARKUP = re.compile(r"""<meta\b(?:[^>"']|"[^"]*"|'[^']*')*>|<title\b[^>]*>.*?</title\s*>""", re.I | re.S)
+_METADATA_TAGS = SoupStrainer(["meta", "title"])
 
 
-def head_of(html: str) -> BeautifulSoup:
-    """The page's head (everything before `<body`, without scripts, styles and comments) as
-    BeautifulSoup: the metadata stage reads meta tags and <title> from it.
+def metadata_tags(html: str) -> BeautifulSoup:
+    """The page's <meta> and <title> tags as BeautifulSoup: the metadata stage reads them from it.
 
-    bs4's tree building is most of a parse when it is given the whole page; given the head alone
-    it is a small fraction of one (the body is read from lxml's tree, `parsers.tree`). A page
-    with no `<body` tag is all head; an XML declaration is skipped, as `extract.parse_html` skips it.
+    The tags are cut from the markup (outside scripts, styles and comments, wherever they are:
+    a CMS may print meta tags in the body) and go to bs4 alone, which reads their attributes,
+    entities and text. bs4's tree building is most of a parse when it is given the whole page;
+    given these few tags it is a few per cent of one. Everything else is read from lxml's tree
+    (`parsers.tree`).
     """
-    pieces, start = [], 0
-    for m in _HEAD_SKIP.finditer(html):
-        pieces.append(html[start:m.start()])
-        start = m.end()
-        if m.group(0)[:2] in ("<b", "<B"):
-            start = len(html)
-            break
-    pieces.append(html[start:])
-    head = "".join(pieces)
-    # no tag, no metadata (and bs4 would warn that such markup looks like a file name)
-    return BeautifulSoup(head if "<" in head else "", "lxml")
+    return BeautifulSoup("".join(_METADATA_MARKUP.findall(_NOT_MARKUP.sub("", html))), "lxml",
+                         parse_only=_METADATA_TAGS)
 
 
 def meta_fields(head: BeautifulSoup, convert=None) -> dict[str, str]:

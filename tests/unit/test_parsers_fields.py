@@ -3,7 +3,8 @@
 import pytest
 
 from parsers.metadata import (
-    clean_title, date_in_url, date_near_title, doc_number_of, index_no_of, labelled_fields, plausible_source,
+    clean_title, date_in_url, date_near_title, doc_number_of, index_no_of, labelled_fields, meta_fields,
+    metadata_tags, plausible_source, title_from_tag,
 )
 
 
@@ -96,3 +97,18 @@ def test_dates_prefer_the_page_label_then_meta_then_url_then_a_byline():
     assert _date_of("", byline, url) == "2024-03-03"
     assert _date_of("", byline) == "2024-04-04"
     assert _date_of("", "") is None  # never guessed
+
+
+def test_meta_tags_and_title_are_read_by_beautifulsoup_wherever_the_page_prints_them():
+    html = (
+        '<?xml version="1.0" encoding="utf-8"?><html><head>'
+        '<script>document.write("<meta name=\'PubDate\' content=\'1999-01-01\'><body>")</script>'
+        '<!-- <meta name="ArticleTitle" content="注释里的标题"> -->'
+        '<meta name="Description" content="a > b &amp; c">'
+        '<title>关于做好防汛工作的通知 &amp; 附件 - 某某县人民政府</title></head>'
+        '<body><div>正文</div><META NAME="PubDate" CONTENT="2024-06-12"></body></html>'
+    )
+    head = metadata_tags(html)
+    assert meta_fields(head) == {"description": "a > b & c", "pubdate": "2024-06-12"}
+    assert title_from_tag(head) == "关于做好防汛工作的通知 & 附件"
+    assert meta_fields(metadata_tags("plain text.html")) == {} and title_from_tag(metadata_tags("")) == ""
