@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Bump when the output for the same input bytes may change (re-parse triggers downstream).
-PARSER_VERSION = "1.3.0"
+PARSER_VERSION = "1.4.0"
 
 
 class ParseError(ValueError):

@@ -237,7 +237,7 @@ def test_unlinked_attachment_file_is_still_reported():
 
 
 def test_version_and_errors():
-    assert PARSER_VERSION == "1.3.0"
+    assert PARSER_VERSION == "1.4.0"
     assert issubclass(ParseError, ValueError)
     with pytest.raises(ParseError, match="no pages"):
         parse_article([])
