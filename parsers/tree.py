@@ -8,7 +8,7 @@ comments and processing instructions are never text. Elements the parser removes
 hidden blocks, chrome) are not cut out of the tree: `Tree.dropped` names them and every walk
 skips them, their tails kept, so a removal splits no string. `tests/unit/test_parsers_tree.py`
 checks `text_of` against bs4's `get_text` on every element of every fixture, sample and CWCE page.
-BeautifulSoup itself still renders the chosen article block (`parsers.extract.block_soup`).
+BeautifulSoup itself reads the page's meta tags and <title> (`parsers.metadata.metadata_tags`).
 """
 
 from __future__ import annotations
