@@ -11,8 +11,11 @@ per response record: `<SURT url key> <14-digit timestamp> {"url", "mime", "statu
 (`{site}/{date}/{crawl_id}-{part}.warc.gz`), so the indexes of several WARCs concatenate (and
 sort) into one collection index whose `archive/` directory mirrors `raw/`.
 
-`write_indexes` is idempotent: a WARC whose index exists and is newer than it is skipped, so a
-re-run writes nothing; a WARC rewritten by a re-run of its crawl is indexed again.
+The pipeline's parse step, which reads each WARC part of its run anyway, writes that part's
+index (`put_index`: one PUT per part; the same WARC gives the same bytes under the same key, so a
+re-run rewrites nothing new). `write_indexes` (`govpub cdxj`) backfills older archives; it is
+idempotent: a WARC whose index exists and is newer than it is skipped, so a re-run writes nothing;
+a WARC rewritten by a re-run of its crawl is indexed again.
 """
 
 from __future__ import annotations
@@ -56,6 +59,15 @@ def warc_filename(warc_key: str, prefix: str = "") -> str:
     return warc_key.removeprefix(raw_prefix(prefix))
 
 
+def put_index(archive, warc_key: str, fileobj: IO[bytes]) -> dict:
+    """Index one WARC part (`fileobj`: its bytes, at the start) and PUT the CDXJ at its key under
+    indexes/cdxj/ (one PUT). Returns {key, size, sha256} of the object written and its `captures` (lines)."""
+    data = index_warc(fileobj, warc_filename(warc_key, archive.prefix))
+    # text/plain: S3Proxy rejects the signature of "…; charset=…"
+    written = archive.put_bytes(cdxj_key_for(archive.prefix, warc_key), data, "text/plain")
+    return {**written, "captures": data.count(b"\n")}
+
+
 def write_indexes(archive, site: str | None = None, *, force: bool = False,
                   echo: Callable[[str], None] = print) -> CdxjReport:
     """Write the CDXJ index of every WARC under raw/ (one site's, or all) that lacks a current one."""
@@ -69,12 +81,8 @@ def write_indexes(archive, site: str | None = None, *, force: bool = False,
         if not force and key in indexes and indexes[key] >= warc_modified:
             report.up_to_date += 1
             continue
-        with tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024) as spool:
-            archive.download_to(warc_key, spool)
-            spool.seek(0)
-            data = index_warc(spool, warc_filename(warc_key, prefix))
-        archive.put_bytes(key, data, "text/plain")  # S3Proxy rejects the signature of "…; charset=…"
-        captures = data.count(b"\n")
+        with archive.spool(warc_key) as spool:
+            captures = put_index(archive, warc_key, spool)["captures"]
         report.indexed += 1
         report.lines += captures
         report.keys.append(key)
