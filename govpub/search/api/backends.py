@@ -37,13 +37,6 @@ class ApiBackends:
                 self._archive = Archive(self.settings)
             return self._archive
 
-    @property
-    def official_sites(self) -> frozenset[str]:
-        """Sites of the registry whose kind is "official" (a repost is attributed to their copies)."""
-        from govpub.registry import load_sites  # parsed once per process
-
-        return frozenset(i for i, site in load_sites(self.settings.sites_dir).items() if site.kind == "official")
-
     def s3_uri(self, key: str) -> str:
         return f"s3://{self.settings.s3_bucket}/{key}"
 
