@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import threading
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from elasticsearch import Elasticsearch
 from fastapi import Depends, Request
 
 from govpub import index
 from govpub.archive import Archive
+from govpub.archive.cdxj import CaptureIndex
+from govpub.registry import host_allowed, load_sites
 from govpub.settings import Settings
 
 
@@ -24,6 +27,7 @@ class ApiBackends:
         self.settings = settings
         self.es: Elasticsearch = index.client(settings)
         self._archive: Archive | None = None
+        self._captures: CaptureIndex | None = None
         self._lock = threading.Lock()  # sync routes run in a thread pool
 
     @property
@@ -36,6 +40,21 @@ class ApiBackends:
             if self._archive is None:
                 self._archive = Archive(self.settings)
             return self._archive
+
+    @property
+    def captures(self) -> CaptureIndex:
+        """The archive's CDXJ indexes, read on first use and kept (captures by URL)."""
+        archive = self.archive
+        with self._lock:
+            if self._captures is None:
+                self._captures = CaptureIndex(archive)
+            return self._captures
+
+    def sites_for(self, url: str) -> list[str]:
+        """The registry's sites whose allowed_domains hold the URL's host: whose crawls may have
+        fetched it (the registry is parsed once per process)."""
+        host = urlsplit(url).hostname or ""
+        return sorted(i for i, site in load_sites(self.settings.sites_dir).items() if host_allowed(host, site.allowed_domains))
 
     def s3_uri(self, key: str) -> str:
         return f"s3://{self.settings.s3_bucket}/{key}"
