@@ -192,6 +192,11 @@ def _seconds(timestamp: str) -> float:
     return datetime.strptime(timestamp, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc).timestamp()
 
 
+def seconds_apart(a: str, b: str) -> float:
+    """How far apart two 14-digit timestamps are, in seconds."""
+    return abs(_seconds(a) - _seconds(b))
+
+
 def nearest(captures: list[Capture], at: str | None) -> Capture | None:
     """The capture to show for time `at` (14 digits; None: the latest): the nearest in time among
     the 2xx captures, else among the others with a body (a 404 or a redirect is a fact too); never
@@ -202,8 +207,7 @@ def nearest(captures: list[Capture], at: str | None) -> Capture | None:
         return None
     if at is None:
         return max(preferred, key=lambda c: c.timestamp)
-    target = _seconds(at)
-    return min(preferred, key=lambda c: (abs(_seconds(c.timestamp) - target), c.timestamp))
+    return min(preferred, key=lambda c: (seconds_apart(c.timestamp, at), c.timestamp))
 
 
 class CaptureIndex:

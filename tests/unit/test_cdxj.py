@@ -68,6 +68,8 @@ def test_the_nearest_capture_skips_304s_and_prefers_pages():
     assert nearest(captures, pad_timestamp("2026")) is early
     assert nearest(captures, "20261124000000") is late  # not the 304, nearer still
     assert nearest(captures, "20261020000000") is early
+    # by time, not by digits: an hour before midnight is nearer to midnight than two hours after
+    assert nearest([cap("20261130230000"), cap("20261201020000")], "20261201000000").timestamp == "20261130230000"
     assert nearest([gone, not_modified], None) is gone and nearest([not_modified], None) is None
     assert pad_timestamp("202403") == "20240301000000" and pad_timestamp("20240315093000") == "20240315093000"
     for bad in ("", "24", "2024-03", "202403150930001"):

@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from govpub.archive import ArchiveUnavailable
-from govpub.archive.cdxj import Capture, find_capture, nearest, pad_timestamp, site_of_warc
+from govpub.archive.cdxj import Capture, find_capture, nearest, pad_timestamp, seconds_apart, site_of_warc
 from govpub.archive.warc import Fetched, read_one
 from govpub.search import engine
 from govpub.search.api.backends import ApiBackends, Backends
@@ -267,7 +267,7 @@ def url_capture_view(chosen: Capture, fetched: Fetched, page: CapturedPage, capt
     e = html.escape
     title = page.title or fetched.url
     shown = sorted((c for c in captures if c is not chosen and c.status != "304"),
-                   key=lambda c: abs(int(c.timestamp) - int(chosen.timestamp)))
+                   key=lambda c: (seconds_apart(c.timestamp, chosen.timestamp), c.timestamp))
     others = " ".join(f'<a href="{e(url_capture_path(c.url, c.timestamp))}">{e(_when(c.timestamp))}'
                       f'{"" if c.status == "200" else f" (HTTP {e(str(c.status))})"}</a>'
                       for c in shown[:OTHER_CAPTURES_SHOWN])
