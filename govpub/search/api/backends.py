@@ -9,7 +9,7 @@ still a 503 of the request that needs it, never a failed start.
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from typing import Annotated, Iterable
 from urllib.parse import urlsplit
 
 from elasticsearch import Elasticsearch
@@ -50,11 +50,12 @@ class ApiBackends:
                 self._captures = CaptureIndex(archive)
             return self._captures
 
-    def sites_for(self, url: str) -> list[str]:
-        """The registry's sites whose allowed_domains hold the URL's host: whose crawls may have
-        fetched it (the registry is parsed once per process)."""
-        host = urlsplit(url).hostname or ""
-        return sorted(i for i, site in load_sites(self.settings.sites_dir).items() if host_allowed(host, site.allowed_domains))
+    def sites_for(self, urls: Iterable[str]) -> list[str]:
+        """The registry's sites whose allowed_domains hold the host of one of `urls`: whose crawls
+        may have fetched them (the registry is parsed once per process, read once per call)."""
+        hosts = {urlsplit(url).hostname or "" for url in urls}
+        return sorted(i for i, site in load_sites(self.settings.sites_dir).items()
+                      if any(host_allowed(host, site.allowed_domains) for host in hosts))
 
     def s3_uri(self, key: str) -> str:
         return f"s3://{self.settings.s3_bucket}/{key}"

@@ -191,7 +191,7 @@ def _url_request(backends: ApiBackends, url: str, at: str | None) -> tuple[str |
         when = pad_timestamp(at) if at else None
     except ValueError as exc:
         raise QueryError(str(exc)) from None
-    return when, backends.sites_for(url)
+    return when, backends.sites_for([url])
 
 
 def archived_links(backends: ApiBackends, fetched: Fetched, content_type: str, *, own: dict[str, str],
@@ -205,7 +205,7 @@ def archived_links(backends: ApiBackends, fetched: Fetched, content_type: str, *
     archived.update(_archived_links(backends, links))
     rest = [u for u in links if u not in archived]
     if rest:
-        sites = sorted({page_site, *(s for u in rest for s in backends.sites_for(u))})
+        sites = sorted({page_site, *backends.sites_for(rest)})
         at = timestamp_of(fetched.fetched_at)
         found = backends.captures.captures_of(rest, sites)
         archived.update({u: url_capture_path(u, at) for u, captures in found.items() if nearest(captures, at)})
