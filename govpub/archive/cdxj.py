@@ -240,6 +240,10 @@ class CaptureIndex:
                         found.setdefault(url, []).extend(index[key])
         return {url: sorted(c, key=lambda c: (c.timestamp, c.key, c.offset)) for url, c in found.items()}
 
+    def index_count(self, sites: Iterable[str]) -> int:
+        """How many index objects the sites have (as last listed): 0 means never indexed, not "not fetched"."""
+        return sum(len(self._site_indexes(site)) for site in dict.fromkeys(sites))
+
     def _site_indexes(self, site: str) -> list[dict[str, list[Capture]]]:
         prefix = self.archive.prefix
         with self._lock:

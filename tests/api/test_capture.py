@@ -175,6 +175,7 @@ def test_an_unarchived_url_is_a_404_page_naming_it_never_a_redirect(http, loaded
     assert "location" not in response.headers and "default-src 'none'" in response.headers["content-security-policy"]
     page = BeautifulSoup(response.text, "lxml")
     assert missing in page.find("h1").get_text() and "longwan-jyj" in page.get_text()
+    assert re.search(r"共 \d+ 个索引", page.get_text())  # searched, not merely unindexed
     assert page.find("a", class_="live")["href"] == missing  # offered, marked as the live web, not followed
     assert http.get("/captures", params={"url": missing}).json()["captures"] == []
     assert http.get("/capture", params={"url": missing, "at": "yesterday"}).status_code == 400

@@ -148,7 +148,7 @@ def capture_of_url(
         captures = backends.captures.captures(url, sites)
         chosen = nearest(captures, when)
         if chosen is None:
-            return _not_archived(url, sites, captures)
+            return _not_archived(url, sites, captures, backends.captures.index_count(sites))
         fetched = read_one(backends.archive.get_range(chosen.key, chosen.offset, chosen.length))
         content_type = fetched.content_type or chosen.mime or ""
         if "html" not in content_type.lower():
@@ -284,11 +284,13 @@ def url_capture_view(chosen: Capture, fetched: Fetched, page: CapturedPage, capt
     return _view_page(title, banner, page)
 
 
-def _not_archived(url: str, sites: list[str], captures: list[Capture]) -> HTMLResponse:
-    """404: no capture of the URL with a page (none at all, or only 304s) — said, not redirected."""
+def _not_archived(url: str, sites: list[str], captures: list[Capture], indexes: int) -> HTMLResponse:
+    """404: no capture of the URL with a page (none at all, or only 304s) — said, not redirected;
+    and when the sites have no CDXJ index at all, that too (an archive `govpub cdxj` never backfilled)."""
     e = html.escape
     why = (f"只有 {len(captures)} 次 304 未修改的抓取记录，没有页面内容" if captures else "没有此网址的抓取记录")
-    searched = "、".join(sites) if sites else "无（没有站点的域名包含此网址的主机）"
+    searched = (f"{'、'.join(sites)}，共 {indexes} 个索引" if indexes else
+                f"{'、'.join(sites)}：尚无索引，可用 govpub cdxj 补建") if sites else "无（没有站点的域名包含此网址的主机）"
     body = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>未存档 · {e(url)}</title>
 <style>body{{font:14px/1.5 system-ui,sans-serif;margin:2em}} .live::after{{content:" ↗";color:#b35c00}}</style></head>
