@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from govpub.archive import run_key, state_key
+from govpub.archive.cdxj import put_index
 from govpub.archive.manifests import write_run_manifest
 from govpub.archive.versions import DocumentVersions
 from govpub.archive.warc import read_records
@@ -196,14 +197,18 @@ def crawl_result(site_id: str, run_id: str, crawl_date: str, report: dict, secon
 
 # -- parse --------------------------------------------------------------------------------
 def parse_site(context: RunContext, crawl: CrawlResult) -> ParseResult:
-    """Raw WARC (from S3) → documents, written as one batch object for the archive step."""
+    """Raw WARC (from S3) → documents, written as one batch object for the archive step; and each
+    WARC part's CDXJ index beside it (govpub.archive.cdxj: replayable by pywb with no extra step)."""
     started = time.monotonic()
     archive, mark = context.archive, len(context.archive.written)
     site = get_site(context.settings.sites_dir, crawl.site)
     records = []
+    captures = 0
     for key in crawl.warc_keys:
         with archive.spool(key) as spool:
             records.extend((key, stored) for stored in read_records(spool))
+            spool.seek(0)
+            captures += put_index(archive, key, spool)["captures"]  # one PUT per part, same bytes on a re-run
     articles = group_articles(records)
     gone = {g["url"] for g in crawl.gone}
     not_modified = sorted(u for u, a in articles.items() if 1 in a.pages and a.pages[1].fetched.status == 304)
@@ -228,7 +233,8 @@ def parse_site(context: RunContext, crawl: CrawlResult) -> ParseResult:
         objects=context.written_since(mark),
     )
     context.put_step_record(crawl.run_id, site.id, "parse", parsed.to_record())
-    context.echo(f"[{site.id}] parsed {parsed.documents_parsed} of {outcome.articles} articles, {len(outcome.errors)} errors")
+    context.echo(f"[{site.id}] parsed {parsed.documents_parsed} of {outcome.articles} articles, {len(outcome.errors)} errors; "
+                 f"CDXJ of {len(crawl.warc_keys)} WARC parts ({captures} captures)")
     return parsed
 
 
