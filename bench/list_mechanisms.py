@@ -20,7 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from govpub.archive import Archive  # noqa: E402
 from govpub.pipeline.context import RunContext  # noqa: E402
-from govpub.pipeline.steps import archive_site, crawl_site, parse_site  # noqa: E402
+from govpub.pipeline.crawl_step import crawl_site  # noqa: E402
+from govpub.pipeline.steps import archive_site, parse_site  # noqa: E402
 from govpub.registry import load_sites  # noqa: E402
 from govpub.settings import Settings  # noqa: E402
 from govpub_dev.samplesite import make_server  # noqa: E402

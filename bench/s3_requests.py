@@ -64,7 +64,8 @@ def govpub_api() -> SimpleNamespace:
     from govpub.ops.stats import record_site_run, stats_alias
     from govpub.pipeline.clusters import update_clusters
     from govpub.pipeline.context import RunContext
-    from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+    from govpub.pipeline.crawl_step import crawl_site
+    from govpub.pipeline.steps import archive_site, index_site, parse_site
     from govpub.registry import load_sites
     from govpub.settings import REPO_ROOT, Settings
     from govpub_dev.samplesite import make_server

@@ -42,7 +42,7 @@ from govpub.archive import Archive  # noqa: E402
 from govpub.settings import Settings
 from govpub.pipeline.context import RunContext
 from govpub.pipeline.run import process_crawl, run_steps
-from govpub.pipeline.steps import crawl_sites
+from govpub.pipeline.crawl_step import crawl_sites
 from govpub_dev.samplesite import load_manifest, make_server
 
 TEMPLATES = ("longwan-jyj", "jintan-jyj", "fanwen")
@@ -130,7 +130,7 @@ def run_one(settings: Settings, site_id: str, run_id: str) -> dict:
 
 
 def run_group(settings: Settings, site_ids: list[str], run_id: str) -> list[dict]:
-    """Several sites crawled in ONE Scrapy process (steps.crawl_sites), then each site's
+    """Several sites crawled in ONE Scrapy process (crawl_step.crawl_sites), then each site's
     parse → archive → index; a site whose crawl failed raises after the others ran."""
     quiet = lambda line: None  # noqa: E731
     started = time.monotonic()

@@ -57,7 +57,8 @@ from govpub.archive import Archive  # noqa: E402
 from govpub.ops.stats import record_site_run, stats_alias  # noqa: E402
 from govpub.pipeline.clusters import update_clusters  # noqa: E402
 from govpub.pipeline.context import RunContext  # noqa: E402
-from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site  # noqa: E402
+from govpub.pipeline.crawl_step import crawl_site  # noqa: E402
+from govpub.pipeline.steps import archive_site, index_site, parse_site  # noqa: E402
 from govpub.settings import Settings  # noqa: E402
 from govpub_dev import services  # noqa: E402
 from govpub_dev.samplesite import make_server  # noqa: E402

@@ -5,7 +5,7 @@ and ~110 MB each). Each site is its own Crawler, with its own settings (the site
 concurrency, its crawl report path: the same `-s` options `scrapy crawl` gets, from
 govpub.crawl.runner), its own engine and download slots and its own WARC pipeline — so each
 site is crawled exactly as it would be alone. JOBS.json: a list of {"args": {"site", "state"},
-"settings": {...}}. Used by govpub.pipeline.steps.crawl_sites.
+"settings": {...}}. Used by govpub.pipeline.crawl_step.crawl_sites.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Scrapy settings for govpub crawls.
 
-Per-site values (delay, concurrency, crawl id) are passed by govpub.pipeline.steps.crawl_site
+Per-site values (delay, concurrency, crawl id) are passed by govpub.pipeline.crawl_step.crawl_site
 as `-s NAME=value` options, from the site registry; these are the defaults. The values
 that come from govpub's configuration (User-Agent, timeouts, budgets, log level) are read
 through govpub.settings, the one place that reads the environment.

@@ -101,7 +101,7 @@ def _new_run_context():
 
 def crawl_task(site_id: str, full_sweep: bool | None) -> dict:
     """The per-site `crawl` task (`full_sweep` None: when due)."""
-    from govpub.pipeline.steps import crawl_site
+    from govpub.pipeline.crawl_step import crawl_site
 
     label_map_index(site_id)
     run_id, crawl_date = dag_run_id_and_date()

@@ -16,7 +16,7 @@ Key layout (the downstream contract; docs/archive.md is its documentation):
     clusters/lsh/block-{n:05d}-g{gen}.npz                    ids, sites, dates, sha64, band keys of 10,000 slots
     clusters/lsh/signatures-{n:05d}-g{gen}.npy               their MinHash signatures (uint32 × 128)
     exports/…                                                Parquet snapshots (govpub.archive.export)
-    indexes/cdxj/{site}/{YYYY-MM-DD}/{crawl_id}-{part:05d}.cdxj  CDXJ index of that WARC part (pywb; govpub.archive.cdxj)
+    indexes/cdxj/{site}/{YYYY-MM-DD}/{crawl_id}-{part:05d}.cdxj  CDXJ index of that WARC part (parse step; pywb)
 
 Every key is a pure function of (site, run, url), so re-running a task overwrites the
 same objects instead of adding new ones.

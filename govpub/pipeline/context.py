@@ -53,3 +53,8 @@ class RunContext:
     def written_since(self, mark: int) -> list[dict]:
         """The objects this context's archive PUT since `len(archive.written)` was `mark` (one step's)."""
         return list(self.archive.written[mark:])
+
+
+def record_key(context: RunContext, run_id: str, site: str, step: str) -> str:
+    """Where a step records what it did: `runs/{run_id}/{site}/{step}.json`."""
+    return run_key(context.archive.prefix, run_id, site, f"{step}.json")

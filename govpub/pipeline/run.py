@@ -9,7 +9,8 @@ from govpub.ops.stats import record_site_run
 from govpub.pipeline.clusters import update_clusters
 from govpub.pipeline.context import RunContext
 from govpub.pipeline.results import ArchiveResult, CrawlResult, IndexResult, ParseResult, SiteSummary
-from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+from govpub.pipeline.crawl_step import crawl_site
+from govpub.pipeline.steps import archive_site, index_site, parse_site
 
 
 def new_run_id() -> str:

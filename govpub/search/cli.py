@@ -110,10 +110,6 @@ def cmd_search(args) -> int:
         result = engine.search(es, settings.es_alias, params)
     except QueryError as exc:
         return _fail(str(exc))
-    from govpub.registry import load_sites
-
-    official = {i for i, site in load_sites(settings.sites_dir).items() if site.kind == "official"}
-    engine.attribute_hits(es, settings.es_alias, result.hits, official)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -161,7 +157,6 @@ def cmd_cite(args) -> int:
     from datetime import date, datetime, timezone
 
     from govpub import index
-    from govpub.registry import load_sites
     from govpub.search import citations, engine
     from govpub.settings import Settings
 
@@ -175,8 +170,7 @@ def cmd_cite(args) -> int:
     doc = engine.get_document(es, settings.es_alias, args.doc_id)
     if doc is None:
         return _fail(f"no document {args.doc_id}")
-    official = {i for i, site in load_sites(settings.sites_dir).items() if site.kind == "official"}
-    doc["attribution"] = engine.attribution(es, settings.es_alias, doc, official)
+    doc["attribution"] = engine.attribution_of(doc)
     text = citations.citation(doc, args.cite_format, day)
     print(json.dumps([text], ensure_ascii=False, indent=2) if isinstance(text, dict) else text.rstrip("\r\n"))
     return 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
@@ -56,7 +56,8 @@ class Hit:
     #: other documents of its cluster, official first (collapse; at most query.COPIES_SHOWN)
     copies: list[dict[str, Any]] = field(default_factory=list)
     copies_total: int = 0  #: how many other documents its cluster has (collapse), listed or not
-    #: for a repost of an official document: that copy's id, site, url, agency, region, doc_number
+    #: for a repost of an official document: that copy's canonical_id and agency, region, doc_number
+    #: (from the indexed attributed_* fields: attribution_of)
     attribution: dict[str, Any] | None = None
 
 
@@ -170,6 +171,7 @@ def _hit_of(h: dict[str, Any]) -> Hit:
         cluster_size=src.get("cluster_size"),
         is_canonical=src.get("is_canonical"),
         canonical_id=src.get("canonical_id"),
+        attribution=attribution_of(src),
     )
 
 
@@ -241,40 +243,25 @@ def cluster_members(es: Elasticsearch, alias: str, cluster: str, *, exclude: str
     return [h["_source"] for h in resp["hits"]["hits"]] if resp is not None else []
 
 
-def attribution(es: Elasticsearch, alias: str, doc: dict[str, Any], official_sites: Iterable[str]) -> dict[str, Any] | None:
-    """For a repost whose cluster's canonical copy is an official site's (`official_sites`): that
-    copy's agency, region and document number — who issued it. The repost's own site and agency
-    stay where it was found. None for an official copy or a document without one."""
-    canonical_id = doc.get("canonical_id")
-    if doc.get("is_canonical", True) or not canonical_id or canonical_id == doc.get("id"):
+#: the attribution's fields → the index-only fields the clusters step writes them to (mapping v4)
+ATTRIBUTED_FIELDS = {"agency": "attributed_agency", "region": "attributed_region", "doc_number": "attributed_doc_number"}
+
+
+def attribution_of(src: dict[str, Any]) -> dict[str, Any] | None:
+    """Who issued a repost, as the index holds it: for a copy whose attributed fields (its cluster's
+    official canonical's agency, region, 文号: the clusters step) are not its own, the canonical's
+    id and those values. None for a canonical or standalone document, a copy of a non-official
+    canonical (attributed = its own), and an index older than mapping v4 (no attributed fields).
+    Read from the document's own indexed source: no request."""
+    canonical_id = src.get("canonical_id")
+    if src.get("is_canonical", True) or not canonical_id or canonical_id == src.get("id"):
         return None
-    canonical = get_document(es, alias, canonical_id)
-    if canonical is None or canonical.get("site") not in set(official_sites):
+    if not all(field in src for field in ATTRIBUTED_FIELDS.values()):
         return None
-    return {"canonical_id": canonical_id, "site": canonical.get("site"), "url": canonical.get("url"),
-            "agency": canonical.get("agency"), "region": canonical.get("region"),
-            "doc_number": canonical.get("doc_number") or doc.get("doc_number")}
-
-
-ATTRIBUTION_FIELDS = ("id", "site", "url", "agency", "region", "doc_number")
-
-
-@translate_connection_errors
-def attribute_hits(es: Elasticsearch, alias: str, hits: list[Hit], official_sites: Iterable[str]) -> None:
-    """Set `attribution` on the reposts among `hits` whose canonical copy is an official site's
-    (one ids query for the page's canonical copies; none when every hit is canonical)."""
-    wanted = {h.canonical_id for h in hits if h.is_canonical is False and h.canonical_id and h.canonical_id != h.id}
-    if not wanted:
-        return
-    resp = _run_search(es, alias, {"query": {"ids": {"values": sorted(wanted)}}, "size": len(wanted),
-                                   "source_includes": list(ATTRIBUTION_FIELDS)})
-    official = set(official_sites)
-    found = {h["_source"]["id"]: h["_source"] for h in (resp["hits"]["hits"] if resp is not None else [])}
-    for hit in hits:
-        canonical = found.get(hit.canonical_id or "") if hit.is_canonical is False else None
-        if canonical is not None and canonical.get("site") in official:
-            hit.attribution = {"canonical_id": canonical["id"], **{k: canonical.get(k) for k in ATTRIBUTION_FIELDS[1:]},
-                               "doc_number": canonical.get("doc_number") or hit.doc_number}
+    attributed = {own: src.get(field) for own, field in ATTRIBUTED_FIELDS.items()}
+    if attributed == {own: src.get(own) for own in ATTRIBUTED_FIELDS}:
+        return None
+    return {"canonical_id": canonical_id, **attributed}
 
 
 # --------------------------------------------------------------------------- export

@@ -54,7 +54,7 @@ FILTER_FIELDS = {"agency": "attributed_agency", "region": "attributed_region"}
 HIT_SOURCE_FIELDS = [
     "id", "title", "url", "site", "source", "agency", "region", "publish_date", "year", "publish_year",
     "doc_type", "doc_number", "status", "status_date", "fetched_at", "version", "cluster", "cluster_size",
-    "is_canonical", "canonical_id",
+    "is_canonical", "canonical_id", "attributed_agency", "attributed_region", "attributed_doc_number",
 ]
 
 #: copies listed under a collapsed hit (the rest are counted: Hit.copies_total)

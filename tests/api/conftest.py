@@ -53,7 +53,8 @@ def loaded(api_settings: Settings, site_copy) -> Settings:
     crawled again after one article changed and one was taken down."""
     from govpub.pipeline.clusters import update_clusters
     from govpub.pipeline.context import RunContext
-    from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+    from govpub.pipeline.crawl_step import crawl_site
+    from govpub.pipeline.steps import archive_site, index_site, parse_site
 
     quiet = lambda line: None  # noqa: E731
 

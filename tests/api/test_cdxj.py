@@ -1,12 +1,14 @@
-"""CDXJ indexes of the sample archive's raw WARCs (govpub.archive.cdxj, `govpub cdxj`): one per WARC
-under indexes/cdxj/, every response record once, each line pointing at bytes that are that record;
-a second run writes nothing; --download makes a pywb collection."""
+"""CDXJ indexes of the sample archive's raw WARCs (govpub.archive.cdxj): the pipeline's parse step
+wrote one per WARC part under indexes/cdxj/, the lines `cdxj-indexer` itself writes for that WARC
+(every response record once, each line pointing at bytes that are that record); `govpub cdxj`
+then finds nothing to do, `--force` rewrites the same bytes; --download makes a pywb collection."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -23,8 +25,17 @@ pytestmark = pytest.mark.services
 
 @pytest.fixture(scope="module")
 def indexed(loaded):
+    """The archive the pipeline left, and what `govpub cdxj` (backfill) then did: nothing."""
     archive = Archive(loaded)
     return archive, write_indexes(archive, echo=lambda line: None)
+
+
+def warc_keys(archive) -> list[str]:
+    return sorted(k for k in archive.list_keys(raw_prefix(archive.prefix)) if k.endswith(".warc.gz"))
+
+
+def stored_lines(archive) -> int:
+    return sum(archive.get_bytes(cdxj_key_for(archive.prefix, k)).count(b"\n") for k in warc_keys(archive))
 
 
 def lines_of(data: bytes) -> list[tuple[str, str, dict]]:
@@ -35,11 +46,34 @@ def lines_of(data: bytes) -> list[tuple[str, str, dict]]:
     return out
 
 
-def test_every_response_record_is_indexed_once_and_each_line_finds_it(indexed):
+def test_the_pipeline_wrote_what_cdxj_indexer_writes_for_each_warc_part(indexed, tmp_path):
+    """Compared with the `cdxj-indexer` command run over a download of each WARC (the way a
+    researcher would index it), and with the run manifests: one object per part, named there."""
     archive, report = indexed
-    warcs = sorted(k for k in archive.list_keys(raw_prefix(archive.prefix)) if k.endswith(".warc.gz"))
-    assert report.warcs == len(warcs) == report.indexed > 0 and report.up_to_date == 0
+    warcs = warc_keys(archive)
+    assert report.warcs == len(warcs) == report.up_to_date > 0 and report.indexed == 0  # nothing left to backfill
     assert sorted(archive.list_keys(cdxj_prefix(archive.prefix))) == sorted(cdxj_key_for(archive.prefix, k) for k in warcs)
+    root = tmp_path / "raw"
+    paths = []
+    for warc_key in warcs:
+        path = root / warc_filename(warc_key, archive.prefix)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as out:
+            archive.download_to(warc_key, out)
+        paths.append(path)
+    indexer = Path(sys.executable).with_name("cdxj-indexer")
+    for warc_key, path in zip(warcs, paths):
+        done = subprocess.run([str(indexer), "--sort", "--records", "response", "--dir-root", str(root), str(path)],
+                              capture_output=True, check=True, timeout=60)
+        assert archive.get_bytes(cdxj_key_for(archive.prefix, warc_key)) == done.stdout and done.stdout.count(b"\n") > 0
+    manifests = [archive.get_json_or_none(k) for k in archive.list_keys(f"{archive.prefix}runs/") if k.endswith("/manifest.json")]
+    listed = {o["key"] for m in manifests for o in m["objects"]}
+    assert {cdxj_key_for(archive.prefix, k) for k in warcs} <= listed
+
+
+def test_every_response_record_is_indexed_once_and_each_line_finds_it(indexed):
+    archive, _ = indexed
+    warcs = warc_keys(archive)
     total = 0
     for warc_key in warcs:
         data = archive.get_bytes(cdxj_key_for(archive.prefix, warc_key))
@@ -60,7 +94,7 @@ def test_every_response_record_is_indexed_once_and_each_line_finds_it(indexed):
             fetched = read_one(archive.get_range(warc_key, int(fields["offset"]), int(fields["length"])))
             assert fetched.url == fields["url"] and str(fetched.status) == fields["status"]
         total += len(lines)
-    assert report.lines == total
+    assert total == stored_lines(archive) > 0
 
 
 def test_documents_raw_pointers_are_in_the_index(indexed, loaded):
@@ -75,19 +109,21 @@ def test_documents_raw_pointers_are_in_the_index(indexed, loaded):
             (f["url"], int(f["offset"]), int(f["length"])) for _, _, f in lines}
 
 
-def test_a_second_run_writes_nothing_and_force_rewrites(indexed):
+def test_a_second_run_writes_nothing_and_force_rewrites_the_same_bytes(indexed):
     archive, first = indexed
     again = write_indexes(archive, echo=lambda line: None)
     assert (again.indexed, again.up_to_date) == (0, first.warcs)
     site = archive.list_folders(raw_prefix(archive.prefix))[0]
+    before = {k: archive.get_bytes(k) for k in archive.list_keys(cdxj_prefix(archive.prefix) + f"{site}/")}
     forced = write_indexes(archive, site, force=True, echo=lambda line: None)
-    assert forced.indexed == forced.warcs > 0 and all(f"/{site}/" in k for k in forced.keys)
+    assert forced.indexed == forced.warcs > 0 and sorted(forced.keys) == sorted(before)
+    assert {k: archive.get_bytes(k) for k in before} == before  # idempotent: same key, same bytes
 
 
 def test_download_makes_a_pywb_collection(indexed, tmp_path):
     archive, report = indexed
     warcs, lines = download_collection(archive, tmp_path / "govpub", echo=lambda line: None)
-    assert (warcs, lines) == (report.warcs, report.lines)
+    assert (warcs, lines) == (report.warcs, stored_lines(archive))
     merged = (tmp_path / "govpub" / "indexes" / "index.cdxj").read_bytes().splitlines()
     assert merged == sorted(merged) and len(merged) == lines
     for _, _, fields in lines_of(b"\n".join(merged[:5])):

@@ -111,6 +111,10 @@ def test_a_repost_is_attributed_to_its_official_copy(http, loaded):
     data = http.get(f"/documents/{repost}").json()
     assert data["document"]["site"] == "fanwen"  # where it was found
     assert data["attribution"]["canonical_id"] == original and data["attribution"]["agency"] == "温州市龙湾区教育局"
+    # read from the repost's own indexed attributed_* fields; the original's site and URL from its cluster
+    assert data["attribution"]["agency"] == data["document"]["attributed_agency"]
+    assert (data["attribution"]["site"], data["attribution"]["url"]) == (
+        "longwan-jyj", loaded.sample_site_url + article("好学龙青", "longwan-jyj")["url"])
     assert http.get(f"/documents/{original}").json()["attribution"] is None
     hits = {h["id"]: h for h in http.get("/search", params={"q": '"好学龙青"', "collapse": "false"}).json()["hits"]}
     assert hits[repost]["attribution"]["agency"] == "温州市龙湾区教育局" and hits[repost]["agency"] == "一流范文网"

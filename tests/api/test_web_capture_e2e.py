@@ -83,3 +83,32 @@ def test_capture_view_shows_the_banner_and_text_and_runs_no_script(local_page, a
     assert blocked
     page.errors[:] = [e for e in page.errors if e not in blocked]
     expect(page.frame_locator("#capture-frame").locator(".article_title")).to_have_text("金坛区教育局2022年工作总结")
+
+
+LONGWAN_PLAN = "/longwan/xxgk/jhzj/202402/t20240220_1233402.html"  # links to its column list (no document)
+
+
+def test_a_list_page_link_opens_the_archived_list_page_in_the_sandbox(local_page, api_url, loaded):
+    from govpub.schema import doc_id_for
+
+    page = local_page
+    page.goto(f"{api_url}/documents/{doc_id_for(loaded.sample_site_url + LONGWAN_PLAN)}/capture")
+    to_list = page.frame_locator("#capture-frame").locator('.position a[href^="/capture?"]', has_text="计划总结")
+    to_list.click()
+    page.wait_for_url(f"{api_url}/capture?**")
+    blocked = [e for e in page.errors if e.startswith("Blocked script execution in 'about:srcdoc'")]
+    page.errors[:] = [e for e in page.errors if e not in blocked]  # Playwright's click probe (see above)
+    list_url = loaded.sample_site_url + "/longwan/xxgk/jhzj/index.html"
+    assert page.get_attribute("#capture-original", "href") == list_url
+    expect(page.locator("#capture-others")).to_contain_text("本网址共存档 2 次")
+    assert page.get_attribute("#capture-frame", "sandbox") == "allow-top-navigation-by-user-activation"
+    frame = page.frame_locator("#capture-frame")
+    # the archived list, its entries linking to their documents' captures; its paging script
+    # (createPageHTML from common.js) neither ran nor was fetched: the paging is the static markup
+    entry = frame.locator('a[data-govpub-link="archived"]', has_text="龙湾区中小学课后服务提质增效实施方案")
+    expect(entry).to_have_count(1)
+    assert entry.get_attribute("href").startswith("/documents/")
+    assert frame.locator("script, link, img, iframe").count() == 0
+    expect(frame.locator('a[data-govpub-link="archived"]', has_text="下一页")).to_have_count(1)
+    shot(page, "capture-list-page")
+    assert page.errors == [] and page.outside == []

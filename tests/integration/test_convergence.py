@@ -23,7 +23,8 @@ from govpub.index import IndexUnavailable
 from govpub.ops.stats import record_site_run
 from govpub.pipeline.clusters import update_clusters
 from govpub.pipeline.context import RunContext
-from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+from govpub.pipeline.crawl_step import crawl_site
+from govpub.pipeline.steps import archive_site, index_site, parse_site
 from govpub.schema import ATTRIBUTED_FROM, resolve_attribution
 from govpub.settings import REPO_ROOT
 from tests.integration.tcp_proxy import TcpProxy

@@ -1,4 +1,4 @@
-"""Several sites crawled in one Scrapy process (steps.crawl_sites): each site's crawl is what it
+"""Several sites crawled in one Scrapy process (crawl_step.crawl_sites): each site's crawl is what it
 would be alone — every manifest page fetched, its own WARC under raw/{site}/, its own report and
 crawl record — and its documents parse and archive as usual."""
 
@@ -8,7 +8,9 @@ import pytest
 
 from govpub.archive import Archive
 from govpub.pipeline.context import RunContext
-from govpub.pipeline.steps import archive_site, crawl_sites, parse_site, record_key
+from govpub.pipeline.crawl_step import crawl_sites
+from govpub.pipeline.context import record_key
+from govpub.pipeline.steps import archive_site, parse_site
 from govpub.pipeline.results import CrawlResult
 from govpub.settings import REPO_ROOT
 

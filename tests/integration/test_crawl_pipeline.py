@@ -14,7 +14,8 @@ from govpub.archive import Archive, run_key
 from govpub.settings import REPO_ROOT
 from govpub.pipeline.context import RunContext
 from govpub.pipeline.run import run_steps
-from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+from govpub.pipeline.crawl_step import crawl_site
+from govpub.pipeline.steps import archive_site, index_site, parse_site
 from govpub.pipeline.run import summarize_site
 from govpub.schema import doc_id_for
 from govpub.registry import load_sites

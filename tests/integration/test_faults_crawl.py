@@ -20,7 +20,7 @@ from govpub.archive import Archive, run_key
 from govpub.crawl.runner import CrawlFailed
 from govpub.pipeline.context import RunContext
 from govpub.pipeline.run import run_steps
-from govpub.pipeline.steps import crawl_site
+from govpub.pipeline.crawl_step import crawl_site
 from govpub.schema import doc_id_for
 
 pytestmark = pytest.mark.services

@@ -29,7 +29,8 @@ from govpub.settings import REPO_ROOT
 from govpub.index import IndexUnavailable
 from govpub.crawl.runner import CrawlFailed
 from govpub.pipeline.context import RunContext
-from govpub.pipeline.steps import archive_site, crawl_site, index_site, parse_site
+from govpub.pipeline.crawl_step import crawl_site
+from govpub.pipeline.steps import archive_site, index_site, parse_site
 from tests.integration.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.services

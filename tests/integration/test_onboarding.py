@@ -21,7 +21,8 @@ import tomllib
 import pytest
 
 from govpub.pipeline.context import RunContext
-from govpub.pipeline.steps import archive_site, crawl_site, parse_site
+from govpub.pipeline.crawl_step import crawl_site
+from govpub.pipeline.steps import archive_site, parse_site
 from govpub.registry import load_sites
 from govpub.settings import REPO_ROOT
 from govpub_dev.samplesite import make_server

@@ -9,6 +9,7 @@ from datetime import date, datetime, timezone
 from lxml import etree
 
 from govpub.search.changes import compare_versions, paragraph_diff
+from govpub.search.engine import attribution_of
 from govpub.search.citations import all_citations, bibtex, csl_json, gbt7714, ris
 from govpub.search.feeds import ATOM_NS, atom_feed
 
@@ -57,6 +58,23 @@ def test_a_repost_is_cited_under_its_official_agency():
               "attribution": {"agency": "温州市龙湾区教育局", "doc_number": "温龙教〔2024〕9号"}}
     assert gbt7714(repost, ACCESSED).startswith("温州市龙湾区教育局. 龙湾区中小学课后服务提质增效实施方案: 温龙教〔2024〕9号[EB/OL]")
     assert csl_json(repost, ACCESSED)["author"] == [{"literal": "温州市龙湾区教育局"}]
+
+
+def test_attribution_is_read_from_the_indexed_fields():
+    """The clusters step's attributed_* (mapping v4) say who issued a repost; nothing is looked up."""
+    canonical = {**DOC, "id": "a1b2", "cluster": "a1b2", "canonical_id": "a1b2", "is_canonical": True,
+                 "attributed_agency": DOC["agency"], "attributed_region": None, "attributed_doc_number": DOC["doc_number"]}
+    repost = {"id": "f9", "site": "fanwen", "agency": "一流范文网", "region": None, "doc_number": None,
+              "cluster": "a1b2", "canonical_id": "a1b2", "is_canonical": False,
+              "attributed_agency": DOC["agency"], "attributed_region": None, "attributed_doc_number": DOC["doc_number"]}
+    assert attribution_of(repost) == {"canonical_id": "a1b2", "agency": DOC["agency"], "region": None,
+                                      "doc_number": DOC["doc_number"]}
+    assert attribution_of(canonical) is None
+    # a copy of a repost (no official canonical): its attributed fields are its own, nothing to attribute
+    own = {k: repost[k.removeprefix("attributed_")] for k in ("attributed_agency", "attributed_region", "attributed_doc_number")}
+    assert attribution_of({**repost, **own}) is None
+    # an index older than mapping v4 has no attributed fields: not attributed (a `govpub reindex` adds them)
+    assert attribution_of({k: v for k, v in repost.items() if not k.startswith("attributed_")}) is None
 
 
 def test_csl_json_ris_and_bibtex():

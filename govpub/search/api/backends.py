@@ -9,13 +9,16 @@ still a 503 of the request that needs it, never a failed start.
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from typing import Annotated, Iterable
+from urllib.parse import urlsplit
 
 from elasticsearch import Elasticsearch
 from fastapi import Depends, Request
 
 from govpub import index
 from govpub.archive import Archive
+from govpub.archive.cdxj import CaptureIndex
+from govpub.registry import host_allowed, load_sites
 from govpub.settings import Settings
 
 
@@ -24,6 +27,7 @@ class ApiBackends:
         self.settings = settings
         self.es: Elasticsearch = index.client(settings)
         self._archive: Archive | None = None
+        self._captures: CaptureIndex | None = None
         self._lock = threading.Lock()  # sync routes run in a thread pool
 
     @property
@@ -38,11 +42,20 @@ class ApiBackends:
             return self._archive
 
     @property
-    def official_sites(self) -> frozenset[str]:
-        """Sites of the registry whose kind is "official" (a repost is attributed to their copies)."""
-        from govpub.registry import load_sites  # parsed once per process
+    def captures(self) -> CaptureIndex:
+        """The archive's CDXJ indexes, read on first use and kept (captures by URL)."""
+        archive = self.archive
+        with self._lock:
+            if self._captures is None:
+                self._captures = CaptureIndex(archive)
+            return self._captures
 
-        return frozenset(i for i, site in load_sites(self.settings.sites_dir).items() if site.kind == "official")
+    def sites_for(self, urls: Iterable[str]) -> list[str]:
+        """The registry's sites whose allowed_domains hold the host of one of `urls`: whose crawls
+        may have fetched them (the registry is parsed once per process, read once per call)."""
+        hosts = {urlsplit(url).hostname or "" for url in urls}
+        return sorted(i for i, site in load_sites(self.settings.sites_dir).items()
+                      if any(host_allowed(host, site.allowed_domains) for host in hosts))
 
     def s3_uri(self, key: str) -> str:
         return f"s3://{self.settings.s3_bucket}/{key}"

@@ -51,7 +51,8 @@ class SearchHit(BaseModel):
                                "of its cluster, official first (collapsed results; at most 5)")
     copies_total: int = Field(0, description="other documents in its cluster, listed or not (collapsed results)")
     attribution: dict[str, Any] | None = Field(None, description="a repost of an official document: the official "
-                                               "copy's canonical_id, site, url, agency, region, doc_number")
+                                               "copy's canonical_id, agency, region, doc_number (as indexed: "
+                                               "attributed_*)")
 
 
 class FacetValue(BaseModel):
@@ -105,7 +106,7 @@ class Provenance(BaseModel):
 
 class Attribution(BaseModel):
     canonical_id: str = Field(description="the official copy this repost duplicates")
-    site: str | None = None
+    site: str | None = Field(None, description="the official copy's site (from the cluster's members)")
     url: str | None = None
     agency: str | None = Field(None, description="the official copy's agency: who issued the document")
     region: str | None = None

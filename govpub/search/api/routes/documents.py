@@ -43,12 +43,19 @@ def document(backends: Backends, doc_id: str):
     doc = load_document(backends, doc_id)
     if doc is None:
         return error_response(404, f"no document {doc_id}")
-    return JSONResponse({"document": doc, "attribution": attribution(backends, doc),
-                         "provenance": provenance(backends, doc)})
+    where = provenance(backends, doc)
+    return JSONResponse({"document": doc, "attribution": attribution(doc, where["cluster"]["copies"]),
+                         "provenance": where})
 
 
-def attribution(backends: ApiBackends, doc: dict[str, Any]) -> dict[str, Any] | None:
-    return engine.attribution(backends.es, backends.alias, doc, backends.official_sites)
+def attribution(doc: dict[str, Any], copies: list[dict[str, Any]] = ()) -> dict[str, Any] | None:
+    """The indexed attribution (engine.attribution_of), with the official copy's site and URL when
+    it is among `copies` (the cluster's other members, which provenance lists anyway)."""
+    origin = engine.attribution_of(doc)
+    if origin is not None:
+        canonical = next((c for c in copies if c.get("id") == origin["canonical_id"]), {})
+        origin.update(site=canonical.get("site"), url=canonical.get("url"))
+    return origin
 
 
 @router.get(
@@ -69,7 +76,7 @@ def cite(backends: Backends, doc_id: str,
     doc = load_document(backends, doc_id)
     if doc is None:
         return error_response(404, f"no document {doc_id}")
-    cited = {**doc, "attribution": attribution(backends, doc)}
+    cited = {**doc, "attribution": attribution(doc)}
     if format is None:
         return JSONResponse({"id": doc_id, "accessed": day.isoformat(), **citations.all_citations(cited, day)})
     text = citations.citation(cited, format, day)

@@ -37,7 +37,6 @@ def feed(request: Request, backends: Backends, filters: Filters,
          size: Annotated[int, Query(ge=1, le=100, description="entries")] = FEED_SIZE):
     params = filters.params(size=size, facets=False, sort="date")  # newest first, whatever the query
     result = engine.search(backends.es, backends.alias, params)
-    engine.attribute_hits(backends.es, backends.alias, result.hits, backends.official_sites)
     root = str(request.base_url).rstrip("/")
     query = "&".join(part for part in request.url.query.split("&") if part and not part.startswith("size="))
     xml = atom_feed(

@@ -27,7 +27,6 @@ def search(
 ):
     params = filters.params(offset=(page - 1) * size, size=size, facets=facets)
     result = engine.search(backends.es, backends.alias, params)
-    engine.attribute_hits(backends.es, backends.alias, result.hits, backends.official_sites)
     data = result.to_dict()
     data.pop("offset")
     listed = result.groups if result.groups is not None else result.total  # a collapsed list pages over clusters
