@@ -14,24 +14,49 @@ from parsers.tree import Tree, text_of
 
 # ---------------------------------------------------------------- meta tags and <title> (BeautifulSoup)
 
-# Markup that holds no metadata tags of the page: scripts, styles, comments, an XML declaration
-_NOT_MARKUP = re.compile(r"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<\?xml[^>]*>", re.I | re.S)
-# The metadata tags: <meta …> (a quoted `>` ends no tag) and <title>…</title>
-_METADATA_MARKUP = re.compile(r"""<meta\b(?:[^>"']|"[^"]*"|'[^']*')*>|<title\b[^>]*>.*?</title\s*>""", re.I | re.S)
+# Where markup opens that holds metadata tags or hides them: scripts, styles, comments and an XML
+# declaration are skipped to their end; <meta …> and <title>…</title> are taken whole.
+_OPENING = re.compile(r"<(script|style|meta|title)\b|<!--|<\?xml", re.I)
+_END_OF = {"script": re.compile(r"</script\s*>", re.I), "style": re.compile(r"</style\s*>", re.I)}
+_END_OF_COMMENT, _END_OF_DECLARATION = re.compile("-->"), re.compile(">")
+# A quote opens a value only after `=` (as HTML's tokenizer reads it: `href=""{"` leaves an
+# attribute named `{"`), and a quoted `>` ends no tag; each character has one reading, so a
+# match costs one scan.
+_TAG = {
+    "meta": re.compile(r"""<meta\b(?:[^>=]|=\s*"[^"]*"|=\s*'[^']*'|=(?!\s*["']))*>""", re.I),
+    "title": re.compile(r"<title\b[^>]*>.*?</title\s*>", re.I | re.S),
+}
 _METADATA_TAGS = SoupStrainer(["meta", "title"])
 
 
 def metadata_tags(html: str) -> BeautifulSoup:
     """The page's <meta> and <title> tags as BeautifulSoup: the metadata stage reads them from it.
 
-    The tags are cut from the markup (outside scripts, styles and comments, wherever they are:
-    a CMS may print meta tags in the body) and go to bs4 alone, which reads their attributes,
-    entities and text. bs4's tree building is most of a parse when it is given the whole page;
-    given these few tags it is a few per cent of one. Everything else is read from lxml's tree
-    (`parsers.tree`).
+    The tags are cut from the markup in one pass (outside scripts, styles and comments, wherever
+    they are: a CMS may print meta tags in the body) and go to bs4 alone, which reads their
+    attributes, entities and text. bs4's tree building is most of a parse when it is given the
+    whole page; given these few tags it is a few per cent of one. Everything else is read from
+    lxml's tree (`parsers.tree`). A script, comment or tag that never closes runs to the end of
+    the page, as in libxml2's reading: nothing after it is a tag (and each character is scanned
+    once).
     """
-    return BeautifulSoup("".join(_METADATA_MARKUP.findall(_NOT_MARKUP.sub("", html))), "lxml",
-                         parse_only=_METADATA_TAGS)
+    tags: list[str] = []
+    pos = 0
+    while (m := _OPENING.search(html, pos)) is not None:
+        name = (m.group(1) or "").lower()
+        if name in _TAG:
+            tag = _TAG[name].match(html, m.start())
+            if tag is None:
+                break
+            tags.append(tag.group(0))
+            pos = tag.end()
+        else:
+            end = (_END_OF.get(name) or (_END_OF_COMMENT if m.group(0) == "<!--" else _END_OF_DECLARATION)
+                   ).search(html, m.end())
+            if end is None:
+                break
+            pos = end.end()
+    return BeautifulSoup("".join(tags), "lxml", parse_only=_METADATA_TAGS)
 
 
 def meta_fields(head: BeautifulSoup, convert=None) -> dict[str, str]:

@@ -112,3 +112,6 @@ def test_meta_tags_and_title_are_read_by_beautifulsoup_wherever_the_page_prints_
     assert meta_fields(head) == {"description": "a > b & c", "pubdate": "2024-06-12"}
     assert title_from_tag(head) == "关于做好防汛工作的通知 & 附件"
     assert meta_fields(metadata_tags("plain text.html")) == {} and title_from_tag(metadata_tags("")) == ""
+    # a mangled attribute name (`href=""{"`) opens no quoted value: the next tags are still read
+    mangled = metadata_tags('<meta name="a" href=""{" content="b"><meta name="c" content="x>y"><title>标题</title>')
+    assert meta_fields(mangled) == {"a": "b", "c": "x>y"} and title_from_tag(mangled) == "标题"
