@@ -86,6 +86,33 @@ def _secrets(home: Path) -> dict[str, str]:
     return data
 
 
+def probe_api_server(url: str) -> Probe:
+    """An Airflow API server at `url`: ready when its health endpoint reports the metadatabase."""
+    try:
+        reply = http_get(url + "/api/v2/monitor/health")
+    except NotHttp as error:
+        return Probe("foreign", f"does not answer HTTP ({error})")
+    if reply is None:
+        return Probe("closed", "connection refused")
+    if reply.status == 200:
+        with contextlib.suppress(ValueError):
+            if "metadatabase" in json.loads(reply.body):
+                return Probe("ready", "healthy")
+    return Probe("foreign", f"answers HTTP {reply.status} but is not the Airflow API server")
+
+
+def launch_component(settings: Settings, state_name: str, command: list[str], env: dict[str, str], log: Path, *,
+                     port: int, url: str, marker: str = "airflow") -> None:
+    """Start one Airflow process in its own process group, output to `log` (the previous one
+    rotated), and record it under `state_name` so status/down find it."""
+    rotate(log)
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, cwd=str(REPO_ROOT), env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    write_state(settings, state_name, pid=process.pid, port=port, url=url, version=airflow_version(), log=str(log),
+                marker=marker, process_group=True)
+
+
 def ensure_airflow_db(settings: Settings) -> None:
     """Run `airflow db migrate` once per Airflow version; later calls return at once."""
     env = {**os.environ, **airflow_env(settings)}
@@ -128,18 +155,7 @@ class Airflow(Service):
         return self.settings.home / "logs" / f"airflow-{component}.log"
 
     def probe(self) -> Probe:
-        try:
-            reply = http_get(self.url + "/api/v2/monitor/health")
-        except NotHttp as error:
-            return Probe("foreign", f"does not answer HTTP ({error})")
-        if reply is None:
-            return Probe("closed", "connection refused")
-        if reply.status == 200:
-            with contextlib.suppress(ValueError):
-                body = json.loads(reply.body)
-                if "metadatabase" in body:
-                    return Probe("ready", "healthy")
-        return Probe("foreign", f"answers HTTP {reply.status} but is not the Airflow API server")
+        return probe_api_server(self.url)
 
     def up(self, may_start: bool) -> None:
         state, detail = self.probe()
@@ -171,14 +187,9 @@ class Airflow(Service):
         for component, command in commands.items():
             if running[component] or (component == "api-server" and reuse_api_server):
                 continue
-            log = self._log(component)
-            rotate(log)
-            say(f"starting airflow {component} (log {log})")
-            with open(log, "wb") as out:
-                process = subprocess.Popen(command, cwd=str(REPO_ROOT), env=env, stdout=out, stderr=subprocess.STDOUT,
-                                           stdin=subprocess.DEVNULL, start_new_session=True)
-            write_state(self.settings, f"airflow-{component}", pid=process.pid, port=self.port, url=self.url,
-                        version=airflow_version(), log=str(log), marker="airflow", process_group=True)
+            say(f"starting airflow {component} (log {self._log(component)})")
+            launch_component(self.settings, f"airflow-{component}", command, env, self._log(component),
+                             port=self.port, url=self.url)
         self._wait_until_ready()
 
     def _wait_until_ready(self) -> None:

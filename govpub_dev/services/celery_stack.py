@@ -26,13 +26,15 @@ import urllib.request
 from pathlib import Path
 
 from govpub.settings import REPO_ROOT, Settings
-from govpub_dev.services.airflow import _secrets, airflow_env, airflow_version, venv_bin
+from govpub_dev.services.airflow import (
+    _secrets, airflow_env, airflow_version, launch_component, probe_api_server, venv_bin,
+)
 from govpub_dev.services.base import (
     BOOTSTRAP_HINT, MANAGE_SERVICES_OFF, Probe, Service, ServiceError, ServiceStatus, say, service_timeout,
 )
 from govpub_dev.services.network import NotHttp, http_get
 from govpub_dev.services.postgres import Postgres
-from govpub_dev.services.processes import locked, print_tail, read_state, rotate, stop_managed, write_state
+from govpub_dev.services.processes import locked, print_tail, read_state, stop_managed
 from govpub_dev.services.redis import Redis
 
 #: worker name -> the Celery queues it consumes (the queue names are govpub.airflow.tasks' CRAWL_QUEUE, PROCESS_QUEUE)
@@ -109,15 +111,7 @@ class CeleryStack(Service):
         return state["pid"] if state else None
 
     def probe(self) -> Probe:
-        try:
-            reply = http_get(self.url + "/api/v2/monitor/health")
-        except NotHttp as error:
-            return Probe("foreign", f"does not answer HTTP ({error})")
-        if reply is None:
-            return Probe("closed", "connection refused")
-        if reply.status == 200 and b"metadatabase" in reply.body:
-            return Probe("ready", "healthy")
-        return Probe("foreign", f"answers HTTP {reply.status} but is not the Airflow API server")
+        return probe_api_server(self.url)
 
     def up(self, may_start: bool) -> None:
         for backend in self.backends:
@@ -179,15 +173,10 @@ class CeleryStack(Service):
             if component.startswith("worker-"):
                 component_env = {**env, WORKER_ENV: component.removeprefix("worker-"),
                                  "AIRFLOW__CORE__HOSTNAME_CALLABLE": f"{__name__}.worker_hostname"}
-            log = self._log(component)
-            rotate(log)
-            say(f"starting airflow {component} (CeleryExecutor; log {log})")
-            with open(log, "wb") as out:
-                process = subprocess.Popen(command, cwd=str(REPO_ROOT), env=component_env, stdout=out,
-                                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-            write_state(self.settings, self._state_name(component), pid=process.pid, port=self.port, url=self.url,
-                        version=airflow_version(), log=str(log), process_group=True,
-                        marker="celery" if component.startswith("worker-") else "airflow")  # workers retitle themselves
+            say(f"starting airflow {component} (CeleryExecutor; log {self._log(component)})")
+            launch_component(self.settings, self._state_name(component), command, component_env, self._log(component),
+                             port=self.port, url=self.url,
+                             marker="celery" if component.startswith("worker-") else "airflow")  # workers retitle themselves
         self._wait_until_ready()
 
     def _wait_until_ready(self) -> None:

@@ -24,8 +24,7 @@ WANTED = sum(1 for a in MANIFEST["articles"] if a["site"] in SITES)
 
 @pytest.fixture(scope="module")
 def two_runs(module_settings, tmp_path_factory, es):
-    host, port = module_settings.es_url.split("://", 1)[1].rstrip("/").split(":")
-    proxy = TcpProxy((host, int(port))).start()
+    proxy = TcpProxy.in_front_of(module_settings.es_url)
     try:
         env = airflow_test_env(module_settings.with_overrides(es_url=proxy.url), tmp_path_factory.mktemp("airflow"))
         proxy.stop()

@@ -9,6 +9,7 @@ import pytest
 
 from govpub.settings import Settings
 from govpub_dev import services
+from tests.integration.tcp_proxy import TcpProxy
 from tests.ports import free_port
 
 
@@ -40,3 +41,11 @@ def private_s3_factory(tmp_path_factory):
     for scoped in started:
         services.down(scoped, ["s3"])  # private servers only (their own home and port)
         shutil.rmtree(scoped.home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def es_proxy(module_settings):
+    """A stoppable TCP proxy in front of the shared Elasticsearch: an outage for this module only."""
+    proxy = TcpProxy.in_front_of(module_settings.es_url)
+    yield proxy
+    proxy.stop()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+from urllib.parse import urlsplit
 
 
 class TcpProxy:
@@ -24,6 +25,12 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
+
+    @classmethod
+    def in_front_of(cls, url: str) -> "TcpProxy":
+        """A started proxy to the server at `url` (`http://host:port`); clients use `.url` instead."""
+        parts = urlsplit(url)
+        return cls((parts.hostname, parts.port)).start()
 
     @property
     def url(self) -> str:

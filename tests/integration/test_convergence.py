@@ -27,7 +27,6 @@ from govpub.pipeline.crawl_step import crawl_site
 from govpub.pipeline.steps import archive_site, index_site, parse_site
 from govpub.schema import ATTRIBUTED_FROM, resolve_attribution
 from govpub.settings import REPO_ROOT
-from tests.integration.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.services
 
@@ -38,14 +37,6 @@ CLUSTER = ("cluster", "canonical_id", "is_canonical", "cluster_size")
 
 def quiet(_line: str) -> None:
     pass
-
-
-@pytest.fixture(scope="module")
-def es_proxy(module_settings):
-    host, port = module_settings.es_url.split("://", 1)[1].rstrip("/").split(":")
-    proxy = TcpProxy((host, int(port))).start()
-    yield proxy
-    proxy.stop()
 
 
 def run_cli(settings, *argv) -> tuple[int, str, str]:

@@ -31,7 +31,6 @@ from govpub.crawl.runner import CrawlFailed
 from govpub.pipeline.context import RunContext
 from govpub.pipeline.crawl_step import crawl_site
 from govpub.pipeline.steps import archive_site, index_site, parse_site
-from tests.integration.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.services
 
@@ -119,14 +118,6 @@ def test_s3_down_mid_crawl_then_restarted_loses_nothing(private_s3, site_server,
     # Retrying the archive step once more writes nothing new.
     again = archive_site(RunContext(settings, echo=quiet), parsed)
     assert (again.documents_written, again.documents_unchanged) == (0, len(EXPECTED))
-
-
-@pytest.fixture(scope="module")
-def es_proxy(module_settings):
-    host, port = module_settings.es_url.split("://", 1)[1].rstrip("/").split(":")
-    proxy = TcpProxy((host, int(port))).start()
-    yield proxy
-    proxy.stop()
 
 
 def test_elasticsearch_down_mid_index_then_restarted_indexes_everything_once(module_settings, es_proxy, es):
